@@ -1,0 +1,40 @@
+#include "harness/context.hpp"
+
+#include <unistd.h>
+
+#include <ctime>
+
+#include <ATen/Parallel.h>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <torch/version.h>
+
+namespace l2o::harness {
+
+std::string utc_now() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return text;
+}
+
+Json run_context(const std::string& device, int threads) {
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  const BuildInfo build = build_info();
+  return {{"schema_version", report_schema_version},
+          {"l2obench_version", "0.1.0"},
+          {"git_commit", build.git_commit},
+          {"git_dirty", build.git_dirty},
+          {"build_type", build.build_type},
+          {"compiler", __VERSION__},
+          {"libtorch_version", TORCH_VERSION},
+          {"device", device},
+          {"threads", threads},
+          {"host", host},
+          {"date", utc_now()}};
+}
+
+}  // namespace l2o::harness

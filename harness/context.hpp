@@ -1,0 +1,23 @@
+#pragma once
+// The `context` block of every cell and report (modelled on Google Benchmark's JSON context).
+#include <string>
+
+#include "core/json_fwd.hpp"
+
+namespace l2o::harness {
+
+inline constexpr int report_schema_version = 1;
+
+struct BuildInfo {
+  std::string git_commit;
+  bool git_dirty = false;
+  std::string build_type;
+};
+BuildInfo build_info();  // generated at build time
+
+// schema version, git commit, compiler, LibTorch version, device, threads, host, UTC date.
+Json run_context(const std::string& device, int threads);
+
+std::string utc_now();  // "2026-11-27T18:30:00Z"
+
+}  // namespace l2o::harness

@@ -1,0 +1,147 @@
+// l2obench: the command line. Every user error ends in one line on stderr and exit status 2.
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <c10/util/Exception.h>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "core/error.hpp"
+#include "core/files.hpp"
+#include "harness/instances.hpp"
+#include "harness/report.hpp"
+#include "harness/runner.hpp"
+#include "harness/suite.hpp"
+#include "optimizers/registry.hpp"
+#include "problems/registry.hpp"
+
+namespace {
+
+using l2o::Json;
+namespace harness = l2o::harness;
+
+Json registry_json() {
+  Json families = Json::array(), optimizers = Json::array();
+  for (const auto& f : l2o::problems::families())
+    families.push_back({{"name", f.name}, {"summary", f.summary}, {"fields", f.describe()}});
+  for (const auto& o : l2o::optimizers::optimizers())
+    optimizers.push_back({{"name", o.name}, {"summary", o.summary}, {"fields", o.describe()}});
+  return {{"families", families}, {"optimizers", optimizers}};
+}
+
+void print_registry_text(const Json& registry) {
+  for (const char* kind : {"families", "optimizers"}) {
+    fmt::print("{}:\n", kind == std::string("families") ? "problem families" : "optimizers");
+    for (const Json& entry : registry[kind]) {
+      fmt::print("  {:<12} {}\n", entry["name"].get<std::string>(), entry["summary"].get<std::string>());
+      for (const Json& field : entry["fields"]) {
+        std::string allowed = field.contains("allowed") ? fmt::format(" ({})", field["allowed"].get<std::string>()) : "";
+        fmt::print("      {:<14} {:<8} default {:<14} {}{}\n", field["name"].get<std::string>(),
+                   field["type"].get<std::string>(), field["default"].dump(), field["doc"].get<std::string>(), allowed);
+      }
+    }
+  }
+}
+
+void write_output(const std::string& out, const Json& value) {
+  if (out.empty() || out == "-")
+    std::cout << value.dump() << "\n";
+  else
+    l2o::write_json_atomically(out, value);
+}
+
+int run(int argc, char** argv) {
+  CLI::App app{"l2obench: benchmark suite for classical and learned optimizers"};
+  app.require_subcommand(1);
+
+  bool list_json = false;
+  auto* list = app.add_subcommand("list", "problem families and optimizers with their config fields");
+  list->add_flag("--json", list_json, "machine-readable output");
+
+  std::string suite_path, out_dir, shard = "0/1", device = "cpu";
+  int threads = 0;
+  bool quiet = false;
+  auto* run_cmd = app.add_subcommand("run", "run every cell of a suite (resumes an interrupted run)");
+  run_cmd->add_option("suite", suite_path, "suite JSON file")->required();
+  run_cmd->add_option("--out", out_dir, "output folder (default: out/<suite name>)");
+  run_cmd->add_option("--shard", shard, "run every N-th cell starting at i, as i/N");
+  run_cmd->add_option("--threads", threads, "intra-op threads; 0 = all cores");
+  run_cmd->add_option("--device", device, "cpu, cuda or cuda:N");
+  run_cmd->add_flag("--quiet", quiet, "no progress on stderr");
+
+  std::string merge_dir;
+  bool allow_partial = false;
+  auto* merge = app.add_subcommand("merge", "join the cell files of a run (all shards) into report.json");
+  merge->add_option("dir", merge_dir, "the --out folder of the run")->required();
+  merge->add_flag("--allow-partial", allow_partial, "write the report even if cells are missing");
+
+  std::string instances_suite, instances_out;
+  harness::InstanceExport what;
+  std::string problem_label;
+  auto* instances = app.add_subcommand("instances", "export the instances and starting points of a split as JSON");
+  instances->add_option("suite", instances_suite, "suite JSON file")->required();
+  instances->add_option("--split", what.split, "train, validation or test");
+  instances->add_option("--repetition", what.repetition, "which repetition's instances");
+  instances->add_option("--problem", problem_label, "one problem label (default: all)");
+  instances->add_option("--out", instances_out, "output file (default: stdout)");
+
+  std::string report_path;
+  auto* show = app.add_subcommand("show", "a table of the final metrics of a report");
+  show->add_option("report", report_path, "report.json")->required();
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (*list) {
+    Json registry = registry_json();
+    if (list_json)
+      std::cout << registry.dump(2) << "\n";
+    else
+      print_registry_text(registry);
+  } else if (*run_cmd) {
+    const harness::Suite suite = harness::parse_suite_file(suite_path);
+    harness::RunOptions options{.out = out_dir.empty() ? std::filesystem::path("out") / suite.name : std::filesystem::path(out_dir),
+                                .shard = harness::Shard::parse(shard),
+                                .threads = threads,
+                                .device = device,
+                                .progress = !quiet};
+    auto summary = harness::run_suite(suite, options);
+    if (summary.merged)
+      fmt::print(stderr, "l2obench: {} cells ({} computed, {} reused) -> {}\n", summary.cells, summary.evaluated,
+                 summary.skipped, (options.out / "report.json").string());
+    else
+      fmt::print(stderr, "l2obench: shard {}: {} cells ({} computed, {} reused) in {}; `l2obench merge {}` when all "
+                 "shards are done\n", shard, summary.cells, summary.evaluated, summary.skipped,
+                 options.out.string(), options.out.string());
+  } else if (*merge) {
+    Json report = harness::merge_report(merge_dir, allow_partial);
+    fmt::print(stderr, "l2obench: {} cells -> {}\n", report["cells"].size(),
+               (std::filesystem::path(merge_dir) / "report.json").string());
+  } else if (*instances) {
+    if (!problem_label.empty()) what.problem = problem_label;
+    write_output(instances_out, harness::export_instances(harness::parse_suite_file(instances_suite), what));
+  } else if (*show) {
+    std::cout << harness::format_report_table(harness::read_report(report_path));
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const l2o::InputError& e) {
+    fmt::print(stderr, "l2obench: error: {}\n", e.what());
+  } catch (const nlohmann::json::exception& e) {
+    fmt::print(stderr, "l2obench: error: malformed input: {}\n", e.what());
+  } catch (const c10::Error& e) {
+    fmt::print(stderr, "l2obench: error: {}\n", e.what_without_backtrace());
+    return 1;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "l2obench: internal error: {}\n", e.what());
+    return 1;
+  }
+  return 2;
+}

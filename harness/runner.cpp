@@ -1,0 +1,207 @@
+#include "harness/runner.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <thread>
+
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <c10/core/InferenceMode.h>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "core/error.hpp"
+#include "core/files.hpp"
+#include "harness/context.hpp"
+#include "harness/metrics.hpp"
+#include "harness/report.hpp"
+#include "optimizers/registry.hpp"
+#include "problems/registry.hpp"
+
+namespace l2o::harness {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+std::string format_duration(double s) {
+  if (s < 60) return fmt::format("{:.1f}s", s);
+  if (s < 3600) return fmt::format("{}m{:02}s", int(s) / 60, int(s) % 60);
+  return fmt::format("{}h{:02}m", int(s) / 3600, int(s) % 3600 / 60);
+}
+
+// The test instances of one (problem, repetition), shared by its consecutive cells.
+struct Instances {
+  std::size_t problem = 0;
+  std::int64_t repetition = -1;
+  std::unique_ptr<problems::Objective> objective;
+  Tensor x0;
+  InstanceSeeds seeds;
+  std::optional<Tensor> minimum;
+  double minimum_seconds = 0;
+};
+
+void load_instances(Instances& cache, const Suite& suite, const Cell& cell, const Placement& placement) {
+  if (cache.objective && cache.problem == cell.problem && cache.repetition == cell.repetition) return;
+  const ProblemSpec& p = suite.problems[cell.problem];
+  cache.problem = cell.problem;
+  cache.repetition = cell.repetition;
+  cache.seeds = instance_seeds(suite, p, "test", cell.repetition);
+  cache.objective = problems::find_family(p.family, p.label)
+                        .sample(p.config, {suite.test_instances, cache.seeds.instances, placement});
+  cache.x0 = cache.objective->initial_points(cache.seeds.initial_points);
+  auto start = Clock::now();
+  cache.minimum = cache.objective->reference_minimum();
+  cache.minimum_seconds = seconds_since(start);
+}
+
+Json evaluate(const Suite& suite, const Cell& cell, Instances& instances, const Json& context) {
+  const ProblemSpec& p = suite.problems[cell.problem];
+  const OptimizerSpec& o = suite.optimizers[cell.optimizer];
+  const problems::Objective& f = *instances.objective;
+  auto optimizer = optimizers::find_optimizer(o.name, o.label).make(o.config);
+
+  std::vector<Tensor> losses;
+  losses.reserve(suite.steps + 1);
+  double step_seconds = 0;
+  auto start = Clock::now();
+  {
+    // Evaluation builds no graph; learned optimizers run their networks the same way.
+    c10::InferenceMode no_autograd;
+    auto rollout = optimizer->start(f, instances.x0);
+    losses.push_back(f.loss(instances.x0));
+    for (std::int64_t k = 0; k < suite.steps; ++k) {
+      auto step_start = Clock::now();
+      Tensor x = rollout->step();
+      step_seconds += seconds_since(step_start);
+      losses.push_back(f.loss(x));
+    }
+  }
+  const double rollout_seconds = seconds_since(start);
+
+  Json eval = evaluation_metrics(at::stack(losses).to(at::kCPU), instances.minimum);
+  eval["instances"] = f.batch();
+  eval["steps"] = suite.steps;
+  eval["seconds_per_step"] = step_seconds / double(suite.steps);
+  eval["rollout_seconds"] = rollout_seconds;
+  eval["reference_seconds"] = instances.minimum_seconds;
+  return {{"id", cell.id},
+          {"index", cell.index},
+          {"problem", {{"label", p.label}, {"family", p.family}, {"config", p.config}}},
+          {"optimizer", {{"label", o.label}, {"name", o.name}, {"config", o.config}}},
+          {"repetition", cell.repetition},
+          {"seeds",
+           {{"suite", suite.seed}, {"instances", instances.seeds.instances},
+            {"initial_points", instances.seeds.initial_points}}},
+          {"eval", std::move(eval)},
+          {"context", context}};
+}
+
+// A cell counts as finished when its file parses and carries its id and metrics. Files are
+// written atomically, so anything else is foreign: recomputed with a warning.
+bool is_finished(const fs::path& path, const Cell& cell) {
+  if (!fs::exists(path)) return false;
+  try {
+    Json j = read_json_file(path);
+    if (j.value("id", "") == cell.id && j.contains("eval")) return true;
+  } catch (const InputError&) {
+  }
+  std::fprintf(stderr, "l2obench: warning: %s is not a finished cell; computing it again\n", path.c_str());
+  return false;
+}
+
+// Before any cell runs: every (problem, optimizer) pair of the shard must be able to start,
+// so that an unsupported combination fails in a second, not after an hour.
+void preflight(const Suite& suite, const std::vector<Cell>& cells, const Placement& placement) {
+  c10::InferenceMode no_autograd;
+  for (const Cell& cell : cells) {
+    const ProblemSpec& p = suite.problems[cell.problem];
+    const OptimizerSpec& o = suite.optimizers[cell.optimizer];
+    auto objective = problems::find_family(p.family, p.label).sample(p.config, {1, 0, placement});
+    try {
+      optimizers::find_optimizer(o.name, o.label).make(o.config)->start(*objective, objective->initial_points(0));
+    } catch (const InputError& e) {
+      throw InputError(fmt::format("optimizer \"{}\" on problem \"{}\": {}", o.label, p.label, e.what()));
+    }
+  }
+}
+
+}  // namespace
+
+int apply_thread_count(int threads) {
+  if (threads < 0) throw InputError(fmt::format("--threads: expected an integer >= 0, got {}", threads));
+  if (threads == 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  at::set_num_threads(threads);
+  return threads;
+}
+
+c10::Device parse_device(const std::string& device) {
+  std::optional<c10::Device> parsed;
+  try {
+    parsed = c10::Device(device);
+  } catch (const c10::Error&) {
+  }
+  if (!parsed || !(parsed->is_cpu() || parsed->is_cuda()))
+    throw InputError(fmt::format("--device: expected cpu, cuda or cuda:N, got \"{}\"", device));
+  if (parsed->is_cuda() && !at::hasCUDA())
+    throw InputError(fmt::format("--device {}: this l2obench is built against a LibTorch without CUDA support "
+                                 "(allowed here: cpu); rebuild with Torch_DIR pointing at a CUDA LibTorch",
+                                 device));
+  return *parsed;
+}
+
+fs::path cell_path(const fs::path& out, const Cell& cell) { return out / "cells" / (cell.id + ".json"); }
+
+RunSummary run_suite(const Suite& suite, const RunOptions& options) {
+  const Placement placement{parse_device(options.device), suite.dtype};
+  const int threads = apply_thread_count(options.threads);
+  const std::vector<Cell> all = expand(suite);
+  const std::vector<Cell> cells = select_shard(all, options.shard);
+  preflight(suite, cells, placement);
+
+  write_json_atomically(options.out / "suite.json", suite.to_json());
+  const Json context = run_context(options.device, threads);
+
+  RunSummary summary{.cells = cells.size()};
+  std::vector<const Cell*> todo;
+  for (const Cell& cell : cells)
+    if (is_finished(cell_path(options.out, cell), cell))
+      ++summary.skipped;
+    else
+      todo.push_back(&cell);
+  if (options.progress && summary.skipped > 0)
+    std::fprintf(stderr, "l2obench: %zu of %zu cells already finished in %s; running the other %zu\n",
+                 summary.skipped, cells.size(), options.out.c_str(), todo.size());
+
+  Instances instances;
+  const auto start = Clock::now();
+  for (const Cell* cell : todo) {
+    const auto cell_start = Clock::now();
+    load_instances(instances, suite, *cell, placement);
+    write_json_atomically(cell_path(options.out, *cell), evaluate(suite, *cell, instances, context));
+    ++summary.evaluated;
+    if (options.progress) {
+      const double elapsed = seconds_since(start);
+      const double eta = elapsed / double(summary.evaluated) * double(todo.size() - summary.evaluated);
+      std::fprintf(stderr, "[%zu/%zu] %s × %s r%lld  %.2fs  (elapsed %s, ETA %s)\n",
+                   summary.skipped + summary.evaluated, cells.size(), suite.problems[cell->problem].label.c_str(),
+                   suite.optimizers[cell->optimizer].label.c_str(), static_cast<long long>(cell->repetition),
+                   seconds_since(cell_start), format_duration(elapsed).c_str(), format_duration(eta).c_str());
+    }
+  }
+
+  if (options.shard.count == 1) {
+    merge_report(options.out, /*allow_partial=*/false);
+    summary.merged = true;
+  }
+  return summary;
+}
+
+}  // namespace l2o::harness

@@ -1,0 +1,37 @@
+#pragma once
+// Runs the cells of a suite: one JSON file per cell, written atomically under <out>/cells/;
+// cells whose file is already there are skipped, so an interrupted run resumes where it stopped.
+#include <cstddef>
+#include <filesystem>
+#include <string>
+
+#include "core/json_fwd.hpp"
+#include "harness/cells.hpp"
+#include "harness/suite.hpp"
+
+namespace l2o::harness {
+
+struct RunOptions {
+  std::filesystem::path out;
+  Shard shard;
+  int threads = 0;             // 0: all cores
+  std::string device = "cpu";  // "cpu", "cuda" or "cuda:N"
+  bool progress = true;        // a line per cell on stderr
+};
+
+struct RunSummary {
+  std::size_t cells = 0, skipped = 0, evaluated = 0;
+  bool merged = false;  // report.json written (a run of all shards)
+};
+
+RunSummary run_suite(const Suite& suite, const RunOptions& options);
+
+// Applies --threads (0: hardware concurrency) and returns the count in effect.
+int apply_thread_count(int threads);
+
+// Checks --device: a CUDA device on a LibTorch without CUDA is an InputError.
+c10::Device parse_device(const std::string& device);
+
+std::filesystem::path cell_path(const std::filesystem::path& out, const Cell& cell);
+
+}  // namespace l2o::harness

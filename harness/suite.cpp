@@ -1,0 +1,176 @@
+#include "harness/suite.hpp"
+
+#include <map>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "core/config.hpp"
+#include "core/error.hpp"
+#include "core/files.hpp"
+#include "optimizers/registry.hpp"
+#include "problems/registry.hpp"
+
+namespace l2o::harness {
+
+namespace {
+
+struct Settings {
+  std::string name;
+  std::string description;
+  std::int64_t seed = 0;
+  std::int64_t steps = 100;
+  std::int64_t test_instances = 128;
+  std::int64_t repetitions = 1;
+  std::string dtype = "float32";
+
+  template <class Visitor>
+  void fields(Visitor& v) {
+    v.field("name", name, "name of the suite");
+    v.field("description", description, "what the suite reproduces");
+    v.field("seed", seed, "root of every random stream", at_least(0));
+    v.field("steps", steps, "iterations of every rollout", at_least(1));
+    v.field("test_instances", test_instances, "held-out instances per cell", at_least(1));
+    v.field("repetitions", repetitions, "independent test sets per (problem, optimizer)", at_least(1));
+    v.field("dtype", dtype, "precision of instances and iterates", one_of({"float32", "float64"}));
+  }
+};
+
+const Json& require_array(const Json& suite, const char* key, const std::string& where) {
+  auto it = suite.find(key);
+  if (it == suite.end()) throw InputError(fmt::format("{}: missing field \"{}\" (a non-empty array)", where, key));
+  if (!it->is_array() || it->empty())
+    throw InputError(fmt::format("{}.{}: expected a non-empty array, got {}", where, key, it->dump()));
+  return *it;
+}
+
+std::string require_string(const Json& entry, const char* key, const std::string& where) {
+  auto it = entry.find(key);
+  if (it == entry.end() || !it->is_string())
+    throw InputError(fmt::format("{}.{}: expected a string{}", where, key,
+                                 it == entry.end() ? " (missing)" : ", got " + it->dump()));
+  return it->get<std::string>();
+}
+
+std::string optional_string(const Json& entry, const char* key, const std::string& where) {
+  auto it = entry.find(key);
+  if (it == entry.end()) return {};
+  if (!it->is_string()) throw InputError(fmt::format("{}.{}: expected a string, got {}", where, key, it->dump()));
+  return it->get<std::string>();
+}
+
+// Labels become file names and table rows: keep them unique and printable.
+void claim_label(std::map<std::string, std::string>& owners, const std::string& label, const std::string& where) {
+  if (label.empty()) throw InputError(fmt::format("{}.label: must not be empty", where));
+  auto [it, fresh] = owners.emplace(label, where);
+  if (!fresh)
+    throw InputError(fmt::format("{}: label \"{}\" is already used by {}; give one of them a distinct \"label\"",
+                                 where, label, it->second));
+}
+
+std::vector<ProblemSpec> parse_problems(const Json& list, const std::string& where) {
+  std::vector<ProblemSpec> out;
+  std::map<std::string, std::string> owners;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const std::string at = fmt::format("{}.problems[{}]", where, i);
+    const Json& entry = list[i];
+    if (!entry.is_object()) throw InputError(fmt::format("{}: expected an object, got {}", at, entry.dump()));
+    const std::string family = require_string(entry, "family", at);
+    const auto& registered = problems::find_family(family, at + ".family");
+    const std::string label = optional_string(entry, "label", at);
+
+    Json config = entry;
+    config.erase("family");
+    config.erase("label");
+    std::vector<Json> dims{config.contains("dim") ? config["dim"] : Json()};
+    const bool dim_list = config.contains("dim") && config["dim"].is_array();
+    if (dim_list) {
+      if (config["dim"].empty()) throw InputError(fmt::format("{}.dim: expected an integer or a non-empty list", at));
+      dims = config["dim"].get<std::vector<Json>>();
+    }
+    for (std::size_t d = 0; d < dims.size(); ++d) {
+      const std::string at_dim = dim_list ? fmt::format("{}.dim[{}]", at, d) : at;
+      Json one = config;
+      if (!dims[d].is_null()) one["dim"] = dims[d];
+      if (dim_list && !(dims[d].is_number_integer() && dims[d].get<std::int64_t>() >= 1))
+        throw InputError(fmt::format("{}: expected an integer >= 1, got {}", at_dim, dims[d].dump()));
+      Json canonical = registered.canonical(one, at);
+      const std::int64_t dim = canonical.at("dim").get<std::int64_t>();
+      std::string name = label.empty() ? fmt::format("{}-n{}", family, dim)
+                                       : (dim_list ? fmt::format("{}-n{}", label, dim) : label);
+      claim_label(owners, name, at_dim);
+      out.push_back({std::move(name), family, std::move(canonical)});
+    }
+  }
+  return out;
+}
+
+std::vector<OptimizerSpec> parse_optimizers(const Json& list, const std::string& where) {
+  std::vector<OptimizerSpec> out;
+  std::map<std::string, std::string> owners;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const std::string at = fmt::format("{}.optimizers[{}]", where, i);
+    const Json& entry = list[i];
+    if (!entry.is_object()) throw InputError(fmt::format("{}: expected an object, got {}", at, entry.dump()));
+    const std::string name = require_string(entry, "name", at);
+    const auto& registered = optimizers::find_optimizer(name, at + ".name");
+    std::string label = optional_string(entry, "label", at);
+    if (label.empty()) label = name;
+    Json config = entry;
+    config.erase("name");
+    config.erase("label");
+    Json canonical = registered.canonical(config, at);
+    claim_label(owners, label, at);
+    out.push_back({std::move(label), name, std::move(canonical)});
+  }
+  return out;
+}
+
+}  // namespace
+
+Suite parse_suite_json(const Json& suite, const std::string& where) {
+  auto settings = parse_config<Settings>(suite, where, {"problems", "optimizers"});
+  if (settings.name.empty()) throw InputError(fmt::format("{}.name: expected a non-empty string", where));
+  Suite out;
+  out.name = settings.name;
+  out.description = settings.description;
+  out.seed = static_cast<std::uint64_t>(settings.seed);
+  out.steps = settings.steps;
+  out.test_instances = settings.test_instances;
+  out.repetitions = settings.repetitions;
+  out.dtype = parse_dtype(settings.dtype, where + ".dtype");
+  out.problems = parse_problems(require_array(suite, "problems", where), where);
+  out.optimizers = parse_optimizers(require_array(suite, "optimizers", where), where);
+  return out;
+}
+
+Suite parse_suite_file(const std::filesystem::path& path) {
+  return parse_suite_json(read_json_file(path), path.string());
+}
+
+Json Suite::to_json() const {
+  Json problem_list = Json::array(), optimizer_list = Json::array();
+  for (const auto& p : problems) {
+    Json entry = p.config;
+    entry["family"] = p.family;
+    entry["label"] = p.label;
+    problem_list.push_back(std::move(entry));
+  }
+  for (const auto& o : optimizers) {
+    Json entry = o.config;
+    entry["name"] = o.name;
+    entry["label"] = o.label;
+    optimizer_list.push_back(std::move(entry));
+  }
+  return {{"name", name},
+          {"description", description},
+          {"seed", seed},
+          {"steps", steps},
+          {"test_instances", test_instances},
+          {"repetitions", repetitions},
+          {"dtype", dtype_name(dtype)},
+          {"problems", std::move(problem_list)},
+          {"optimizers", std::move(optimizer_list)}};
+}
+
+}  // namespace l2o::harness

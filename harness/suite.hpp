@@ -1,0 +1,50 @@
+#pragma once
+// A suite file: problems × optimizers × repetitions, evaluated on held-out instances.
+//
+//   {"name": "smoke", "seed": 1, "steps": 100, "test_instances": 128, "repetitions": 1,
+//    "dtype": "float32",
+//    "problems":   [{"family": "lasso", "dim": [10, 50]}, {"family": "rastrigin", "dim": 2}],
+//    "optimizers": [{"name": "gd", "lr": 0.01}, {"name": "adam", "label": "adam-0.1", "lr": 0.1}]}
+//
+// A problem's `dim` may be a list: one problem per entry. Every entry is validated against its
+// family's or optimizer's config and stored in canonical form (all defaults filled in).
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "core/json_fwd.hpp"
+#include "core/tensor.hpp"
+
+namespace l2o::harness {
+
+struct ProblemSpec {
+  std::string label;   // unique within the suite, e.g. "lasso-n10"
+  std::string family;  // registry name
+  Json config;         // canonical family config
+};
+
+struct OptimizerSpec {
+  std::string label;  // unique within the suite, e.g. "adam-0.1"
+  std::string name;   // registry name
+  Json config;        // canonical optimizer config
+};
+
+struct Suite {
+  std::string name, description;
+  std::uint64_t seed = 0;
+  std::int64_t steps = 100;
+  std::int64_t test_instances = 128;
+  std::int64_t repetitions = 1;
+  c10::ScalarType dtype = c10::kFloat;
+  std::vector<ProblemSpec> problems;
+  std::vector<OptimizerSpec> optimizers;
+
+  Json to_json() const;  // the suite as run: canonical, reloadable with parse_suite_json
+};
+
+// Reads and validates a suite file; every error names the file and the field.
+Suite parse_suite_file(const std::filesystem::path& path);
+Suite parse_suite_json(const Json& suite, const std::string& where);
+
+}  // namespace l2o::harness

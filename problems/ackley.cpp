@@ -1,0 +1,89 @@
+#include "problems/ackley.hpp"
+
+#include <cmath>
+#include <numbers>
+
+#include <ATen/ATen.h>
+
+#include "problems/kernel.hpp"
+#include "problems/kernel_objective.hpp"
+
+namespace l2o::problems {
+
+namespace {
+
+constexpr double two_pi = 2.0 * std::numbers::pi;
+
+class AckleyObjective final : public KernelObjective {
+ public:
+  AckleyObjective(Tensor A, Tensor b, Tensor c, Placement placement)
+      : KernelObjective(placement), A_(std::move(A)), b_(std::move(b)), c_(std::move(c)) {}
+
+  std::int64_t batch() const override { return A_.size(0); }
+  std::int64_t dim() const override { return A_.size(2); }
+  NamedTensors parameters() const override { return {{"A", A_}, {"b", b_}, {"c", c_}}; }
+
+  Tensor plain_loss(const Tensor& x, bool) const override {
+    Tensor norm = (at::bmm(A_, x.unsqueeze(2)).squeeze(2) + b_).pow(2).sum(1).sqrt();
+    Tensor mean_cos = (c_ * at::cos(two_pi * x)).sum(1) / double(dim());
+    return 20.0 + std::numbers::e - 20.0 * at::exp(-0.2 * norm) - at::exp(mean_cos);
+  }
+
+  // ∇ = 4·exp(−0.2ρ)/ρ · Aᵀr + exp(s)·(2π/n)·c∘sin(2πx), r = Ax + b, ρ = ‖r‖, s = cᵀcos(2πx)/n;
+  // the first term is taken as 0 where ρ = 0.
+  Tensor plain_grad(const Tensor& x, bool) const override {
+    Tensor r = at::bmm(A_, x.unsqueeze(2)) + b_.unsqueeze(2);
+    Tensor rho = r.pow(2).sum({1, 2}).sqrt();
+    Tensor scale = at::where(rho > 0, 4.0 * at::exp(-0.2 * rho) / rho, at::zeros_like(rho));
+    Tensor s = (c_ * at::cos(two_pi * x)).sum(1) / double(dim());
+    return scale.unsqueeze(1) * at::bmm(A_.transpose(1, 2), r).squeeze(2) +
+           (at::exp(s) * (two_pi / double(dim()))).unsqueeze(1) * c_ * at::sin(two_pi * x);
+  }
+
+  void kernel(const Tensor& x, Tensor& loss, Tensor* grad, bool) const override {
+    loss = at::empty({batch()}, x.options());
+    if (grad) *grad = at::empty_like(x);
+    kernel::dispatch_float(x, [&]<class S>() {
+      const S w = S(two_pi), inv_n = S(1.0 / double(dim()));
+      kernel::for_each_instance(batch(), 4 * dim() * dim(), [&](std::int64_t i) {
+        auto A = kernel::matrix<S>(A_, i);
+        auto xi = kernel::vector<S>(x, i);
+        auto c = kernel::vector<S>(c_, i);
+        kernel::Dense<S> r = A * xi + kernel::vector<S>(b_, i);
+        kernel::Dense<S> wx = w * xi;
+        const S rho = r.norm(), decay = std::exp(S(-0.2) * rho);
+        const S wave = std::exp(inv_n * c.dot(wx.array().cos().matrix()));
+        loss.data_ptr<S>()[i] = S(20) + S(std::numbers::e) - S(20) * decay - wave;
+        if (grad) {
+          auto g = kernel::output<S>(*grad, i);
+          g = (wave * w * inv_n) * c.cwiseProduct(wx.array().sin().matrix());
+          if (rho > 0) g += (S(4) * decay / rho) * (A.transpose() * r);
+        }
+      });
+    });
+  }
+
+ private:
+  Tensor A_, b_, c_;
+};
+
+}  // namespace
+
+std::unique_ptr<Objective> Ackley::sample(const Config& config, const Sampling& sampling) {
+  RandomStream stream(sampling.seed);
+  const std::int64_t B = sampling.count, n = config.dim;
+  Tensor A = stream.normal({B, n, n});
+  Tensor b = stream.normal({B, n});
+  Tensor c = stream.normal({B, n});
+  return from_parameters(config, {{"A", A}, {"b", b}, {"c", c}}, sampling.placement);
+}
+
+std::unique_ptr<Objective> Ackley::from_parameters(const Config& config, const NamedTensors& parameters,
+                                                   const Placement& placement) {
+  const std::int64_t n = config.dim;
+  return std::make_unique<AckleyObjective>(take_parameter(parameters, "A", {n, n}, placement),
+                                           take_parameter(parameters, "b", {n}, placement),
+                                           take_parameter(parameters, "c", {n}, placement), placement);
+}
+
+}  // namespace l2o::problems

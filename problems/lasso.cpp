@@ -1,0 +1,129 @@
+#include "problems/lasso.hpp"
+
+#include <cmath>
+
+#include <ATen/ATen.h>
+#include <Eigen/Eigenvalues>
+
+#include "problems/kernel.hpp"
+#include "problems/kernel_objective.hpp"
+
+namespace l2o::problems {
+
+namespace {
+
+// Reference optimum of one instance, in float64: FISTA with step 1/L and gradient-based
+// adaptive restart (O'Donoghue & Candès), stopped when the gradient mapping
+// L·‖x − prox(x − ∇s(x)/L)‖∞ falls below `tolerance`, not after a fixed count.
+double lasso_minimum(const Eigen::MatrixXd& A, const Eigen::VectorXd& b, double lambda, double lipschitz) {
+  constexpr double tolerance = 1e-10;
+  constexpr int max_iterations = 1'000'000;
+  const double step = 1.0 / lipschitz;
+  auto prox = [&](const Eigen::VectorXd& v) {
+    return v.unaryExpr([t = lambda * step](double e) { return std::copysign(std::max(std::abs(e) - t, 0.0), e); })
+        .eval();
+  };
+  Eigen::VectorXd x = Eigen::VectorXd::Zero(A.cols()), y = x;
+  double t = 1.0;
+  for (int k = 0; k < max_iterations; ++k) {
+    Eigen::VectorXd next = prox(y - step * (A.transpose() * (A * y - b)));
+    if (lipschitz * (y - next).lpNorm<Eigen::Infinity>() <= tolerance) {
+      x = next;
+      break;
+    }
+    bool restart = (y - next).dot(next - x) > 0;
+    double t_next = restart ? 1.0 : 0.5 * (1.0 + std::sqrt(1.0 + 4.0 * t * t));
+    y = restart ? next : (next + ((t - 1.0) / t_next) * (next - x)).eval();
+    x = std::move(next);
+    t = t_next;
+  }
+  return 0.5 * (A * x - b).squaredNorm() + lambda * x.lpNorm<1>();
+}
+
+class LassoObjective final : public KernelObjective {
+ public:
+  LassoObjective(Tensor A, Tensor b, double lambda, Placement placement)
+      : KernelObjective(placement), A_(std::move(A)), b_(std::move(b)), lambda_(lambda) {}
+
+  std::int64_t batch() const override { return A_.size(0); }
+  std::int64_t dim() const override { return A_.size(2); }
+  double l1_weight() const override { return lambda_; }
+  NamedTensors parameters() const override { return {{"A", A_}, {"b", b_}}; }
+
+  std::optional<Tensor> lipschitz() const override {
+    if (!lipschitz_) {
+      Tensor A = A_.to(at::kCPU, at::kDouble);
+      Tensor gram = A.size(1) <= A.size(2) ? at::bmm(A, A.transpose(1, 2)) : at::bmm(A.transpose(1, 2), A);
+      lipschitz_ = std::get<0>(at::linalg_eigh(gram)).select(1, -1).contiguous();
+    }
+    return lipschitz_;
+  }
+
+  std::optional<Tensor> reference_minimum() const override {
+    if (!minimum_) {
+      Tensor A = A_.to(at::kCPU, at::kDouble).contiguous(), b = b_.to(at::kCPU, at::kDouble).contiguous();
+      Tensor L = *lipschitz();
+      Tensor out = at::empty({batch()}, at::kDouble);
+      kernel::for_each_instance(batch(), 1'000'000, [&](std::int64_t i) {
+        out.data_ptr<double>()[i] =
+            lasso_minimum(kernel::matrix<double>(A, i), kernel::vector<double>(b, i), lambda_, L.data_ptr<double>()[i]);
+      });
+      minimum_ = out;
+    }
+    return minimum_;
+  }
+
+  Tensor plain_loss(const Tensor& x, bool smooth_only) const override {
+    Tensor r = at::bmm(A_, x.unsqueeze(2)).squeeze(2) - b_;
+    Tensor f = 0.5 * r.pow(2).sum(1);
+    return smooth_only ? f : f + lambda_ * x.abs().sum(1);
+  }
+
+  Tensor plain_grad(const Tensor& x, bool smooth_only) const override {
+    Tensor r = at::bmm(A_, x.unsqueeze(2)) - b_.unsqueeze(2);
+    Tensor g = at::bmm(A_.transpose(1, 2), r).squeeze(2);
+    return smooth_only ? g : g + lambda_ * x.sign();
+  }
+
+  void kernel(const Tensor& x, Tensor& loss, Tensor* grad, bool smooth_only) const override {
+    loss = at::empty({batch()}, x.options());
+    if (grad) *grad = at::empty_like(x);
+    const double lambda = smooth_only ? 0.0 : lambda_;
+    kernel::dispatch_float(x, [&]<class S>() {
+      kernel::for_each_instance(batch(), 4 * A_.size(1) * A_.size(2), [&](std::int64_t i) {
+        auto A = kernel::matrix<S>(A_, i);
+        auto xi = kernel::vector<S>(x, i);
+        kernel::Dense<S> r = A * xi - kernel::vector<S>(b_, i);
+        loss.data_ptr<S>()[i] = S(0.5) * r.squaredNorm() + S(lambda) * xi.template lpNorm<1>();
+        if (grad)
+          kernel::output<S>(*grad, i) = A.transpose() * r + S(lambda) * xi.unaryExpr([](S e) {
+            return S((e > 0) - (e < 0));
+          });
+      });
+    });
+  }
+
+ private:
+  Tensor A_, b_;
+  double lambda_;
+  mutable std::optional<Tensor> lipschitz_, minimum_;
+};
+
+}  // namespace
+
+std::unique_ptr<Objective> Lasso::sample(const Config& config, const Sampling& sampling) {
+  RandomStream stream(sampling.seed);
+  Tensor A = stream.normal({sampling.count, config.row_count(), config.dim});
+  Tensor b = stream.normal({sampling.count, config.row_count()});
+  return from_parameters(config, {{"A", A}, {"b", b}}, sampling.placement);
+}
+
+std::unique_ptr<Objective> Lasso::from_parameters(const Config& config, const NamedTensors& parameters,
+                                                  const Placement& placement) {
+  const std::int64_t m = config.row_count(), n = config.dim;
+  return std::make_unique<LassoObjective>(take_parameter(parameters, "A", {m, n}, placement),
+                                          take_parameter(parameters, "b", {m}, placement), config.lambda,
+                                          placement);
+}
+
+}  // namespace l2o::problems

@@ -1,0 +1,67 @@
+#pragma once
+// The runtime interface where problems and optimizers meet: a batch of B sampled instances of
+// one family at one dimension, evaluated on x of shape [B, n].
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/tensor.hpp"
+
+namespace l2o::problems {
+
+// The tensors that define a batch of instances, by name ("A": [B, m, n], "b": [B, m], ...),
+// in the order a family documents; what `l2obench instances` exports.
+using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
+
+// How to draw a batch: how many instances, from which seeded stream, placed where.
+struct Sampling {
+  std::int64_t count = 1;
+  std::uint64_t seed = 0;
+  Placement placement;
+};
+
+class Objective {
+ public:
+  virtual ~Objective() = default;
+
+  virtual std::int64_t batch() const = 0;
+  virtual std::int64_t dim() const = 0;
+  virtual Placement placement() const = 0;
+
+  // f(x): [B, n] -> [B]; differentiable with autograd (first order).
+  virtual Tensor loss(const Tensor& x) const = 0;
+  // ∇f(x) (a subgradient where f is not smooth): [B, n]. Never builds a graph.
+  virtual Tensor grad(const Tensor& x) const = 0;
+
+  // Composite structure f = s + l1_weight·‖x‖₁, for proximal methods. Smooth families have
+  // l1_weight 0 and s = f.
+  virtual double l1_weight() const { return 0.0; }
+  virtual Tensor smooth_loss(const Tensor& x) const { return loss(x); }
+  virtual Tensor smooth_grad(const Tensor& x) const { return grad(x); }
+  // Lipschitz constant of ∇s per instance, [B] float64, where the family knows one.
+  virtual std::optional<Tensor> lipschitz() const { return std::nullopt; }
+
+  // Problem parameters as one row per instance, [B, p] ("global" guidance of Diff-L2O).
+  virtual Tensor features() const;
+  virtual NamedTensors parameters() const = 0;
+
+  // min f per instance, [B] float64, from a reference solver or a closed form, where known.
+  virtual std::optional<Tensor> reference_minimum() const { return std::nullopt; }
+
+  // Starting points for a rollout, [B, n], drawn from the given stream; N(0, I) by default.
+  virtual Tensor initial_points(std::uint64_t seed) const;
+};
+
+}  // namespace l2o::problems
+
+namespace l2o::problems {
+
+// The parameter `name` of an imported batch, checked to be [B, trailing...] with B taken from
+// the first parameter; placed as requested. Errors name the parameter and both shapes.
+Tensor take_parameter(const NamedTensors& parameters, const std::string& name,
+                      const std::vector<std::int64_t>& trailing, const Placement& placement);
+
+}  // namespace l2o::problems

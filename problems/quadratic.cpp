@@ -1,0 +1,116 @@
+#include "problems/quadratic.hpp"
+
+#include <ATen/ATen.h>
+
+#include "problems/kernel.hpp"
+#include "problems/kernel_objective.hpp"
+
+namespace l2o::problems {
+
+namespace {
+
+// One class for both kinds: `M` is W (least squares) or Q (conditioned), `v` is y or b.
+class QuadraticObjective final : public KernelObjective {
+ public:
+  QuadraticObjective(Tensor M, Tensor v, bool least_squares, Placement placement)
+      : KernelObjective(placement), M_(std::move(M)), v_(std::move(v)), least_squares_(least_squares) {}
+
+  std::int64_t batch() const override { return M_.size(0); }
+  std::int64_t dim() const override { return M_.size(2); }
+  NamedTensors parameters() const override {
+    return least_squares_ ? NamedTensors{{"W", M_}, {"y", v_}} : NamedTensors{{"Q", M_}, {"b", v_}};
+  }
+
+  std::optional<Tensor> lipschitz() const override {
+    Tensor M = M_.to(at::kCPU, at::kDouble);
+    Tensor hessian = least_squares_ ? 2.0 * at::bmm(M.transpose(1, 2), M) : 0.5 * (M + M.transpose(1, 2));
+    return std::get<0>(at::linalg_eigh(hessian)).select(1, -1).contiguous();
+  }
+
+  // The minimiser solves Wx = y (least squares) or Qx = b; f* is f there, in float64.
+  std::optional<Tensor> reference_minimum() const override {
+    Tensor M = M_.to(at::kCPU, at::kDouble), v = v_.to(at::kCPU, at::kDouble);
+    Tensor x = at::linalg_solve(M, v.unsqueeze(2)).squeeze(2);
+    return formula(M, v, x);
+  }
+
+  Tensor plain_loss(const Tensor& x, bool) const override { return formula(M_, v_, x); }
+
+  Tensor plain_grad(const Tensor& x, bool) const override {
+    Tensor Mx = at::bmm(M_, x.unsqueeze(2));
+    if (!least_squares_) return (Mx.squeeze(2) - v_);
+    return 2.0 * at::bmm(M_.transpose(1, 2), Mx - v_.unsqueeze(2)).squeeze(2);
+  }
+
+  void kernel(const Tensor& x, Tensor& loss, Tensor* grad, bool) const override {
+    loss = at::empty({batch()}, x.options());
+    if (grad) *grad = at::empty_like(x);
+    kernel::dispatch_float(x, [&]<class S>() {
+      kernel::for_each_instance(batch(), 4 * dim() * dim(), [&](std::int64_t i) {
+        auto M = kernel::matrix<S>(M_, i);
+        auto xi = kernel::vector<S>(x, i);
+        auto v = kernel::vector<S>(v_, i);
+        kernel::Dense<S> Mx = M * xi;
+        if (least_squares_) {
+          kernel::Dense<S> r = Mx - v;
+          loss.data_ptr<S>()[i] = r.squaredNorm();
+          if (grad) kernel::output<S>(*grad, i) = S(2) * (M.transpose() * r);
+        } else {
+          loss.data_ptr<S>()[i] = S(0.5) * xi.dot(Mx) - v.dot(xi);
+          if (grad) kernel::output<S>(*grad, i) = Mx - v;
+        }
+      });
+    });
+  }
+
+ private:
+  Tensor formula(const Tensor& M, const Tensor& v, const Tensor& x) const {
+    Tensor Mx = at::bmm(M, x.unsqueeze(2)).squeeze(2);
+    if (least_squares_) return (Mx - v).pow(2).sum(1);
+    return 0.5 * (x * Mx).sum(1) - (v * x).sum(1);
+  }
+
+  Tensor M_, v_;
+  bool least_squares_;
+};
+
+// Q = U diag(λ) Uᵀ with U from the QR factorisation of a Gaussian matrix (sign-corrected, so
+// Haar-distributed) and log λ uniform in [0, log κ], the extremes pinned to 1 and κ.
+Tensor conditioned_matrix(RandomStream& stream, std::int64_t B, std::int64_t n, double condition) {
+  auto [U, R] = at::linalg_qr(stream.normal({B, n, n}));
+  U = U * at::sign(at::diagonal(R, 0, 1, 2)).unsqueeze(1);
+  Tensor log_spectrum = stream.uniform({B, n}) * std::log(condition);
+  if (n >= 2) {
+    log_spectrum.select(1, 0).fill_(0.0);
+    log_spectrum.select(1, n - 1).fill_(std::log(condition));
+  }
+  Tensor Q = at::bmm(U * at::exp(log_spectrum).unsqueeze(1), U.transpose(1, 2));
+  return 0.5 * (Q + Q.transpose(1, 2));
+}
+
+}  // namespace
+
+std::unique_ptr<Objective> Quadratic::sample(const Config& config, const Sampling& sampling) {
+  RandomStream stream(sampling.seed);
+  const std::int64_t B = sampling.count, n = config.dim;
+  if (config.kind == "least-squares") {
+    Tensor W = stream.normal({B, n, n});
+    Tensor y = stream.normal({B, n});
+    return from_parameters(config, {{"W", W}, {"y", y}}, sampling.placement);
+  }
+  Tensor Q = conditioned_matrix(stream, B, n, config.condition);
+  Tensor b = stream.normal({B, n});
+  return from_parameters(config, {{"Q", Q}, {"b", b}}, sampling.placement);
+}
+
+std::unique_ptr<Objective> Quadratic::from_parameters(const Config& config, const NamedTensors& parameters,
+                                                      const Placement& placement) {
+  const std::int64_t n = config.dim;
+  const bool least_squares = config.kind == "least-squares";
+  const std::string matrix = least_squares ? "W" : "Q", vector = least_squares ? "y" : "b";
+  return std::make_unique<QuadraticObjective>(take_parameter(parameters, matrix, {n, n}, placement),
+                                              take_parameter(parameters, vector, {n}, placement), least_squares,
+                                              placement);
+}
+
+}  // namespace l2o::problems

@@ -1,0 +1,86 @@
+#include "problems/rastrigin.hpp"
+
+#include <cmath>
+#include <numbers>
+
+#include <ATen/ATen.h>
+
+#include "problems/kernel.hpp"
+#include "problems/kernel_objective.hpp"
+
+namespace l2o::problems {
+
+namespace {
+
+constexpr double two_pi = 2.0 * std::numbers::pi;
+
+class RastriginObjective final : public KernelObjective {
+ public:
+  RastriginObjective(Tensor A, Tensor b, Tensor c, double alpha, Placement placement)
+      : KernelObjective(placement), A_(std::move(A)), b_(std::move(b)), c_(std::move(c)), alpha_(alpha) {}
+
+  std::int64_t batch() const override { return A_.size(0); }
+  std::int64_t dim() const override { return A_.size(2); }
+  NamedTensors parameters() const override { return {{"A", A_}, {"b", b_}, {"c", c_}}; }
+
+  // ‖A‖₂² + 4π²α·max|cᵢ| bounds the Hessian AᵀA + diag(4π²α c∘cos(2πx)).
+  std::optional<Tensor> lipschitz() const override {
+    Tensor A = A_.to(at::kCPU, at::kDouble);
+    Tensor top = std::get<0>(at::linalg_eigh(at::bmm(A.transpose(1, 2), A))).select(1, -1);
+    return top + two_pi * two_pi * alpha_ * c_.to(at::kCPU, at::kDouble).abs().amax(1);
+  }
+
+  Tensor plain_loss(const Tensor& x, bool) const override {
+    Tensor r = at::bmm(A_, x.unsqueeze(2)).squeeze(2) - b_;
+    return 0.5 * r.pow(2).sum(1) - alpha_ * (c_ * at::cos(two_pi * x)).sum(1) + alpha_ * double(dim());
+  }
+
+  Tensor plain_grad(const Tensor& x, bool) const override {
+    Tensor r = at::bmm(A_, x.unsqueeze(2)) - b_.unsqueeze(2);
+    return at::bmm(A_.transpose(1, 2), r).squeeze(2) + (two_pi * alpha_) * c_ * at::sin(two_pi * x);
+  }
+
+  void kernel(const Tensor& x, Tensor& loss, Tensor* grad, bool) const override {
+    loss = at::empty({batch()}, x.options());
+    if (grad) *grad = at::empty_like(x);
+    kernel::dispatch_float(x, [&]<class S>() {
+      const S alpha = S(alpha_), w = S(two_pi);
+      kernel::for_each_instance(batch(), 4 * dim() * dim(), [&](std::int64_t i) {
+        auto A = kernel::matrix<S>(A_, i);
+        auto xi = kernel::vector<S>(x, i);
+        auto c = kernel::vector<S>(c_, i);
+        kernel::Dense<S> r = A * xi - kernel::vector<S>(b_, i);
+        kernel::Dense<S> wx = w * xi;
+        loss.data_ptr<S>()[i] =
+            S(0.5) * r.squaredNorm() - alpha * c.dot(wx.array().cos().matrix()) + alpha * S(dim());
+        if (grad) kernel::output<S>(*grad, i) = A.transpose() * r + (w * alpha) * c.cwiseProduct(wx.array().sin().matrix());
+      });
+    });
+  }
+
+ private:
+  Tensor A_, b_, c_;
+  double alpha_;
+};
+
+}  // namespace
+
+std::unique_ptr<Objective> Rastrigin::sample(const Config& config, const Sampling& sampling) {
+  RandomStream stream(sampling.seed);
+  const std::int64_t B = sampling.count, n = config.dim;
+  Tensor A = stream.normal({B, n, n});
+  Tensor b = stream.normal({B, n});
+  Tensor c = stream.normal({B, n});
+  return from_parameters(config, {{"A", A}, {"b", b}, {"c", c}}, sampling.placement);
+}
+
+std::unique_ptr<Objective> Rastrigin::from_parameters(const Config& config, const NamedTensors& parameters,
+                                                      const Placement& placement) {
+  const std::int64_t n = config.dim;
+  return std::make_unique<RastriginObjective>(take_parameter(parameters, "A", {n, n}, placement),
+                                              take_parameter(parameters, "b", {n}, placement),
+                                              take_parameter(parameters, "c", {n}, placement), config.alpha,
+                                              placement);
+}
+
+}  // namespace l2o::problems
