@@ -12,7 +12,7 @@ class GradientDescentRollout final : public Rollout {
       : lr_(config.lr), f_(objective), x_(x0.clone()) {}
 
   Tensor step() override {
-    x_ = x_ - lr_ * f_.grad(x_);
+    x_ = x_.add(f_.grad(x_), -lr_);
     return x_;
   }
 

@@ -13,9 +13,10 @@ class MomentumRollout final : public Rollout {
 
   Tensor step() override {
     Tensor g = f_.grad(x_);
-    velocity_ = velocity_.defined() ? config_.momentum * velocity_ + g : g;
-    Tensor direction = config_.nesterov ? g + config_.momentum * velocity_ : velocity_;
-    x_ = x_ - config_.lr * direction;
+    // The op sequence of torch::optim::SGD, so that results agree bit for bit.
+    velocity_ = velocity_.defined() ? velocity_.mul(config_.momentum).add(g) : g.clone();
+    Tensor direction = config_.nesterov ? g.add(velocity_, config_.momentum) : velocity_;
+    x_ = x_.add(direction, -config_.lr);
     return x_;
   }
 

@@ -1,0 +1,197 @@
+// The l2obench command line: listing, bad input, crash and resume. Runs the real binary.
+#include <csignal>
+#include <fstream>
+#include <thread>
+
+#include <boost/test/unit_test.hpp>
+#include <nlohmann/json.hpp>
+
+#include "core/files.hpp"
+#include "tests/support.hpp"
+
+namespace {
+
+using l2o::Json;
+using l2o::testing::run_command;
+namespace fs = std::filesystem;
+
+const std::string binary = L2OBENCH_BINARY;
+
+Json valid_suite() {
+  return {{"name", "cli"},
+          {"steps", 10},
+          {"test_instances", 8},
+          {"problems", {{{"family", "lasso"}, {"dim", 10}}}},
+          {"optimizers", {{{"name", "gd"}}}}};
+}
+
+// Runs `l2obench run` on a suite file holding `text`; returns the result.
+l2o::testing::CommandResult run_suite_text(const l2o::testing::TempDir& dir, const std::string& text,
+                                           const std::string& extra = "") {
+  std::ofstream(dir / "suite.json") << text;
+  return run_command(binary + " run " + (dir / "suite.json").string() + " --out " + (dir / "out").string() +
+                     " --quiet " + extra);
+}
+
+// One line, "l2obench: error: <expected...>", and exit status 2.
+void expect_one_clear_error(const l2o::testing::CommandResult& r, const std::string& expected_start) {
+  BOOST_TEST(r.exit_code == 2);
+  BOOST_TEST(std::count(r.output.begin(), r.output.end(), '\n') == 1, "output: " << r.output);
+  BOOST_TEST(r.output.starts_with("l2obench: error: " + expected_start), "output: " << r.output);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(cli)
+
+BOOST_AUTO_TEST_CASE(list_json_names_every_family_and_optimizer_with_fields) {
+  auto r = run_command(binary + " list --json");
+  BOOST_REQUIRE(r.exit_code == 0);
+  Json list = Json::parse(r.output);
+  std::vector<std::string> families, optimizers;
+  for (const Json& f : list["families"]) {
+    families.push_back(f["name"]);
+    BOOST_TEST(!f["fields"].empty());
+  }
+  for (const Json& o : list["optimizers"]) {
+    optimizers.push_back(o["name"]);
+    BOOST_TEST(!o["fields"].empty());
+  }
+  BOOST_TEST(families == (std::vector<std::string>{"lasso", "rastrigin", "ackley", "quadratic"}));
+  BOOST_TEST(optimizers == (std::vector<std::string>{"gd", "momentum", "adam", "ista", "fista"}));
+}
+
+BOOST_AUTO_TEST_CASE(bad_input_gives_one_clear_error_and_a_nonzero_exit) {
+  l2o::testing::TempDir dir;
+  const std::string file = (dir / "suite.json").string();
+
+  Json s = valid_suite();
+  s["problems"][0]["family"] = "lasso3";
+  expect_one_clear_error(run_suite_text(dir, s.dump()),
+                         file + ".problems[0].family: unknown problem family \"lasso3\"; allowed: lasso, rastrigin, "
+                                "ackley, quadratic");
+  s = valid_suite();
+  s["optimizers"][0]["name"] = "adamw";
+  expect_one_clear_error(run_suite_text(dir, s.dump()), file + ".optimizers[0].name: unknown optimizer \"adamw\"");
+  s = valid_suite();
+  s["problems"][0]["dim"] = 0;
+  expect_one_clear_error(run_suite_text(dir, s.dump()), file + ".problems[0].dim: expected an integer >= 1, got 0");
+  s = valid_suite();
+  s["steps"] = "ten";
+  expect_one_clear_error(run_suite_text(dir, s.dump()), file + ".steps: expected an integer >= 1, got \"ten\"");
+  s = valid_suite();
+  s["optimizers"][0]["lr"] = -1;
+  expect_one_clear_error(run_suite_text(dir, s.dump()), file + ".optimizers[0].lr: expected a number > 0, got -1");
+  s = valid_suite();
+  s["dtype"] = "float16";
+  expect_one_clear_error(run_suite_text(dir, s.dump()),
+                         file + ".dtype: expected a string one of: float32, float64, got \"float16\"");
+  expect_one_clear_error(run_suite_text(dir, "{\"name\": \"x\", \"problems\": [}"),
+                         file + ": malformed JSON: parse error at line 1, column 28");
+  expect_one_clear_error(run_command(binary + " run " + (dir / "nope.json").string()),
+                         (dir / "nope.json").string() + ": cannot open file");
+  expect_one_clear_error(run_suite_text(dir, valid_suite().dump(), "--device cuda"),
+                         "--device cuda: this l2obench is built against a LibTorch without CUDA support");
+  expect_one_clear_error(run_suite_text(dir, valid_suite().dump(), "--device tpu"), "--device: expected cpu, cuda");
+  expect_one_clear_error(run_suite_text(dir, valid_suite().dump(), "--shard 2/2"), "--shard: expected i/N");
+  expect_one_clear_error(run_command(binary + " show " + file), file + ": not an l2obench report");
+  l2o::testing::TempDir empty;
+  expect_one_clear_error(run_command(binary + " merge " + empty.path().string()),
+                         empty.path().string() + ": no suite.json here");
+  BOOST_TEST(!fs::exists(dir / "out" / "report.json"));
+
+  auto usage = run_command(binary + " run");
+  BOOST_TEST(usage.exit_code != 0);
+  BOOST_TEST(usage.output.find("suite is required") != std::string::npos, usage.output);
+}
+
+BOOST_AUTO_TEST_CASE(smoke_suite_runs_then_skips_every_finished_cell) {
+  l2o::testing::TempDir dir;
+  const std::string run = binary + " run " + L2O_SOURCE_DIR "/suites/smoke.json --out " + (dir / "out").string();
+  auto first = run_command(run);
+  BOOST_REQUIRE_MESSAGE(first.exit_code == 0, first.output);
+  BOOST_TEST(first.output.find("(6 computed, 0 reused)") != std::string::npos, first.output);
+  auto second = run_command(run);
+  BOOST_TEST(second.exit_code == 0);
+  BOOST_TEST(second.output.find("(0 computed, 6 reused)") != std::string::npos, second.output);
+  auto show = run_command(binary + " show " + (dir / "out" / "report.json").string());
+  BOOST_TEST(show.exit_code == 0);
+  BOOST_TEST(show.output.find("rastrigin-n2") != std::string::npos, show.output);
+}
+
+// A run killed with SIGKILL part-way resumes, loses no finished cell, and ends with the report
+// an uninterrupted run writes.
+BOOST_AUTO_TEST_CASE(a_killed_run_resumes_and_ends_with_the_same_report) {
+  l2o::testing::TempDir dir;
+  Json s = {{"name", "resume"},
+            {"steps", 300},
+            {"test_instances", 256},
+            {"repetitions", 6},
+            {"problems", {{{"family", "lasso"}, {"dim", 50}}, {{"family", "rastrigin"}, {"dim", 10}}}},
+            {"optimizers", {{{"name", "gd"}}, {{"name", "adam"}}, {{"name", "momentum"}}}}};
+  std::ofstream(dir / "suite.json") << s.dump();
+  const std::string suite = (dir / "suite.json").string();
+  const std::size_t total = 2 * 6 * 3;
+
+  // Start in the background, wait for the first finished cell, kill -9.
+  const fs::path killed = dir / "killed", cells = killed / "cells";
+  auto r = run_command("(" + binary + " run " + suite + " --out " + killed.string() +
+                       " --quiet --threads 1 & pid=$!; "
+                       "while [ \"$(ls " + cells.string() + " 2>/dev/null | grep -c '\\.json$')\" -lt 2 ]; do "
+                       "sleep 0.02; done; kill -9 $pid; wait $pid; echo killed=$?)");
+  BOOST_REQUIRE_MESSAGE(r.output.find("killed=137") != std::string::npos, r.output);
+  std::size_t finished = 0;
+  for (const auto& entry : fs::directory_iterator(cells)) finished += entry.path().extension() == ".json";
+  BOOST_TEST_REQUIRE(finished >= 2u);
+  BOOST_TEST_REQUIRE(finished < total, "the run ended before it was killed; make the suite longer");
+  BOOST_TEST(!fs::exists(killed / "report.json"));
+
+  auto resumed = run_command(binary + " run " + suite + " --out " + killed.string() + " --threads 1");
+  BOOST_REQUIRE_MESSAGE(resumed.exit_code == 0, resumed.output);
+  BOOST_TEST(resumed.output.find(std::to_string(finished) + " of " + std::to_string(total) + " cells already finished") !=
+                 std::string::npos,
+             resumed.output);
+
+  auto clean = run_command(binary + " run " + suite + " --out " + (dir / "clean").string() + " --quiet --threads 1");
+  BOOST_REQUIRE(clean.exit_code == 0);
+  auto strip = [](Json report) {
+    report.erase("context");
+    for (Json& cell : report["cells"])
+      for (const char* key : {"seconds_per_step", "rollout_seconds", "reference_seconds"}) cell["eval"].erase(key);
+    return report;
+  };
+  BOOST_TEST(strip(l2o::read_json_file(killed / "report.json")) == strip(l2o::read_json_file(dir / "clean" / "report.json")));
+}
+
+BOOST_AUTO_TEST_CASE(shards_merge_into_one_report) {
+  l2o::testing::TempDir dir;
+  const std::string base = binary + " run " + L2O_SOURCE_DIR "/suites/smoke.json --quiet --out " + (dir / "out").string();
+  BOOST_REQUIRE(run_command(base + " --shard 0/2").exit_code == 0);
+  BOOST_TEST(!fs::exists(dir / "out" / "report.json"));
+  auto partial = run_command(binary + " merge " + (dir / "out").string());
+  BOOST_TEST(partial.exit_code == 2);
+  BOOST_TEST(partial.output.find("3 of 6 cells are missing") != std::string::npos, partial.output);
+  BOOST_REQUIRE(run_command(base + " --shard 1/2").exit_code == 0);
+  auto merged = run_command(binary + " merge " + (dir / "out").string());
+  BOOST_TEST(merged.exit_code == 0, merged.output);
+  Json report = l2o::read_json_file(dir / "out" / "report.json");
+  BOOST_TEST(report["complete"] == true);
+  BOOST_TEST(report["cells"].size() == 6u);
+  BOOST_TEST(report["cells"][0]["index"] == 0);
+  BOOST_TEST(report["cells"][5]["index"] == 5);
+}
+
+BOOST_AUTO_TEST_CASE(instances_command_exports_json) {
+  l2o::testing::TempDir dir;
+  auto r = run_command(binary + " instances " L2O_SOURCE_DIR "/suites/smoke.json --problem lasso-n10 --out " +
+                       (dir / "i.json").string());
+  BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.output);
+  Json file = l2o::read_json_file(dir / "i.json");
+  BOOST_TEST(file["problems"].size() == 1u);
+  BOOST_TEST(file["problems"][0]["parameters"]["A"].size() == 64u);
+  BOOST_TEST(file["problems"][0]["x0"][0].size() == 10u);
+  expect_one_clear_error(run_command(binary + " instances " L2O_SOURCE_DIR "/suites/smoke.json --problem nope"),
+                         "--problem: no problem labelled \"nope\"");
+}
+
+BOOST_AUTO_TEST_SUITE_END()

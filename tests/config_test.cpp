@@ -1,0 +1,102 @@
+// Config parsing and validation, seed derivation, registries.
+#include <boost/test/unit_test.hpp>
+#include <nlohmann/json.hpp>
+
+#include "core/config.hpp"
+#include "core/error.hpp"
+#include "core/seed.hpp"
+#include "optimizers/registry.hpp"
+#include "problems/registry.hpp"
+
+namespace {
+
+using l2o::InputError;
+using l2o::Json;
+
+struct Sample {
+  std::int64_t count = 3;
+  double rate = 0.5;
+  bool flag = false;
+  std::string mode = "a";
+  template <class V>
+  void fields(V& v) {
+    v.field("count", count, "how many", l2o::at_least(1));
+    v.field("rate", rate, "a rate", l2o::half_open_unit_interval());
+    v.field("flag", flag, "a flag");
+    v.field("mode", mode, "a mode", l2o::one_of({"a", "b"}));
+  }
+};
+
+std::string error_of(const Json& j) {
+  try {
+    l2o::parse_config<Sample>(j, "suite.json: problems[0]");
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(config)
+
+BOOST_AUTO_TEST_CASE(defaults_and_values_round_trip) {
+  auto c = l2o::parse_config<Sample>(Json{{"count", 7}, {"mode", "b"}}, "x");
+  BOOST_TEST(c.count == 7);
+  BOOST_TEST(c.rate == 0.5);
+  BOOST_TEST(c.mode == "b");
+  Json canonical = l2o::config_to_json(c);
+  BOOST_TEST(canonical == (Json{{"count", 7}, {"rate", 0.5}, {"flag", false}, {"mode", "b"}}));
+  BOOST_TEST(l2o::config_to_json(l2o::parse_config<Sample>(canonical, "x")) == canonical);
+}
+
+BOOST_AUTO_TEST_CASE(integral_floats_are_integers) {
+  BOOST_TEST(l2o::parse_config<Sample>(Json{{"count", 4.0}}, "x").count == 4);
+}
+
+BOOST_AUTO_TEST_CASE(errors_name_where_field_and_allowed_values) {
+  BOOST_TEST(error_of({{"count", 0}}) == "suite.json: problems[0].count: expected an integer >= 1, got 0");
+  BOOST_TEST(error_of({{"count", 2.5}}) == "suite.json: problems[0].count: expected an integer >= 1, got 2.5");
+  BOOST_TEST(error_of({{"count", "3"}}) == "suite.json: problems[0].count: expected an integer >= 1, got \"3\"");
+  BOOST_TEST(error_of({{"rate", 1.0}}) == "suite.json: problems[0].rate: expected a number in [0, 1), got 1.0");
+  BOOST_TEST(error_of({{"flag", 1}}) == "suite.json: problems[0].flag: expected true or false, got 1");
+  BOOST_TEST(error_of({{"mode", "c"}}) == "suite.json: problems[0].mode: expected a string one of: a, b, got \"c\"");
+  BOOST_TEST(error_of({{"speed", 1}}) ==
+             "suite.json: problems[0]: unknown field \"speed\"; allowed fields: count, rate, flag, mode");
+  BOOST_TEST(error_of(Json::array()) == "suite.json: problems[0]: expected a JSON object, got []");
+}
+
+BOOST_AUTO_TEST_CASE(describe_lists_fields_with_defaults) {
+  Json d = l2o::describe_config<Sample>();
+  BOOST_REQUIRE(d.size() == 4);
+  BOOST_TEST(d[0]["name"] == "count");
+  BOOST_TEST(d[0]["type"] == "integer");
+  BOOST_TEST(d[0]["default"] == 3);
+  BOOST_TEST(d[3]["allowed"] == "one of: a, b");
+}
+
+BOOST_AUTO_TEST_CASE(seed_derivation_is_stable_and_path_sensitive) {
+  // Pinned: a change here silently changes every instance of every suite.
+  BOOST_TEST(l2o::derive_seed(1, {"lasso", "test"}) == l2o::derive_seed(1, {"lasso", "test"}));
+  BOOST_TEST(l2o::derive_seed(1, {"lasso", "test"}) != l2o::derive_seed(1, {"lasso", "train"}));
+  BOOST_TEST(l2o::derive_seed(1, {"lasso", "test"}) != l2o::derive_seed(2, {"lasso", "test"}));
+  BOOST_TEST(l2o::derive_seed(1, {"ab", "c"}) != l2o::derive_seed(1, {"a", "bc"}));
+  BOOST_TEST(l2o::derive_seed(0, {"lasso"}) < (std::uint64_t{1} << 63));
+  static_assert(l2o::derive_seed(7, {"x"}) == l2o::derive_seed(7, {"x"}));
+}
+
+BOOST_AUTO_TEST_CASE(registries_list_every_type_and_reject_unknown_names) {
+  std::vector<std::string> families, optimizers;
+  for (const auto& f : l2o::problems::families()) families.emplace_back(f.name);
+  for (const auto& o : l2o::optimizers::optimizers()) optimizers.emplace_back(o.name);
+  BOOST_TEST(families == (std::vector<std::string>{"lasso", "rastrigin", "ackley", "quadratic"}));
+  BOOST_TEST(optimizers == (std::vector<std::string>{"gd", "momentum", "adam", "ista", "fista"}));
+  BOOST_CHECK_EXCEPTION(l2o::problems::find_family("lasso2", "s.json: problems[0].family"), InputError,
+                        [](const InputError& e) {
+                          return std::string(e.what()) ==
+                                 "s.json: problems[0].family: unknown problem family \"lasso2\"; allowed: lasso, "
+                                 "rastrigin, ackley, quadratic";
+                        });
+}
+
+BOOST_AUTO_TEST_SUITE_END()

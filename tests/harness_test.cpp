@@ -1,0 +1,207 @@
+// Suite expansion, seeds, metrics, determinism of whole runs, and the instance export.
+#include <boost/test/unit_test.hpp>
+#include <nlohmann/json.hpp>
+
+#include <ATen/ATen.h>
+
+#include "core/error.hpp"
+#include "core/files.hpp"
+#include "harness/cells.hpp"
+#include "harness/instances.hpp"
+#include "harness/metrics.hpp"
+#include "harness/runner.hpp"
+#include "harness/suite.hpp"
+#include "problems/registry.hpp"
+#include "tests/support.hpp"
+
+namespace {
+
+using l2o::Json;
+using l2o::Tensor;
+namespace harness = l2o::harness;
+
+Json small_suite() {
+  return {{"name", "unit"},
+          {"seed", 3},
+          {"steps", 20},
+          {"test_instances", 16},
+          {"repetitions", 2},
+          {"problems",
+           {{{"family", "lasso"}, {"dim", {10, 20}}}, {{"family", "rastrigin"}, {"dim", 2}, {"label", "rast"}}}},
+          {"optimizers", {{{"name", "gd"}}, {{"name", "adam"}, {"lr", 0.05}, {"label", "adam-fast"}}}}};
+}
+
+std::string parse_error(const Json& suite) {
+  try {
+    harness::parse_suite_json(suite, "s.json");
+  } catch (const l2o::InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// The numbers of a report without what legitimately varies between runs (timings, dates).
+Json numbers_only(Json report) {
+  report.erase("context");
+  for (Json& cell : report["cells"])
+    for (const char* key : {"seconds_per_step", "rollout_seconds", "reference_seconds"}) cell["eval"].erase(key);
+  return report;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(harness_tests)
+
+BOOST_AUTO_TEST_CASE(dimension_lists_expand_into_labelled_problems) {
+  auto suite = harness::parse_suite_json(small_suite(), "s.json");
+  BOOST_REQUIRE(suite.problems.size() == 3);
+  BOOST_TEST(suite.problems[0].label == "lasso-n10");
+  BOOST_TEST(suite.problems[1].label == "lasso-n20");
+  BOOST_TEST(suite.problems[2].label == "rast");
+  BOOST_TEST(suite.problems[1].config == (Json{{"dim", 20}, {"rows", 0}, {"lambda", 0.005}}));
+  BOOST_TEST(suite.optimizers[0].config == (Json{{"lr", 0.01}}));
+  // The suite as run parses back to itself.
+  BOOST_TEST(harness::parse_suite_json(suite.to_json(), "again").to_json() == suite.to_json());
+}
+
+BOOST_AUTO_TEST_CASE(cells_are_stable_unique_and_sharded_without_overlap) {
+  auto suite = harness::parse_suite_json(small_suite(), "s.json");
+  auto cells = harness::expand(suite);
+  BOOST_TEST(cells.size() == 3u * 2u * 2u);
+  std::set<std::string> ids;
+  for (const auto& c : cells) ids.insert(c.id);
+  BOOST_TEST(ids.size() == cells.size());
+  BOOST_TEST(cells[0].id.starts_with("lasso-n10.gd.r0."));
+  BOOST_TEST(harness::expand(suite)[5].id == cells[5].id);
+
+  std::multiset<std::size_t> seen;
+  for (int i = 0; i < 3; ++i)
+    for (const auto& c : harness::select_shard(cells, {i, 3})) seen.insert(c.index);
+  BOOST_TEST(seen.size() == cells.size());
+  BOOST_TEST(std::set<std::size_t>(seen.begin(), seen.end()).size() == cells.size());
+
+  // Changing what a cell computes changes its id; renaming nothing else keeps the others.
+  Json changed = small_suite();
+  changed["steps"] = 21;
+  BOOST_TEST(harness::expand(harness::parse_suite_json(changed, "s.json"))[0].id != cells[0].id);
+}
+
+BOOST_AUTO_TEST_CASE(shard_syntax_is_checked) {
+  BOOST_TEST(harness::Shard::parse("1/4").index == 1);
+  for (const char* bad : {"4/4", "-1/2", "1", "a/b", "0/0", "1/2x"})
+    BOOST_CHECK_THROW(harness::Shard::parse(bad), l2o::InputError);
+}
+
+BOOST_AUTO_TEST_CASE(suite_errors_name_the_field) {
+  Json s = small_suite();
+  s["problems"][0]["dim"] = Json{10, -1};
+  BOOST_TEST(parse_error(s) == "s.json.problems[0].dim[1]: expected an integer >= 1, got -1");
+  s = small_suite();
+  s["problems"][1]["dim"] = 0;
+  BOOST_TEST(parse_error(s) == "s.json.problems[1].dim: expected an integer >= 1, got 0");
+  s = small_suite();
+  s["optimizers"][1]["label"] = "gd";
+  BOOST_TEST(parse_error(s) ==
+             "s.json.optimizers[1]: label \"gd\" is already used by s.json.optimizers[0]; give one of them a distinct "
+             "\"label\"");
+  s = small_suite();
+  s.erase("problems");
+  BOOST_TEST(parse_error(s) == "s.json: missing field \"problems\" (a non-empty array)");
+  s = small_suite();
+  s["stpes"] = 3;
+  BOOST_TEST(parse_error(s).starts_with("s.json: unknown field \"stpes\"; allowed fields: name,"));
+  s = small_suite();
+  s["optimizers"][0]["name"] = "sgd";
+  BOOST_TEST(parse_error(s) == "s.json.optimizers[0].name: unknown optimizer \"sgd\"; allowed: gd, momentum, adam, "
+                               "ista, fista");
+}
+
+BOOST_AUTO_TEST_CASE(train_and_test_instances_never_overlap) {
+  auto suite = harness::parse_suite_json(small_suite(), "s.json");
+  const auto& p = suite.problems[0];
+  const auto& family = l2o::problems::find_family(p.family, "t");
+  auto draw = [&](const char* split, std::int64_t rep) {
+    auto seeds = harness::instance_seeds(suite, p, split, rep);
+    return family.sample(p.config, {64, seeds.instances, {c10::kCPU, at::kDouble}})->features();
+  };
+  Tensor test = draw("test", 0), train = draw("train", 0), validation = draw("validation", 0), rep1 = draw("test", 1);
+  for (const Tensor& other : {train, validation, rep1}) {
+    // No instance of one split equals any instance of another.
+    Tensor equal_rows = (test.unsqueeze(1) == other.unsqueeze(0)).all(2);
+    BOOST_TEST(!equal_rows.any().item<bool>());
+  }
+  BOOST_TEST(at::equal(test, draw("test", 0)));
+}
+
+BOOST_AUTO_TEST_CASE(step_statistics_match_hand_computation) {
+  Tensor values = at::tensor({1.0, 2.0, 3.0, 4.0, 10.0, 10.0, 10.0, 10.0}, at::kDouble).reshape({2, 4});
+  Json s = harness::summarize_steps(values);
+  BOOST_TEST(s["mean"] == (Json{2.5, 10.0}));
+  BOOST_TEST(s["median"] == (Json{2.5, 10.0}));
+  BOOST_TEST(s["q10"][0].get<double>() == 1.3, boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(s["q90"][0].get<double>() == 3.7, boost::test_tools::tolerance(1e-12));
+
+  Json m = harness::evaluation_metrics(values, at::tensor({1.0, 2.0, 3.0, 4.0}, at::kDouble));
+  BOOST_TEST(m["log10_mean_loss"][1].get<double>() == 1.0, boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(m["gap"]["mean"][0].get<double>() == 0.0);
+  BOOST_TEST(m["rel_gap"]["mean"][1].get<double>() == (9.0 + 4.0 + 7.0 / 3.0 + 1.5) / 4.0,
+             boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(m["final"]["loss_mean"].get<double>() == 10.0);
+}
+
+BOOST_AUTO_TEST_CASE(two_runs_give_identical_numbers) {
+  auto suite = harness::parse_suite_json(small_suite(), "s.json");
+  l2o::testing::TempDir a, b;
+  auto first = harness::run_suite(suite, {.out = a.path(), .threads = 2, .progress = false});
+  harness::run_suite(suite, {.out = b.path(), .threads = 2, .progress = false});
+  BOOST_TEST(first.evaluated == 12u);
+  Json ra = l2o::read_json_file(a / "report.json"), rb = l2o::read_json_file(b / "report.json");
+  BOOST_TEST(ra["complete"] == true);
+  BOOST_TEST(ra["cells"].size() == 12u);
+  BOOST_TEST(numbers_only(ra) == numbers_only(rb));
+  // And a rerun in the same folder reuses every cell.
+  auto again = harness::run_suite(suite, {.out = a.path(), .threads = 2, .progress = false});
+  BOOST_TEST(again.skipped == 12u);
+  BOOST_TEST(again.evaluated == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(exported_instances_rebuild_the_same_objectives) {
+  Json s = small_suite();
+  s["problems"].push_back({{"family", "quadratic"}, {"dim", 5}, {"kind", "conditioned"}});
+  s["problems"].push_back({{"family", "ackley"}, {"dim", 3}});
+  auto suite = harness::parse_suite_json(s, "s.json");
+  Json exported = harness::export_instances(suite, {.split = "test", .repetition = 1});
+  // Through text, as another tool would read it.
+  auto imported = harness::import_instances(Json::parse(exported.dump()), "instances.json");
+  BOOST_REQUIRE(imported.size() == suite.problems.size());
+  for (std::size_t i = 0; i < imported.size(); ++i) {
+    const auto& p = suite.problems[i];
+    BOOST_TEST_CONTEXT(p.label) {
+      auto seeds = harness::instance_seeds(suite, p, "test", 1);
+      auto original = l2o::problems::find_family(p.family, "t")
+                          .sample(p.config, {suite.test_instances, seeds.instances, {c10::kCPU, suite.dtype}});
+      Tensor x0 = original->initial_points(seeds.initial_points);
+      BOOST_TEST(imported[i].label == p.label);
+      BOOST_TEST(at::equal(imported[i].x0, x0));
+      BOOST_TEST(at::equal(imported[i].objective->loss(imported[i].x0), original->loss(x0)));
+      BOOST_TEST(at::equal(imported[i].objective->features(), original->features()));
+    }
+  }
+  BOOST_CHECK_THROW(harness::export_instances(suite, {.split = "dev"}), l2o::InputError);
+  BOOST_CHECK_THROW(harness::export_instances(suite, {.repetition = 2}), l2o::InputError);
+}
+
+BOOST_AUTO_TEST_CASE(unsupported_combinations_fail_before_any_cell_runs) {
+  Json s = small_suite();
+  s["problems"] = {{{"family", "ackley"}, {"dim", 2}}};
+  s["optimizers"] = {{{"name", "gd"}}, {{"name", "fista"}}};
+  auto suite = harness::parse_suite_json(s, "s.json");
+  l2o::testing::TempDir out;
+  BOOST_CHECK_EXCEPTION(harness::run_suite(suite, {.out = out.path(), .progress = false}), l2o::InputError,
+                        [](const l2o::InputError& e) {
+                          return std::string(e.what()).starts_with("optimizer \"fista\" on problem \"ackley-n2\": ");
+                        });
+  BOOST_TEST(!std::filesystem::exists(out / "cells"));
+}
+
+BOOST_AUTO_TEST_SUITE_END()

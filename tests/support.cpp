@@ -1,0 +1,42 @@
+#include "tests/support.hpp"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <random>
+
+#include <ATen/ATen.h>
+
+namespace l2o::testing {
+
+TempDir::TempDir() {
+  std::random_device rd;
+  path_ = std::filesystem::temp_directory_path() / ("l2obench-test-" + std::to_string(::getpid()) + "-" +
+                                                    std::to_string(rd()));
+  std::filesystem::create_directories(path_);
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+double max_relative_difference(const Tensor& a, const Tensor& b) {
+  Tensor x = a.to(at::kDouble), y = b.to(at::kDouble);
+  return ((x - y).abs() / y.abs().clamp_min(1.0)).max().item<double>();
+}
+
+CommandResult run_command(const std::string& command) {
+  CommandResult result;
+  std::FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
+  if (!pipe) return {-1, "popen failed"};
+  std::array<char, 4096> buffer;
+  while (std::size_t n = std::fread(buffer.data(), 1, buffer.size(), pipe)) result.output.append(buffer.data(), n);
+  int status = ::pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return result;
+}
+
+}  // namespace l2o::testing
