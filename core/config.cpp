@@ -24,7 +24,8 @@ bool Constraint::admits(const std::string& v) const {
 std::string Constraint::describe() const {
   if (!choices.empty()) return fmt::format("one of: {}", fmt::join(choices, ", "));
   if (min && max)
-    return fmt::format("in {}{}, {}{}", min_exclusive ? '(' : '[', *min, *max, max_exclusive ? ')' : ']');
+    return fmt::format("in {}{}, {}{}", min_exclusive ? '(' : '[', *min, *max,
+                       max_exclusive ? ')' : ']');
   if (min) return fmt::format("{} {}", min_exclusive ? ">" : ">=", *min);
   if (max) return fmt::format("{} {}", max_exclusive ? "<" : "<=", *max);
   return {};
@@ -55,7 +56,8 @@ void ConfigReader::fail(std::string_view name, std::string_view expected, const 
   throw InputError(fmt::format("{}.{}: expected {}, got {}", where_, name, expected, got.dump()));
 }
 
-void ConfigReader::field(std::string_view name, std::int64_t& value, std::string_view, const Constraint& c) {
+void ConfigReader::field(std::string_view name, std::int64_t& value, std::string_view,
+                         const Constraint& c) {
   const Json* j = find(name);
   if (!j) return;
   // Accept 3 and 3.0, reject 3.5 and "3".
@@ -63,12 +65,14 @@ void ConfigReader::field(std::string_view name, std::int64_t& value, std::string
                   (j->is_number_float() && std::trunc(j->get<double>()) == j->get<double>() &&
                    std::abs(j->get<double>()) < 9.0e15);
   if (!integral) fail(name, expectation("an integer", c), *j);
-  auto v = j->is_number_integer() ? j->get<std::int64_t>() : static_cast<std::int64_t>(j->get<double>());
+  auto v =
+      j->is_number_integer() ? j->get<std::int64_t>() : static_cast<std::int64_t>(j->get<double>());
   if (!c.admits(static_cast<double>(v))) fail(name, expectation("an integer", c), *j);
   value = v;
 }
 
-void ConfigReader::field(std::string_view name, double& value, std::string_view, const Constraint& c) {
+void ConfigReader::field(std::string_view name, double& value, std::string_view,
+                         const Constraint& c) {
   const Json* j = find(name);
   if (!j) return;
   if (!j->is_number() || !c.admits(j->get<double>())) fail(name, expectation("a number", c), *j);
@@ -82,10 +86,12 @@ void ConfigReader::field(std::string_view name, bool& value, std::string_view, c
   value = j->get<bool>();
 }
 
-void ConfigReader::field(std::string_view name, std::string& value, std::string_view, const Constraint& c) {
+void ConfigReader::field(std::string_view name, std::string& value, std::string_view,
+                         const Constraint& c) {
   const Json* j = find(name);
   if (!j) return;
-  if (!j->is_string() || !c.admits(j->get<std::string>())) fail(name, expectation("a string", c), *j);
+  if (!j->is_string() || !c.admits(j->get<std::string>()))
+    fail(name, expectation("a string", c), *j);
   value = j->get<std::string>();
 }
 
@@ -101,8 +107,8 @@ void ConfigReader::reject_unknown(std::initializer_list<std::string_view> reserv
   }
 }
 
-void ConfigDescriber::add(std::string_view name, std::string_view type, Json value, std::string_view doc,
-                          const Constraint& c) {
+void ConfigDescriber::add(std::string_view name, std::string_view type, Json value,
+                          std::string_view doc, const Constraint& c) {
   Json field = {{"name", name}, {"type", type}, {"default", std::move(value)}, {"doc", doc}};
   if (auto d = c.describe(); !d.empty()) field["allowed"] = d;
   out.push_back(std::move(field));
@@ -116,7 +122,8 @@ void ConfigDescriber::field(std::string_view name, const double& value, std::str
                             const Constraint& c) {
   add(name, "number", value, doc, c);
 }
-void ConfigDescriber::field(std::string_view name, const bool& value, std::string_view doc, const Constraint& c) {
+void ConfigDescriber::field(std::string_view name, const bool& value, std::string_view doc,
+                            const Constraint& c) {
   add(name, "boolean", value, doc, c);
 }
 void ConfigDescriber::field(std::string_view name, const std::string& value, std::string_view doc,

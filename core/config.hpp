@@ -65,10 +65,12 @@ class ConfigReader {
  public:
   ConfigReader(const Json& object, std::string where);
 
-  void field(std::string_view name, std::int64_t& value, std::string_view doc, const Constraint& c = {});
+  void field(std::string_view name, std::int64_t& value, std::string_view doc,
+             const Constraint& c = {});
   void field(std::string_view name, double& value, std::string_view doc, const Constraint& c = {});
   void field(std::string_view name, bool& value, std::string_view doc, const Constraint& c = {});
-  void field(std::string_view name, std::string& value, std::string_view doc, const Constraint& c = {});
+  void field(std::string_view name, std::string& value, std::string_view doc,
+             const Constraint& c = {});
 
   // Rejects keys that are neither fields nor `reserved` (keys the caller handles itself).
   void reject_unknown(std::initializer_list<std::string_view> reserved) const;
@@ -93,25 +95,32 @@ class ConfigWriter {
 
 class ConfigDescriber {
  public:
-  void field(std::string_view name, const std::int64_t& value, std::string_view doc, const Constraint& c = {});
-  void field(std::string_view name, const double& value, std::string_view doc, const Constraint& c = {});
-  void field(std::string_view name, const bool& value, std::string_view doc, const Constraint& c = {});
-  void field(std::string_view name, const std::string& value, std::string_view doc, const Constraint& c = {});
+  void field(std::string_view name, const std::int64_t& value, std::string_view doc,
+             const Constraint& c = {});
+  void field(std::string_view name, const double& value, std::string_view doc,
+             const Constraint& c = {});
+  void field(std::string_view name, const bool& value, std::string_view doc,
+             const Constraint& c = {});
+  void field(std::string_view name, const std::string& value, std::string_view doc,
+             const Constraint& c = {});
   Json out = Json::array();
 
  private:
-  void add(std::string_view name, std::string_view type, Json value, std::string_view doc, const Constraint& c);
+  void add(std::string_view name, std::string_view type, Json value, std::string_view doc,
+           const Constraint& c);
 };
 
 // Every config type has a `fields` member template; `validate()` is optional and checks
 // relations between fields (throwing InputError with the given prefix).
 template <class C>
-concept Config = std::default_initializable<C> && std::copyable<C> && requires(C c, ConfigWriter& w) {
+concept Config = std::default_initializable<C> && std::copyable<C> &&
+    requires(C c, ConfigWriter& w) {
   c.fields(w);
 };
 
 template <Config C>
-C parse_config(const Json& object, const std::string& where, std::initializer_list<std::string_view> reserved = {}) {
+C parse_config(const Json& object, const std::string& where,
+               std::initializer_list<std::string_view> reserved = {}) {
   C config;
   ConfigReader reader(object, where);
   config.fields(reader);

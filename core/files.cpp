@@ -24,7 +24,8 @@ void write_file_atomically(const fs::path& path, const std::string& content) {
   tmp += fmt::format(".{}.tmp", ::getpid());
   {
     std::FILE* f = std::fopen(tmp.c_str(), "wb");
-    if (!f) throw InputError(fmt::format("{}: cannot write: {}", tmp.string(), std::strerror(errno)));
+    if (!f)
+      throw InputError(fmt::format("{}: cannot write: {}", tmp.string(), std::strerror(errno)));
     bool ok = std::fwrite(content.data(), 1, content.size(), f) == content.size();
     ok = std::fflush(f) == 0 && ok;
     ok = ::fsync(::fileno(f)) == 0 && ok;
@@ -57,7 +58,8 @@ Json read_json_file(const fs::path& path) {
     // nlohmann's message carries the line and column; keep it, drop its prefix.
     std::string what = e.what();
     auto pos = what.find("parse error");
-    throw InputError(fmt::format("{}: malformed JSON: {}", path.string(), pos == std::string::npos ? what : what.substr(pos)));
+    throw InputError(fmt::format("{}: malformed JSON: {}", path.string(),
+                                 pos == std::string::npos ? what : what.substr(pos)));
   }
 }
 

@@ -12,6 +12,7 @@ void write_file_atomically(const std::filesystem::path& path, const std::string&
 void write_json_atomically(const std::filesystem::path& path, const Json& value);
 
 std::string read_file(const std::filesystem::path& path);
-Json read_json_file(const std::filesystem::path& path);  // InputError on a missing or malformed file
+Json read_json_file(
+    const std::filesystem::path& path);  // InputError on a missing or malformed file
 
 }  // namespace l2o

@@ -21,13 +21,14 @@ std::vector<Entry> build_table(TypeList<Ts...>, const Make& make) {
 
 // The entry named `name`, or an InputError naming `where`, the `kind` and the allowed names.
 template <class Entry>
-const Entry& find_entry(const std::vector<Entry>& table, std::string_view name, std::string_view kind,
-                        const std::string& where) {
+const Entry& find_entry(const std::vector<Entry>& table, std::string_view name,
+                        std::string_view kind, const std::string& where) {
   for (const Entry& e : table)
     if (e.name == name) return e;
   std::vector<std::string_view> names;
   for (const Entry& e : table) names.push_back(e.name);
-  throw InputError(fmt::format("{}: unknown {} \"{}\"; allowed: {}", where, kind, name, fmt::join(names, ", ")));
+  throw InputError(
+      fmt::format("{}: unknown {} \"{}\"; allowed: {}", where, kind, name, fmt::join(names, ", ")));
 }
 
 }  // namespace l2o

@@ -28,7 +28,8 @@ constexpr std::uint64_t hash_string(std::string_view s) {
   return h;
 }
 
-constexpr std::uint64_t derive_seed(std::uint64_t root, std::initializer_list<std::string_view> path) {
+constexpr std::uint64_t derive_seed(std::uint64_t root,
+                                    std::initializer_list<std::string_view> path) {
   std::uint64_t h = mix64(root);
   for (std::string_view part : path) h = mix64(h ^ hash_string(part));
   // LibTorch's CPU generator takes any 64-bit seed; keep it in the non-negative int64 range

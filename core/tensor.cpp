@@ -9,7 +9,8 @@
 
 namespace l2o {
 
-RandomStream::RandomStream(std::uint64_t seed) : generator_(at::make_generator<at::CPUGeneratorImpl>(seed)) {}
+RandomStream::RandomStream(std::uint64_t seed)
+    : generator_(at::make_generator<at::CPUGeneratorImpl>(seed)) {}
 
 Tensor RandomStream::normal(at::IntArrayRef sizes) {
   return at::randn(sizes, generator_, at::TensorOptions().dtype(at::kDouble));
@@ -19,18 +20,22 @@ Tensor RandomStream::uniform(at::IntArrayRef sizes) {
   return at::rand(sizes, generator_, at::TensorOptions().dtype(at::kDouble));
 }
 
-Tensor place(const Tensor& t, const Placement& p) { return t.to(p.device, p.dtype).contiguous(); }
+Tensor place(const Tensor& t, const Placement& p) {
+  return t.to(p.device, p.dtype).contiguous();
+}
 
 namespace {
 
-Json to_json_rec(const double* data, at::IntArrayRef sizes, std::size_t dim, std::int64_t stride_product) {
+Json to_json_rec(const double* data, at::IntArrayRef sizes, std::size_t dim,
+                 std::int64_t stride_product) {
   Json out = Json::array();
   if (dim + 1 == sizes.size()) {
     for (std::int64_t i = 0; i < sizes[dim]; ++i) out.push_back(data[i]);
     return out;
   }
   std::int64_t inner = stride_product / sizes[dim];
-  for (std::int64_t i = 0; i < sizes[dim]; ++i) out.push_back(to_json_rec(data + i * inner, sizes, dim + 1, inner));
+  for (std::int64_t i = 0; i < sizes[dim]; ++i)
+    out.push_back(to_json_rec(data + i * inner, sizes, dim + 1, inner));
   return out;
 }
 
@@ -44,12 +49,14 @@ void shape_of(const Json& j, std::vector<std::int64_t>& shape, const std::string
 void fill(const Json& j, std::size_t dim, const std::vector<std::int64_t>& shape, double*& out,
           const std::string& where) {
   if (dim == shape.size()) {
-    if (!j.is_number()) throw InputError(fmt::format("{}: expected a number, got {}", where, j.dump()));
+    if (!j.is_number())
+      throw InputError(fmt::format("{}: expected a number, got {}", where, j.dump()));
     *out++ = j.get<double>();
     return;
   }
   if (!j.is_array() || static_cast<std::int64_t>(j.size()) != shape[dim])
-    throw InputError(fmt::format("{}: ragged array (expected {} entries at depth {})", where, shape[dim], dim));
+    throw InputError(
+        fmt::format("{}: ragged array (expected {} entries at depth {})", where, shape[dim], dim));
   for (const auto& e : j) fill(e, dim + 1, shape, out, where);
 }
 
@@ -65,7 +72,8 @@ Tensor tensor_from_json(const Json& j, const std::string& where) {
   if (j.is_number()) return at::scalar_tensor(j.get<double>(), at::kDouble);
   std::vector<std::int64_t> shape;
   shape_of(j, shape, where);
-  if (shape.empty()) throw InputError(fmt::format("{}: expected a number or an array, got {}", where, j.dump()));
+  if (shape.empty())
+    throw InputError(fmt::format("{}: expected a number or an array, got {}", where, j.dump()));
   Tensor t = at::empty(shape, at::kDouble);
   double* out = t.data_ptr<double>();
   fill(j, 0, shape, out, where);
@@ -78,6 +86,8 @@ c10::ScalarType parse_dtype(const std::string& name, const std::string& where) {
   throw InputError(fmt::format("{}: expected one of: float32, float64, got \"{}\"", where, name));
 }
 
-std::string dtype_name(c10::ScalarType dtype) { return dtype == at::kDouble ? "float64" : "float32"; }
+std::string dtype_name(c10::ScalarType dtype) {
+  return dtype == at::kDouble ? "float64" : "float32";
+}
 
 }  // namespace l2o

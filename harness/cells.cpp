@@ -22,10 +22,17 @@ std::string file_safe(std::string_view label) {
 
 // The hash covers everything that changes a cell's numbers, so a finished cell is only reused
 // by a run that would recompute exactly it.
-std::string cell_id(const Suite& suite, const ProblemSpec& p, const OptimizerSpec& o, std::int64_t rep) {
-  Json key = {{"family", p.family},     {"problem", p.config},        {"optimizer", o.name},
-              {"config", o.config},     {"repetition", rep},          {"seed", suite.seed},
-              {"steps", suite.steps},   {"instances", suite.test_instances}, {"dtype", dtype_name(suite.dtype)}};
+std::string cell_id(const Suite& suite, const ProblemSpec& p, const OptimizerSpec& o,
+                    std::int64_t rep) {
+  Json key = {{"family", p.family},
+              {"problem", p.config},
+              {"optimizer", o.name},
+              {"config", o.config},
+              {"repetition", rep},
+              {"seed", suite.seed},
+              {"steps", suite.steps},
+              {"instances", suite.test_instances},
+              {"dtype", dtype_name(suite.dtype)}};
   auto hash = static_cast<std::uint32_t>(hash_string(key.dump()));
   return fmt::format("{}.{}.r{}.{:08x}", file_safe(p.label), file_safe(o.label), rep, hash);
 }
@@ -37,7 +44,8 @@ std::vector<Cell> expand(const Suite& suite) {
   for (std::size_t p = 0; p < suite.problems.size(); ++p)
     for (std::int64_t r = 0; r < suite.repetitions; ++r)
       for (std::size_t o = 0; o < suite.optimizers.size(); ++o)
-        cells.push_back({cells.size(), cell_id(suite, suite.problems[p], suite.optimizers[o], r), p, o, r});
+        cells.push_back(
+            {cells.size(), cell_id(suite, suite.problems[p], suite.optimizers[o], r), p, o, r});
   return cells;
 }
 
@@ -48,10 +56,13 @@ Shard Shard::parse(const std::string& text) {
     auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), out);
     return ec == std::errc() && end == part.data() + part.size();
   };
-  bool ok = slash != std::string::npos && number(std::string_view(text).substr(0, slash), s.index) &&
-            number(std::string_view(text).substr(slash + 1), s.count) && s.count >= 1 && s.index >= 0 &&
-            s.index < s.count;
-  if (!ok) throw InputError(fmt::format("--shard: expected i/N with 0 <= i < N (e.g. 0/4), got \"{}\"", text));
+  bool ok = slash != std::string::npos &&
+            number(std::string_view(text).substr(0, slash), s.index) &&
+            number(std::string_view(text).substr(slash + 1), s.count) && s.count >= 1 &&
+            s.index >= 0 && s.index < s.count;
+  if (!ok)
+    throw InputError(
+        fmt::format("--shard: expected i/N with 0 <= i < N (e.g. 0/4), got \"{}\"", text));
   return s;
 }
 

@@ -11,41 +11,51 @@ namespace l2o::harness {
 
 Json export_instances(const Suite& suite, const InstanceExport& what) {
   if (what.split != "train" && what.split != "validation" && what.split != "test")
-    throw InputError(fmt::format("--split: expected one of: train, validation, test, got \"{}\"", what.split));
+    throw InputError(
+        fmt::format("--split: expected one of: train, validation, test, got \"{}\"", what.split));
   if (what.repetition < 0 || what.repetition >= suite.repetitions)
-    throw InputError(fmt::format("--repetition: expected 0 to {}, got {}", suite.repetitions - 1, what.repetition));
+    throw InputError(fmt::format("--repetition: expected 0 to {}, got {}", suite.repetitions - 1,
+                                 what.repetition));
   Json problems = Json::array();
   for (const ProblemSpec& p : suite.problems) {
     if (what.problem && *what.problem != p.label) continue;
     const InstanceSeeds seeds = instance_seeds(suite, p, what.split, what.repetition);
-    auto objective = problems::find_family(p.family, p.label)
-                         .sample(p.config, {suite.test_instances, seeds.instances, {c10::kCPU, suite.dtype}});
+    auto objective =
+        problems::find_family(p.family, p.label)
+            .sample(p.config, {suite.test_instances, seeds.instances, {c10::kCPU, suite.dtype}});
     Json parameters = Json::object();
     for (const auto& [name, t] : objective->parameters()) parameters[name] = tensor_to_json(t);
     auto minimum = what.with_minimum ? objective->reference_minimum() : std::nullopt;
-    problems.push_back({{"label", p.label},
-                        {"family", p.family},
-                        {"config", p.config},
-                        {"seeds", {{"instances", seeds.instances}, {"initial_points", seeds.initial_points}}},
-                        {"parameters", std::move(parameters)},
-                        {"x0", tensor_to_json(objective->initial_points(seeds.initial_points))},
-                        {"f_star", minimum ? tensor_to_json(*minimum) : Json()}});
+    problems.push_back(
+        {{"label", p.label},
+         {"family", p.family},
+         {"config", p.config},
+         {"seeds", {{"instances", seeds.instances}, {"initial_points", seeds.initial_points}}},
+         {"parameters", std::move(parameters)},
+         {"x0", tensor_to_json(objective->initial_points(seeds.initial_points))},
+         {"f_star", minimum ? tensor_to_json(*minimum) : Json()}});
   }
   if (what.problem && problems.empty()) {
     std::vector<std::string> labels;
     for (const ProblemSpec& p : suite.problems) labels.push_back(p.label);
-    throw InputError(fmt::format("--problem: no problem labelled \"{}\"; the suite has: {}", *what.problem,
-                                 fmt::join(labels, ", ")));
+    throw InputError(fmt::format("--problem: no problem labelled \"{}\"; the suite has: {}",
+                                 *what.problem, fmt::join(labels, ", ")));
   }
-  return {{"format", "l2obench-instances"}, {"version", 1},          {"suite", suite.name},
-          {"split", what.split},            {"repetition", what.repetition}, {"dtype", dtype_name(suite.dtype)},
+  return {{"format", "l2obench-instances"},
+          {"version", 1},
+          {"suite", suite.name},
+          {"split", what.split},
+          {"repetition", what.repetition},
+          {"dtype", dtype_name(suite.dtype)},
           {"problems", std::move(problems)}};
 }
 
 std::vector<ImportedProblem> import_instances(const Json& file, const std::string& where) {
   if (!file.is_object() || file.value("format", "") != "l2obench-instances")
-    throw InputError(fmt::format("{}: not an l2obench instance file (\"format\" is not \"l2obench-instances\")", where));
-  const Placement placement{c10::kCPU, parse_dtype(file.value("dtype", "float32"), where + ".dtype")};
+    throw InputError(fmt::format(
+        "{}: not an l2obench instance file (\"format\" is not \"l2obench-instances\")", where));
+  const Placement placement{c10::kCPU,
+                            parse_dtype(file.value("dtype", "float32"), where + ".dtype")};
   std::vector<ImportedProblem> out;
   const Json& list = file.at("problems");
   for (std::size_t i = 0; i < list.size(); ++i) {
@@ -56,12 +66,15 @@ std::vector<ImportedProblem> import_instances(const Json& file, const std::strin
     Json config = registered.canonical(entry.at("config"), at + ".config");
     problems::NamedTensors parameters;
     for (const auto& [name, value] : entry.at("parameters").items())
-      parameters.emplace_back(name, tensor_from_json(value, fmt::format("{}.parameters.{}", at, name)));
+      parameters.emplace_back(name,
+                              tensor_from_json(value, fmt::format("{}.parameters.{}", at, name)));
     auto objective = registered.from_parameters(config, parameters, placement);
     Tensor x0 = place(tensor_from_json(entry.at("x0"), at + ".x0"), placement);
     if (x0.dim() != 2 || x0.size(0) != objective->batch() || x0.size(1) != objective->dim())
-      throw InputError(fmt::format("{}.x0: expected shape [{}, {}]", at, objective->batch(), objective->dim()));
-    out.push_back({entry.value("label", family), family, std::move(config), std::move(objective), x0});
+      throw InputError(
+          fmt::format("{}.x0: expected shape [{}, {}]", at, objective->batch(), objective->dim()));
+    out.push_back(
+        {entry.value("label", family), family, std::move(config), std::move(objective), x0});
   }
   return out;
 }

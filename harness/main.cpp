@@ -3,9 +3,9 @@
 #include <iostream>
 #include <string>
 
-#include <CLI/CLI.hpp>
 #include <c10/util/Exception.h>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
@@ -35,11 +35,15 @@ void print_registry_text(const Json& registry) {
   for (const char* kind : {"families", "optimizers"}) {
     fmt::print("{}:\n", kind == std::string("families") ? "problem families" : "optimizers");
     for (const Json& entry : registry[kind]) {
-      fmt::print("  {:<12} {}\n", entry["name"].get<std::string>(), entry["summary"].get<std::string>());
+      fmt::print("  {:<12} {}\n", entry["name"].get<std::string>(),
+                 entry["summary"].get<std::string>());
       for (const Json& field : entry["fields"]) {
-        std::string allowed = field.contains("allowed") ? fmt::format(" ({})", field["allowed"].get<std::string>()) : "";
+        std::string allowed = field.contains("allowed")
+                                  ? fmt::format(" ({})", field["allowed"].get<std::string>())
+                                  : "";
         fmt::print("      {:<14} {:<8} default {:<14} {}{}\n", field["name"].get<std::string>(),
-                   field["type"].get<std::string>(), field["default"].dump(), field["doc"].get<std::string>(), allowed);
+                   field["type"].get<std::string>(), field["default"].dump(),
+                   field["doc"].get<std::string>(), allowed);
       }
     }
   }
@@ -57,13 +61,15 @@ int run(int argc, char** argv) {
   app.require_subcommand(1);
 
   bool list_json = false;
-  auto* list = app.add_subcommand("list", "problem families and optimizers with their config fields");
+  auto* list =
+      app.add_subcommand("list", "problem families and optimizers with their config fields");
   list->add_flag("--json", list_json, "machine-readable output");
 
   std::string suite_path, out_dir, shard = "0/1", device = "cpu";
   int threads = 0;
   bool quiet = false;
-  auto* run_cmd = app.add_subcommand("run", "run every cell of a suite (resumes an interrupted run)");
+  auto* run_cmd =
+      app.add_subcommand("run", "run every cell of a suite (resumes an interrupted run)");
   run_cmd->add_option("suite", suite_path, "suite JSON file")->required();
   run_cmd->add_option("--out", out_dir, "output folder (default: out/<suite name>)");
   run_cmd->add_option("--shard", shard, "run every N-th cell starting at i, as i/N");
@@ -73,14 +79,16 @@ int run(int argc, char** argv) {
 
   std::string merge_dir;
   bool allow_partial = false;
-  auto* merge = app.add_subcommand("merge", "join the cell files of a run (all shards) into report.json");
+  auto* merge =
+      app.add_subcommand("merge", "join the cell files of a run (all shards) into report.json");
   merge->add_option("dir", merge_dir, "the --out folder of the run")->required();
   merge->add_flag("--allow-partial", allow_partial, "write the report even if cells are missing");
 
   std::string instances_suite, instances_out;
   harness::InstanceExport what;
   std::string problem_label;
-  auto* instances = app.add_subcommand("instances", "export the instances and starting points of a split as JSON");
+  auto* instances = app.add_subcommand(
+      "instances", "export the instances and starting points of a split as JSON");
   instances->add_option("suite", instances_suite, "suite JSON file")->required();
   instances->add_option("--split", what.split, "train, validation or test");
   instances->add_option("--repetition", what.repetition, "which repetition's instances");
@@ -101,26 +109,31 @@ int run(int argc, char** argv) {
       print_registry_text(registry);
   } else if (*run_cmd) {
     const harness::Suite suite = harness::parse_suite_file(suite_path);
-    harness::RunOptions options{.out = out_dir.empty() ? std::filesystem::path("out") / suite.name : std::filesystem::path(out_dir),
+    harness::RunOptions options{.out = out_dir.empty() ? std::filesystem::path("out") / suite.name
+                                                       : std::filesystem::path(out_dir),
                                 .shard = harness::Shard::parse(shard),
                                 .threads = threads,
                                 .device = device,
                                 .progress = !quiet};
     auto summary = harness::run_suite(suite, options);
     if (summary.merged)
-      fmt::print(stderr, "l2obench: {} cells ({} computed, {} reused) -> {}\n", summary.cells, summary.evaluated,
-                 summary.skipped, (options.out / "report.json").string());
+      fmt::print(stderr, "l2obench: {} cells ({} computed, {} reused) -> {}\n", summary.cells,
+                 summary.evaluated, summary.skipped, (options.out / "report.json").string());
     else
-      fmt::print(stderr, "l2obench: shard {}: {} cells ({} computed, {} reused) in {}; `l2obench merge {}` when all "
-                 "shards are done\n", shard, summary.cells, summary.evaluated, summary.skipped,
-                 options.out.string(), options.out.string());
+      fmt::print(stderr,
+                 "l2obench: shard {}: {} cells ({} computed, {} reused) in {}; `l2obench merge {}` "
+                 "when all "
+                 "shards are done\n",
+                 shard, summary.cells, summary.evaluated, summary.skipped, options.out.string(),
+                 options.out.string());
   } else if (*merge) {
     Json report = harness::merge_report(merge_dir, allow_partial);
     fmt::print(stderr, "l2obench: {} cells -> {}\n", report["cells"].size(),
                (std::filesystem::path(merge_dir) / "report.json").string());
   } else if (*instances) {
     if (!problem_label.empty()) what.problem = problem_label;
-    write_output(instances_out, harness::export_instances(harness::parse_suite_file(instances_suite), what));
+    write_output(instances_out,
+                 harness::export_instances(harness::parse_suite_file(instances_suite), what));
   } else if (*show) {
     std::cout << harness::format_report_table(harness::read_report(report_path));
   }

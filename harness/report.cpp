@@ -20,7 +20,8 @@ namespace fs = std::filesystem;
 Json merge_report(const fs::path& dir, bool allow_partial) {
   const fs::path suite_file = dir / "suite.json";
   if (!fs::exists(suite_file))
-    throw InputError(fmt::format("{}: no suite.json here; is this the --out folder of `l2obench run`?", dir.string()));
+    throw InputError(fmt::format(
+        "{}: no suite.json here; is this the --out folder of `l2obench run`?", dir.string()));
   const Json suite_json = read_json_file(suite_file);
   const Suite suite = parse_suite_json(suite_json, suite_file.string());
 
@@ -35,18 +36,21 @@ Json merge_report(const fs::path& dir, bool allow_partial) {
     }
     Json record = read_json_file(path);
     if (record.value("id", "") != cell.id)
-      throw InputError(fmt::format("{}: holds cell \"{}\", expected \"{}\"", path.string(), record.value("id", ""), cell.id));
+      throw InputError(fmt::format("{}: holds cell \"{}\", expected \"{}\"", path.string(),
+                                   record.value("id", ""), cell.id));
     // One context per distinct run (shards on several machines give several).
     Json context = record["context"];
     context.erase("date");
-    if (std::find(contexts.begin(), contexts.end(), context) == contexts.end()) contexts.push_back(context);
+    if (std::find(contexts.begin(), contexts.end(), context) == contexts.end())
+      contexts.push_back(context);
     record.erase("context");
     cells.push_back(std::move(record));
   }
   if (missing > 0 && !allow_partial)
-    throw InputError(fmt::format("{}: {} of {} cells are missing (first: {}); run the missing shards, or merge "
-                                 "with --allow-partial",
-                                 dir.string(), missing, missing + cells.size(), first_missing));
+    throw InputError(
+        fmt::format("{}: {} of {} cells are missing (first: {}); run the missing shards, or merge "
+                    "with --allow-partial",
+                    dir.string(), missing, missing + cells.size(), first_missing));
 
   Json context = contexts.empty() ? Json::object() : contexts.front();
   context["date"] = utc_now();
@@ -65,8 +69,9 @@ Json read_report(const fs::path& path) {
   if (!report.is_object() || !report.contains("cells") || !report["cells"].is_array())
     throw InputError(fmt::format("{}: not an l2obench report (no \"cells\" array)", path.string()));
   if (report.value("schema_version", 0) != report_schema_version)
-    throw InputError(fmt::format("{}: schema_version {} is not supported (this l2obench reads {})", path.string(),
-                                 report.value("schema_version", 0), report_schema_version));
+    throw InputError(fmt::format("{}: schema_version {} is not supported (this l2obench reads {})",
+                                 path.string(), report.value("schema_version", 0),
+                                 report_schema_version));
   return report;
 }
 
@@ -85,30 +90,38 @@ std::string format_report_table(const Json& report) {
   struct Row {
     std::string problem, optimizer, rep, mean, median, log_loss, gap, step;
   };
-  std::vector<Row> rows{{"problem", "optimizer", "rep", "loss mean", "loss median", "log10 mean", "gap median",
-                         "us/step"}};
+  std::vector<Row> rows{{"problem", "optimizer", "rep", "loss mean", "loss median", "log10 mean",
+                         "gap median", "us/step"}};
   for (const Json& cell : report["cells"]) {
     const Json& eval = cell["eval"];
     const Json& final = eval["final"];
-    rows.push_back({cell["problem"]["label"], cell["optimizer"]["label"], std::to_string(cell.value("repetition", 0)),
-                    number(final["loss_mean"]), number(final["loss_median"]), number(final["log10_mean_loss"]),
+    rows.push_back({cell["problem"]["label"], cell["optimizer"]["label"],
+                    std::to_string(cell.value("repetition", 0)), number(final["loss_mean"]),
+                    number(final["loss_median"]), number(final["log10_mean_loss"]),
                     number(final.value("gap_median", Json())),
                     fmt::format("{:.1f}", eval.value("seconds_per_step", 0.0) * 1e6)});
   }
   std::array<std::size_t, 8> width{};
   for (const Row& r : rows) {
-    const std::array<const std::string*, 8> cols{&r.problem, &r.optimizer, &r.rep, &r.mean, &r.median, &r.log_loss, &r.gap, &r.step};
+    const std::array<const std::string*, 8> cols{&r.problem, &r.optimizer, &r.rep, &r.mean,
+                                                 &r.median,  &r.log_loss,  &r.gap, &r.step};
     for (std::size_t i = 0; i < cols.size(); ++i) width[i] = std::max(width[i], cols[i]->size());
   }
-  std::string out = fmt::format("suite {} — {} cells{}, final step {}\n", report["suite"].value("name", "?"),
-                                report["cells"].size(), report.value("complete", true) ? "" : " (INCOMPLETE)",
-                                report["suite"].value("steps", 0));
+  std::string out =
+      fmt::format("suite {} — {} cells{}, final step {}\n", report["suite"].value("name", "?"),
+                  report["cells"].size(), report.value("complete", true) ? "" : " (INCOMPLETE)",
+                  report["suite"].value("steps", 0));
   for (std::size_t k = 0; k < rows.size(); ++k) {
     const Row& r = rows[k];
-    out += fmt::format("{:<{}}  {:<{}}  {:>{}}  {:>{}}  {:>{}}  {:>{}}  {:>{}}  {:>{}}\n", r.problem, width[0],
-                       r.optimizer, width[1], r.rep, width[2], r.mean, width[3], r.median, width[4], r.log_loss,
-                       width[5], r.gap, width[6], r.step, width[7]);
-    if (k == 0) out += std::string(width[0] + width[1] + width[2] + width[3] + width[4] + width[5] + width[6] + width[7] + 14, '-') + "\n";
+    out +=
+        fmt::format("{:<{}}  {:<{}}  {:>{}}  {:>{}}  {:>{}}  {:>{}}  {:>{}}  {:>{}}\n", r.problem,
+                    width[0], r.optimizer, width[1], r.rep, width[2], r.mean, width[3], r.median,
+                    width[4], r.log_loss, width[5], r.gap, width[6], r.step, width[7]);
+    if (k == 0)
+      out += std::string(width[0] + width[1] + width[2] + width[3] + width[4] + width[5] +
+                             width[6] + width[7] + 14,
+                         '-') +
+             "\n";
   }
   return out;
 }

@@ -48,8 +48,10 @@ struct Instances {
   double minimum_seconds = 0;
 };
 
-void load_instances(Instances& cache, const Suite& suite, const Cell& cell, const Placement& placement) {
-  if (cache.objective && cache.problem == cell.problem && cache.repetition == cell.repetition) return;
+void load_instances(Instances& cache, const Suite& suite, const Cell& cell,
+                    const Placement& placement) {
+  if (cache.objective && cache.problem == cell.problem && cache.repetition == cell.repetition)
+    return;
   const ProblemSpec& p = suite.problems[cell.problem];
   cache.problem = cell.problem;
   cache.repetition = cell.repetition;
@@ -98,7 +100,8 @@ Json evaluate(const Suite& suite, const Cell& cell, Instances& instances, const 
           {"optimizer", {{"label", o.label}, {"name", o.name}, {"config", o.config}}},
           {"repetition", cell.repetition},
           {"seeds",
-           {{"suite", suite.seed}, {"instances", instances.seeds.instances},
+           {{"suite", suite.seed},
+            {"instances", instances.seeds.instances},
             {"initial_points", instances.seeds.initial_points}}},
           {"eval", std::move(eval)},
           {"context", context}};
@@ -113,7 +116,8 @@ bool is_finished(const fs::path& path, const Cell& cell) {
     if (j.value("id", "") == cell.id && j.contains("eval")) return true;
   } catch (const InputError&) {
   }
-  std::fprintf(stderr, "l2obench: warning: %s is not a finished cell; computing it again\n", path.c_str());
+  std::fprintf(stderr, "l2obench: warning: %s is not a finished cell; computing it again\n",
+               path.c_str());
   return false;
 }
 
@@ -126,9 +130,12 @@ void preflight(const Suite& suite, const std::vector<Cell>& cells, const Placeme
     const OptimizerSpec& o = suite.optimizers[cell.optimizer];
     auto objective = problems::find_family(p.family, p.label).sample(p.config, {1, 0, placement});
     try {
-      optimizers::find_optimizer(o.name, o.label).make(o.config)->start(*objective, objective->initial_points(0));
+      optimizers::find_optimizer(o.name, o.label)
+          .make(o.config)
+          ->start(*objective, objective->initial_points(0));
     } catch (const InputError& e) {
-      throw InputError(fmt::format("optimizer \"{}\" on problem \"{}\": {}", o.label, p.label, e.what()));
+      throw InputError(
+          fmt::format("optimizer \"{}\" on problem \"{}\": {}", o.label, p.label, e.what()));
     }
   }
 }
@@ -136,7 +143,8 @@ void preflight(const Suite& suite, const std::vector<Cell>& cells, const Placeme
 }  // namespace
 
 int apply_thread_count(int threads) {
-  if (threads < 0) throw InputError(fmt::format("--threads: expected an integer >= 0, got {}", threads));
+  if (threads < 0)
+    throw InputError(fmt::format("--threads: expected an integer >= 0, got {}", threads));
   if (threads == 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   at::set_num_threads(threads);
   return threads;
@@ -151,13 +159,16 @@ c10::Device parse_device(const std::string& device) {
   if (!parsed || !(parsed->is_cpu() || parsed->is_cuda()))
     throw InputError(fmt::format("--device: expected cpu, cuda or cuda:N, got \"{}\"", device));
   if (parsed->is_cuda() && !at::hasCUDA())
-    throw InputError(fmt::format("--device {}: this l2obench is built against a LibTorch without CUDA support "
-                                 "(allowed here: cpu); rebuild with Torch_DIR pointing at a CUDA LibTorch",
-                                 device));
+    throw InputError(
+        fmt::format("--device {}: this l2obench is built against a LibTorch without CUDA support "
+                    "(allowed here: cpu); rebuild with Torch_DIR pointing at a CUDA LibTorch",
+                    device));
   return *parsed;
 }
 
-fs::path cell_path(const fs::path& out, const Cell& cell) { return out / "cells" / (cell.id + ".json"); }
+fs::path cell_path(const fs::path& out, const Cell& cell) {
+  return out / "cells" / (cell.id + ".json");
+}
 
 RunSummary run_suite(const Suite& suite, const RunOptions& options) {
   const Placement placement{parse_device(options.device), suite.dtype};
@@ -177,7 +188,8 @@ RunSummary run_suite(const Suite& suite, const RunOptions& options) {
     else
       todo.push_back(&cell);
   if (options.progress && summary.skipped > 0)
-    std::fprintf(stderr, "l2obench: %zu of %zu cells already finished in %s; running the other %zu\n",
+    std::fprintf(stderr,
+                 "l2obench: %zu of %zu cells already finished in %s; running the other %zu\n",
                  summary.skipped, cells.size(), options.out.c_str(), todo.size());
 
   Instances instances;
@@ -185,15 +197,19 @@ RunSummary run_suite(const Suite& suite, const RunOptions& options) {
   for (const Cell* cell : todo) {
     const auto cell_start = Clock::now();
     load_instances(instances, suite, *cell, placement);
-    write_json_atomically(cell_path(options.out, *cell), evaluate(suite, *cell, instances, context));
+    write_json_atomically(cell_path(options.out, *cell),
+                          evaluate(suite, *cell, instances, context));
     ++summary.evaluated;
     if (options.progress) {
       const double elapsed = seconds_since(start);
-      const double eta = elapsed / double(summary.evaluated) * double(todo.size() - summary.evaluated);
+      const double eta =
+          elapsed / double(summary.evaluated) * double(todo.size() - summary.evaluated);
       std::fprintf(stderr, "[%zu/%zu] %s × %s r%lld  %.2fs  (elapsed %s, ETA %s)\n",
-                   summary.skipped + summary.evaluated, cells.size(), suite.problems[cell->problem].label.c_str(),
-                   suite.optimizers[cell->optimizer].label.c_str(), static_cast<long long>(cell->repetition),
-                   seconds_since(cell_start), format_duration(elapsed).c_str(), format_duration(eta).c_str());
+                   summary.skipped + summary.evaluated, cells.size(),
+                   suite.problems[cell->problem].label.c_str(),
+                   suite.optimizers[cell->optimizer].label.c_str(),
+                   static_cast<long long>(cell->repetition), seconds_since(cell_start),
+                   format_duration(elapsed).c_str(), format_duration(eta).c_str());
     }
   }
 

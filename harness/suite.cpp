@@ -31,16 +31,19 @@ struct Settings {
     v.field("seed", seed, "root of every random stream", at_least(0));
     v.field("steps", steps, "iterations of every rollout", at_least(1));
     v.field("test_instances", test_instances, "held-out instances per cell", at_least(1));
-    v.field("repetitions", repetitions, "independent test sets per (problem, optimizer)", at_least(1));
+    v.field("repetitions", repetitions, "independent test sets per (problem, optimizer)",
+            at_least(1));
     v.field("dtype", dtype, "precision of instances and iterates", one_of({"float32", "float64"}));
   }
 };
 
 const Json& require_array(const Json& suite, const char* key, const std::string& where) {
   auto it = suite.find(key);
-  if (it == suite.end()) throw InputError(fmt::format("{}: missing field \"{}\" (a non-empty array)", where, key));
+  if (it == suite.end())
+    throw InputError(fmt::format("{}: missing field \"{}\" (a non-empty array)", where, key));
   if (!it->is_array() || it->empty())
-    throw InputError(fmt::format("{}.{}: expected a non-empty array, got {}", where, key, it->dump()));
+    throw InputError(
+        fmt::format("{}.{}: expected a non-empty array, got {}", where, key, it->dump()));
   return *it;
 }
 
@@ -55,17 +58,20 @@ std::string require_string(const Json& entry, const char* key, const std::string
 std::string optional_string(const Json& entry, const char* key, const std::string& where) {
   auto it = entry.find(key);
   if (it == entry.end()) return {};
-  if (!it->is_string()) throw InputError(fmt::format("{}.{}: expected a string, got {}", where, key, it->dump()));
+  if (!it->is_string())
+    throw InputError(fmt::format("{}.{}: expected a string, got {}", where, key, it->dump()));
   return it->get<std::string>();
 }
 
 // Labels become file names and table rows: keep them unique and printable.
-void claim_label(std::map<std::string, std::string>& owners, const std::string& label, const std::string& where) {
+void claim_label(std::map<std::string, std::string>& owners, const std::string& label,
+                 const std::string& where) {
   if (label.empty()) throw InputError(fmt::format("{}.label: must not be empty", where));
   auto [it, fresh] = owners.emplace(label, where);
   if (!fresh)
-    throw InputError(fmt::format("{}: label \"{}\" is already used by {}; give one of them a distinct \"label\"",
-                                 where, label, it->second));
+    throw InputError(
+        fmt::format("{}: label \"{}\" is already used by {}; give one of them a distinct \"label\"",
+                    where, label, it->second));
 }
 
 std::vector<ProblemSpec> parse_problems(const Json& list, const std::string& where) {
@@ -74,7 +80,8 @@ std::vector<ProblemSpec> parse_problems(const Json& list, const std::string& whe
   for (std::size_t i = 0; i < list.size(); ++i) {
     const std::string at = fmt::format("{}.problems[{}]", where, i);
     const Json& entry = list[i];
-    if (!entry.is_object()) throw InputError(fmt::format("{}: expected an object, got {}", at, entry.dump()));
+    if (!entry.is_object())
+      throw InputError(fmt::format("{}: expected an object, got {}", at, entry.dump()));
     const std::string family = require_string(entry, "family", at);
     const auto& registered = problems::find_family(family, at + ".family");
     const std::string label = optional_string(entry, "label", at);
@@ -85,7 +92,8 @@ std::vector<ProblemSpec> parse_problems(const Json& list, const std::string& whe
     std::vector<Json> dims{config.contains("dim") ? config["dim"] : Json()};
     const bool dim_list = config.contains("dim") && config["dim"].is_array();
     if (dim_list) {
-      if (config["dim"].empty()) throw InputError(fmt::format("{}.dim: expected an integer or a non-empty list", at));
+      if (config["dim"].empty())
+        throw InputError(fmt::format("{}.dim: expected an integer or a non-empty list", at));
       dims = config["dim"].get<std::vector<Json>>();
     }
     for (std::size_t d = 0; d < dims.size(); ++d) {
@@ -93,7 +101,8 @@ std::vector<ProblemSpec> parse_problems(const Json& list, const std::string& whe
       Json one = config;
       if (!dims[d].is_null()) one["dim"] = dims[d];
       if (dim_list && !(dims[d].is_number_integer() && dims[d].get<std::int64_t>() >= 1))
-        throw InputError(fmt::format("{}: expected an integer >= 1, got {}", at_dim, dims[d].dump()));
+        throw InputError(
+            fmt::format("{}: expected an integer >= 1, got {}", at_dim, dims[d].dump()));
       Json canonical = registered.canonical(one, at);
       const std::int64_t dim = canonical.at("dim").get<std::int64_t>();
       std::string name = label.empty() ? fmt::format("{}-n{}", family, dim)
@@ -111,7 +120,8 @@ std::vector<OptimizerSpec> parse_optimizers(const Json& list, const std::string&
   for (std::size_t i = 0; i < list.size(); ++i) {
     const std::string at = fmt::format("{}.optimizers[{}]", where, i);
     const Json& entry = list[i];
-    if (!entry.is_object()) throw InputError(fmt::format("{}: expected an object, got {}", at, entry.dump()));
+    if (!entry.is_object())
+      throw InputError(fmt::format("{}: expected an object, got {}", at, entry.dump()));
     const std::string name = require_string(entry, "name", at);
     const auto& registered = optimizers::find_optimizer(name, at + ".name");
     std::string label = optional_string(entry, "label", at);
@@ -130,7 +140,8 @@ std::vector<OptimizerSpec> parse_optimizers(const Json& list, const std::string&
 
 Suite parse_suite_json(const Json& suite, const std::string& where) {
   auto settings = parse_config<Settings>(suite, where, {"problems", "optimizers"});
-  if (settings.name.empty()) throw InputError(fmt::format("{}.name: expected a non-empty string", where));
+  if (settings.name.empty())
+    throw InputError(fmt::format("{}.name: expected a non-empty string", where));
   Suite out;
   out.name = settings.name;
   out.description = settings.description;

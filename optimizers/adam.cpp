@@ -11,7 +11,11 @@ namespace {
 class AdamRollout final : public Rollout {
  public:
   AdamRollout(const Adam::Config& config, const Objective& objective, const Tensor& x0)
-      : config_(config), f_(objective), x_(x0.clone()), m_(at::zeros_like(x0)), v_(at::zeros_like(x0)) {}
+      : config_(config),
+        f_(objective),
+        x_(x0.clone()),
+        m_(at::zeros_like(x0)),
+        v_(at::zeros_like(x0)) {}
 
   // The same in-place op sequence as torch::optim::Adam::step, so results agree bit for bit.
   Tensor step() override {

@@ -10,7 +10,8 @@ namespace l2o::optimizers {
 
 struct Fista {
   static constexpr std::string_view name = "fista";
-  static constexpr std::string_view summary = "accelerated proximal gradient (needs a Lipschitz constant)";
+  static constexpr std::string_view summary =
+      "accelerated proximal gradient (needs a Lipschitz constant)";
 
   struct Config {
     double step_scale = 1.0;

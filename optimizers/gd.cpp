@@ -8,7 +8,8 @@ namespace {
 
 class GradientDescentRollout final : public Rollout {
  public:
-  GradientDescentRollout(const GradientDescent::Config& config, const Objective& objective, const Tensor& x0)
+  GradientDescentRollout(const GradientDescent::Config& config, const Objective& objective,
+                         const Tensor& x0)
       : lr_(config.lr), f_(objective), x_(x0.clone()) {}
 
   Tensor step() override {

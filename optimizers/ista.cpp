@@ -11,7 +11,9 @@ namespace {
 class IstaRollout final : public Rollout {
  public:
   IstaRollout(const Ista::Config& config, const Objective& objective, const Tensor& x0)
-      : f_(objective), x_(x0.clone()), step_(inverse_lipschitz_steps(objective, config.step_scale, Ista::name)) {}
+      : f_(objective),
+        x_(x0.clone()),
+        step_(inverse_lipschitz_steps(objective, config.step_scale, Ista::name)) {}
 
   Tensor step() override {
     x_ = soft_threshold(x_ - step_ * f_.smooth_grad(x_), step_ * f_.l1_weight());

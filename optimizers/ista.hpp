@@ -9,7 +9,8 @@ namespace l2o::optimizers {
 
 struct Ista {
   static constexpr std::string_view name = "ista";
-  static constexpr std::string_view summary = "proximal gradient with step step_scale/L (needs a Lipschitz constant)";
+  static constexpr std::string_view summary =
+      "proximal gradient with step step_scale/L (needs a Lipschitz constant)";
 
   struct Config {
     double step_scale = 1.0;

@@ -11,7 +11,8 @@ namespace l2o::optimizers {
 
 struct Momentum {
   static constexpr std::string_view name = "momentum";
-  static constexpr std::string_view summary = "heavy-ball or Nesterov momentum (torch::optim::SGD semantics)";
+  static constexpr std::string_view summary =
+      "heavy-ball or Nesterov momentum (torch::optim::SGD semantics)";
 
   struct Config {
     double lr = 0.01;

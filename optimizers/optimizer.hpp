@@ -29,7 +29,8 @@ class Optimizer {
 };
 
 template <class O>
-concept OptimizerType = Named<O> && Config<typename O::Config> && requires(const typename O::Config& c) {
+concept OptimizerType = Named<O> && Config<typename O::Config> &&
+    requires(const typename O::Config& c) {
   { O::make(c) } -> std::same_as<std::unique_ptr<Optimizer>>;
 };
 
@@ -41,7 +42,8 @@ struct OptimizerEntry {
   std::unique_ptr<Optimizer> (*make)(const Json& canonical);
 };
 
-// The common case: an optimizer whose state is built by a Rollout type from (config, objective, x0).
+// The common case: an optimizer whose state is built by a Rollout type from (config, objective,
+// x0).
 template <class RolloutType, class ConfigType>
 class OptimizerOf final : public Optimizer {
  public:

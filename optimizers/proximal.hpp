@@ -11,6 +11,7 @@ Tensor soft_threshold(const Tensor& v, const Tensor& tau);
 
 // scale / L per instance as a [B, 1] tensor on the objective's device and dtype; an InputError
 // naming `method` when the family provides no Lipschitz constant.
-Tensor inverse_lipschitz_steps(const problems::Objective& objective, double scale, std::string_view method);
+Tensor inverse_lipschitz_steps(const problems::Objective& objective, double scale,
+                               std::string_view method);
 
 }  // namespace l2o::optimizers

@@ -15,12 +15,14 @@ struct MakeEntry {
         .name = O::name,
         .summary = O::summary,
         .describe = [] { return describe_config<typename O::Config>(); },
-        .canonical = [](const Json& config, const std::string& where) {
-          return config_to_json(parse_config<typename O::Config>(config, where));
-        },
-        .make = [](const Json& canonical) {
-          return O::make(parse_config<typename O::Config>(canonical, std::string(O::name)));
-        },
+        .canonical =
+            [](const Json& config, const std::string& where) {
+              return config_to_json(parse_config<typename O::Config>(config, where));
+            },
+        .make =
+            [](const Json& canonical) {
+              return O::make(parse_config<typename O::Config>(canonical, std::string(O::name)));
+            },
     };
   }
 };
@@ -28,7 +30,8 @@ struct MakeEntry {
 }  // namespace
 
 const std::vector<OptimizerEntry>& optimizers() {
-  static const std::vector<OptimizerEntry> table = build_table<OptimizerEntry>(Optimizers{}, MakeEntry{});
+  static const std::vector<OptimizerEntry> table =
+      build_table<OptimizerEntry>(Optimizers{}, MakeEntry{});
   return table;
 }
 

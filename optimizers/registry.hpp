@@ -16,7 +16,9 @@ namespace l2o::optimizers {
 using Optimizers = TypeList<GradientDescent, Momentum, Adam, Ista, Fista>;
 
 template <OptimizerType... Os>
-constexpr bool all_optimizer_types(TypeList<Os...>) { return true; }
+constexpr bool all_optimizer_types(TypeList<Os...>) {
+  return true;
+}
 static_assert(all_optimizer_types(Optimizers{}));
 static_assert(names_are_unique(Optimizers{}), "two optimizers share a name");
 

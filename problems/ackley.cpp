@@ -44,20 +44,23 @@ class AckleyObjective final : public KernelObjective {
     loss = at::empty({batch()}, x.options());
     if (grad) *grad = at::empty_like(x);
     kernel::dispatch_float(x, [&]<class S>() {
+      const kernel::Matrices<S> A(A_);
+      const kernel::Vectors<S> b(b_), c(c_), xs(x);
+      const kernel::Outputs<S> g(grad);
+      S* f = loss.data_ptr<S>();
       const S w = S(two_pi), inv_n = S(1.0 / double(dim()));
-      kernel::for_each_instance(batch(), 4 * dim() * dim(), [&](std::int64_t i) {
-        auto A = kernel::matrix<S>(A_, i);
-        auto xi = kernel::vector<S>(x, i);
-        auto c = kernel::vector<S>(c_, i);
-        kernel::Dense<S> r = A * xi + kernel::vector<S>(b_, i);
-        kernel::Dense<S> wx = w * xi;
-        const S rho = r.norm(), decay = std::exp(S(-0.2) * rho);
-        const S wave = std::exp(inv_n * c.dot(wx.array().cos().matrix()));
-        loss.data_ptr<S>()[i] = S(20) + S(std::numbers::e) - S(20) * decay - wave;
-        if (grad) {
-          auto g = kernel::output<S>(*grad, i);
-          g = (wave * w * inv_n) * c.cwiseProduct(wx.array().sin().matrix());
-          if (rho > 0) g += (S(4) * decay / rho) * (A.transpose() * r);
+      kernel::for_each_chunk(batch(), 4 * dim() * dim(), [&](std::int64_t begin, std::int64_t end) {
+        kernel::Dense<S> r(dim()), wx(dim());
+        for (std::int64_t i = begin; i < end; ++i) {
+          r.noalias() = A[i] * xs[i];
+          r += b[i];
+          wx = w * xs[i];
+          const S rho = r.norm(), decay = std::exp(S(-0.2) * rho);
+          const S wave = std::exp(inv_n * c[i].dot(wx.array().cos().matrix()));
+          f[i] = S(20) + S(std::numbers::e) - S(20) * decay - wave;
+          if (!g) continue;
+          g[i] = (wave * w * inv_n) * c[i].cwiseProduct(wx.array().sin().matrix());
+          if (rho > 0) g[i].noalias() += (S(4) * decay / rho) * (A[i].transpose() * r);
         }
       });
     });
@@ -78,12 +81,14 @@ std::unique_ptr<Objective> Ackley::sample(const Config& config, const Sampling& 
   return from_parameters(config, {{"A", A}, {"b", b}, {"c", c}}, sampling.placement);
 }
 
-std::unique_ptr<Objective> Ackley::from_parameters(const Config& config, const NamedTensors& parameters,
+std::unique_ptr<Objective> Ackley::from_parameters(const Config& config,
+                                                   const NamedTensors& parameters,
                                                    const Placement& placement) {
   const std::int64_t n = config.dim;
   return std::make_unique<AckleyObjective>(take_parameter(parameters, "A", {n, n}, placement),
                                            take_parameter(parameters, "b", {n}, placement),
-                                           take_parameter(parameters, "c", {n}, placement), placement);
+                                           take_parameter(parameters, "c", {n}, placement),
+                                           placement);
 }
 
 }  // namespace l2o::problems

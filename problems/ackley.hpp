@@ -12,7 +12,8 @@ namespace l2o::problems {
 struct Ackley {
   static constexpr std::string_view name = "ackley";
   static constexpr std::string_view summary =
-      "20 + e - 20 exp(-0.2 |Ax + b|) - exp(c'cos(2 pi x) / n), A, b, c i.i.d. N(0,1) (Diff-L2O eq. 6)";
+      "20 + e - 20 exp(-0.2 |Ax + b|) - exp(c'cos(2 pi x) / n), A, b, c i.i.d. N(0,1) (Diff-L2O "
+      "eq. 6)";
 
   struct Config {
     std::int64_t dim = 2;
@@ -24,7 +25,8 @@ struct Ackley {
   };
 
   static std::unique_ptr<Objective> sample(const Config& config, const Sampling& sampling);
-  static std::unique_ptr<Objective> from_parameters(const Config& config, const NamedTensors& parameters,
+  static std::unique_ptr<Objective> from_parameters(const Config& config,
+                                                    const NamedTensors& parameters,
                                                     const Placement& placement);
 };
 

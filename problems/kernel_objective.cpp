@@ -11,8 +11,8 @@ namespace {
 // the saved gradient is a constant for autograd, as in L2O meta-training, which drops
 // second derivatives.
 struct KernelLoss : torch::autograd::Function<KernelLoss> {
-  static Tensor forward(torch::autograd::AutogradContext* ctx, const Tensor& x, const KernelObjective* objective,
-                        bool smooth_only) {
+  static Tensor forward(torch::autograd::AutogradContext* ctx, const Tensor& x,
+                        const KernelObjective* objective, bool smooth_only) {
     Tensor loss, grad;
     objective->kernel(x.contiguous(), loss, &grad, smooth_only);
     ctx->save_for_backward({grad});
@@ -35,7 +35,8 @@ bool KernelObjective::kernel_applies(const Tensor& x) const {
 
 Tensor KernelObjective::evaluate(const Tensor& x, bool smooth_only) const {
   if (!kernel_applies(x)) return plain_loss(x, smooth_only);
-  if (x.requires_grad() && at::GradMode::is_enabled()) return KernelLoss::apply(x, this, smooth_only);
+  if (x.requires_grad() && at::GradMode::is_enabled())
+    return KernelLoss::apply(x, this, smooth_only);
   Tensor loss;
   kernel(x.contiguous(), loss, nullptr, smooth_only);
   return loss;

@@ -15,12 +15,16 @@ namespace {
 // Reference optimum of one instance, in float64: FISTA with step 1/L and gradient-based
 // adaptive restart (O'Donoghue & Candès), stopped when the gradient mapping
 // L·‖x − prox(x − ∇s(x)/L)‖∞ falls below `tolerance`, not after a fixed count.
-double lasso_minimum(const Eigen::MatrixXd& A, const Eigen::VectorXd& b, double lambda, double lipschitz) {
+double lasso_minimum(const Eigen::MatrixXd& A, const Eigen::VectorXd& b, double lambda,
+                     double lipschitz) {
   constexpr double tolerance = 1e-10;
   constexpr int max_iterations = 1'000'000;
   const double step = 1.0 / lipschitz;
   auto prox = [&](const Eigen::VectorXd& v) {
-    return v.unaryExpr([t = lambda * step](double e) { return std::copysign(std::max(std::abs(e) - t, 0.0), e); })
+    return v
+        .unaryExpr([t = lambda * step](double e) {
+          return std::copysign(std::max(std::abs(e) - t, 0.0), e);
+        })
         .eval();
   };
   Eigen::VectorXd x = Eigen::VectorXd::Zero(A.cols()), y = x;
@@ -53,7 +57,8 @@ class LassoObjective final : public KernelObjective {
   std::optional<Tensor> lipschitz() const override {
     if (!lipschitz_) {
       Tensor A = A_.to(at::kCPU, at::kDouble);
-      Tensor gram = A.size(1) <= A.size(2) ? at::bmm(A, A.transpose(1, 2)) : at::bmm(A.transpose(1, 2), A);
+      Tensor gram =
+          A.size(1) <= A.size(2) ? at::bmm(A, A.transpose(1, 2)) : at::bmm(A.transpose(1, 2), A);
       lipschitz_ = std::get<0>(at::linalg_eigh(gram)).select(1, -1).contiguous();
     }
     return lipschitz_;
@@ -61,12 +66,15 @@ class LassoObjective final : public KernelObjective {
 
   std::optional<Tensor> reference_minimum() const override {
     if (!minimum_) {
-      Tensor A = A_.to(at::kCPU, at::kDouble).contiguous(), b = b_.to(at::kCPU, at::kDouble).contiguous();
+      Tensor A = A_.to(at::kCPU, at::kDouble).contiguous(),
+             b = b_.to(at::kCPU, at::kDouble).contiguous();
       Tensor L = *lipschitz();
       Tensor out = at::empty({batch()}, at::kDouble);
-      kernel::for_each_instance(batch(), 1'000'000, [&](std::int64_t i) {
-        out.data_ptr<double>()[i] =
-            lasso_minimum(kernel::matrix<double>(A, i), kernel::vector<double>(b, i), lambda_, L.data_ptr<double>()[i]);
+      const kernel::Matrices<double> As(A);
+      const kernel::Vectors<double> bs(b);
+      kernel::for_each_chunk(batch(), 1'000'000, [&](std::int64_t begin, std::int64_t end) {
+        for (std::int64_t i = begin; i < end; ++i)
+          out.data_ptr<double>()[i] = lasso_minimum(As[i], bs[i], lambda_, L.data_ptr<double>()[i]);
       });
       minimum_ = out;
     }
@@ -90,16 +98,23 @@ class LassoObjective final : public KernelObjective {
     if (grad) *grad = at::empty_like(x);
     const double lambda = smooth_only ? 0.0 : lambda_;
     kernel::dispatch_float(x, [&]<class S>() {
-      kernel::for_each_instance(batch(), 4 * A_.size(1) * A_.size(2), [&](std::int64_t i) {
-        auto A = kernel::matrix<S>(A_, i);
-        auto xi = kernel::vector<S>(x, i);
-        kernel::Dense<S> r = A * xi - kernel::vector<S>(b_, i);
-        loss.data_ptr<S>()[i] = S(0.5) * r.squaredNorm() + S(lambda) * xi.template lpNorm<1>();
-        if (grad)
-          kernel::output<S>(*grad, i) = A.transpose() * r + S(lambda) * xi.unaryExpr([](S e) {
-            return S((e > 0) - (e < 0));
+      const kernel::Matrices<S> A(A_);
+      const kernel::Vectors<S> b(b_), xs(x);
+      const kernel::Outputs<S> g(grad);
+      S* f = loss.data_ptr<S>();
+      kernel::for_each_chunk(
+          batch(), 4 * A.rows() * dim(), [&](std::int64_t begin, std::int64_t end) {
+            kernel::Dense<S> r(A.rows());
+            for (std::int64_t i = begin; i < end; ++i) {
+              r.noalias() = A[i] * xs[i];
+              r -= b[i];
+              f[i] = S(0.5) * r.squaredNorm() + S(lambda) * xs[i].template lpNorm<1>();
+              if (!g) continue;
+              g[i].noalias() = A[i].transpose() * r;
+              if (lambda != 0)
+                g[i] += S(lambda) * xs[i].unaryExpr([](S e) { return S((e > 0) - (e < 0)); });
+            }
           });
-      });
     });
   }
 
@@ -118,12 +133,13 @@ std::unique_ptr<Objective> Lasso::sample(const Config& config, const Sampling& s
   return from_parameters(config, {{"A", A}, {"b", b}}, sampling.placement);
 }
 
-std::unique_ptr<Objective> Lasso::from_parameters(const Config& config, const NamedTensors& parameters,
+std::unique_ptr<Objective> Lasso::from_parameters(const Config& config,
+                                                  const NamedTensors& parameters,
                                                   const Placement& placement) {
   const std::int64_t m = config.row_count(), n = config.dim;
   return std::make_unique<LassoObjective>(take_parameter(parameters, "A", {m, n}, placement),
-                                          take_parameter(parameters, "b", {m}, placement), config.lambda,
-                                          placement);
+                                          take_parameter(parameters, "b", {m}, placement),
+                                          config.lambda, placement);
 }
 
 }  // namespace l2o::problems

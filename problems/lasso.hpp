@@ -29,7 +29,8 @@ struct Lasso {
   };
 
   static std::unique_ptr<Objective> sample(const Config& config, const Sampling& sampling);
-  static std::unique_ptr<Objective> from_parameters(const Config& config, const NamedTensors& parameters,
+  static std::unique_ptr<Objective> from_parameters(const Config& config,
+                                                    const NamedTensors& parameters,
                                                     const Placement& placement);
 };
 

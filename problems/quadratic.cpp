@@ -13,7 +13,10 @@ namespace {
 class QuadraticObjective final : public KernelObjective {
  public:
   QuadraticObjective(Tensor M, Tensor v, bool least_squares, Placement placement)
-      : KernelObjective(placement), M_(std::move(M)), v_(std::move(v)), least_squares_(least_squares) {}
+      : KernelObjective(placement),
+        M_(std::move(M)),
+        v_(std::move(v)),
+        least_squares_(least_squares) {}
 
   std::int64_t batch() const override { return M_.size(0); }
   std::int64_t dim() const override { return M_.size(2); }
@@ -23,7 +26,8 @@ class QuadraticObjective final : public KernelObjective {
 
   std::optional<Tensor> lipschitz() const override {
     Tensor M = M_.to(at::kCPU, at::kDouble);
-    Tensor hessian = least_squares_ ? 2.0 * at::bmm(M.transpose(1, 2), M) : 0.5 * (M + M.transpose(1, 2));
+    Tensor hessian =
+        least_squares_ ? 2.0 * at::bmm(M.transpose(1, 2), M) : 0.5 * (M + M.transpose(1, 2));
     return std::get<0>(at::linalg_eigh(hessian)).select(1, -1).contiguous();
   }
 
@@ -46,18 +50,22 @@ class QuadraticObjective final : public KernelObjective {
     loss = at::empty({batch()}, x.options());
     if (grad) *grad = at::empty_like(x);
     kernel::dispatch_float(x, [&]<class S>() {
-      kernel::for_each_instance(batch(), 4 * dim() * dim(), [&](std::int64_t i) {
-        auto M = kernel::matrix<S>(M_, i);
-        auto xi = kernel::vector<S>(x, i);
-        auto v = kernel::vector<S>(v_, i);
-        kernel::Dense<S> Mx = M * xi;
-        if (least_squares_) {
-          kernel::Dense<S> r = Mx - v;
-          loss.data_ptr<S>()[i] = r.squaredNorm();
-          if (grad) kernel::output<S>(*grad, i) = S(2) * (M.transpose() * r);
-        } else {
-          loss.data_ptr<S>()[i] = S(0.5) * xi.dot(Mx) - v.dot(xi);
-          if (grad) kernel::output<S>(*grad, i) = Mx - v;
+      const kernel::Matrices<S> M(M_);
+      const kernel::Vectors<S> v(v_), xs(x);
+      const kernel::Outputs<S> g(grad);
+      S* f = loss.data_ptr<S>();
+      kernel::for_each_chunk(batch(), 4 * dim() * dim(), [&](std::int64_t begin, std::int64_t end) {
+        kernel::Dense<S> Mx(dim());
+        for (std::int64_t i = begin; i < end; ++i) {
+          Mx.noalias() = M[i] * xs[i];
+          if (least_squares_) {
+            Mx -= v[i];  // the residual r = Wx − y
+            f[i] = Mx.squaredNorm();
+            if (g) g[i].noalias() = S(2) * (M[i].transpose() * Mx);
+          } else {
+            f[i] = S(0.5) * xs[i].dot(Mx) - v[i].dot(xs[i]);
+            if (g) g[i] = Mx - v[i];
+          }
         }
       });
     });
@@ -103,14 +111,15 @@ std::unique_ptr<Objective> Quadratic::sample(const Config& config, const Samplin
   return from_parameters(config, {{"Q", Q}, {"b", b}}, sampling.placement);
 }
 
-std::unique_ptr<Objective> Quadratic::from_parameters(const Config& config, const NamedTensors& parameters,
+std::unique_ptr<Objective> Quadratic::from_parameters(const Config& config,
+                                                      const NamedTensors& parameters,
                                                       const Placement& placement) {
   const std::int64_t n = config.dim;
   const bool least_squares = config.kind == "least-squares";
   const std::string matrix = least_squares ? "W" : "Q", vector = least_squares ? "y" : "b";
   return std::make_unique<QuadraticObjective>(take_parameter(parameters, matrix, {n, n}, placement),
-                                              take_parameter(parameters, vector, {n}, placement), least_squares,
-                                              placement);
+                                              take_parameter(parameters, vector, {n}, placement),
+                                              least_squares, placement);
 }
 
 }  // namespace l2o::problems

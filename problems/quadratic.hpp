@@ -26,12 +26,14 @@ struct Quadratic {
     void fields(Visitor& v) {
       v.field("dim", dim, "dimension n of x", at_least(1));
       v.field("kind", kind, "which quadratic", one_of({"least-squares", "conditioned"}));
-      v.field("condition", condition, "condition number kappa of Q (kind conditioned)", at_least(1));
+      v.field("condition", condition, "condition number kappa of Q (kind conditioned)",
+              at_least(1));
     }
   };
 
   static std::unique_ptr<Objective> sample(const Config& config, const Sampling& sampling);
-  static std::unique_ptr<Objective> from_parameters(const Config& config, const NamedTensors& parameters,
+  static std::unique_ptr<Objective> from_parameters(const Config& config,
+                                                    const NamedTensors& parameters,
                                                     const Placement& placement);
 };
 

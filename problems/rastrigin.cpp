@@ -17,7 +17,11 @@ constexpr double two_pi = 2.0 * std::numbers::pi;
 class RastriginObjective final : public KernelObjective {
  public:
   RastriginObjective(Tensor A, Tensor b, Tensor c, double alpha, Placement placement)
-      : KernelObjective(placement), A_(std::move(A)), b_(std::move(b)), c_(std::move(c)), alpha_(alpha) {}
+      : KernelObjective(placement),
+        A_(std::move(A)),
+        b_(std::move(b)),
+        c_(std::move(c)),
+        alpha_(alpha) {}
 
   std::int64_t batch() const override { return A_.size(0); }
   std::int64_t dim() const override { return A_.size(2); }
@@ -32,7 +36,8 @@ class RastriginObjective final : public KernelObjective {
 
   Tensor plain_loss(const Tensor& x, bool) const override {
     Tensor r = at::bmm(A_, x.unsqueeze(2)).squeeze(2) - b_;
-    return 0.5 * r.pow(2).sum(1) - alpha_ * (c_ * at::cos(two_pi * x)).sum(1) + alpha_ * double(dim());
+    return 0.5 * r.pow(2).sum(1) - alpha_ * (c_ * at::cos(two_pi * x)).sum(1) +
+           alpha_ * double(dim());
   }
 
   Tensor plain_grad(const Tensor& x, bool) const override {
@@ -44,16 +49,22 @@ class RastriginObjective final : public KernelObjective {
     loss = at::empty({batch()}, x.options());
     if (grad) *grad = at::empty_like(x);
     kernel::dispatch_float(x, [&]<class S>() {
-      const S alpha = S(alpha_), w = S(two_pi);
-      kernel::for_each_instance(batch(), 4 * dim() * dim(), [&](std::int64_t i) {
-        auto A = kernel::matrix<S>(A_, i);
-        auto xi = kernel::vector<S>(x, i);
-        auto c = kernel::vector<S>(c_, i);
-        kernel::Dense<S> r = A * xi - kernel::vector<S>(b_, i);
-        kernel::Dense<S> wx = w * xi;
-        loss.data_ptr<S>()[i] =
-            S(0.5) * r.squaredNorm() - alpha * c.dot(wx.array().cos().matrix()) + alpha * S(dim());
-        if (grad) kernel::output<S>(*grad, i) = A.transpose() * r + (w * alpha) * c.cwiseProduct(wx.array().sin().matrix());
+      const kernel::Matrices<S> A(A_);
+      const kernel::Vectors<S> b(b_), c(c_), xs(x);
+      const kernel::Outputs<S> g(grad);
+      S* f = loss.data_ptr<S>();
+      const S alpha = S(alpha_), w = S(two_pi), offset = S(alpha_ * double(dim()));
+      kernel::for_each_chunk(batch(), 4 * dim() * dim(), [&](std::int64_t begin, std::int64_t end) {
+        kernel::Dense<S> r(dim()), wx(dim());
+        for (std::int64_t i = begin; i < end; ++i) {
+          r.noalias() = A[i] * xs[i];
+          r -= b[i];
+          wx = w * xs[i];
+          f[i] = S(0.5) * r.squaredNorm() - alpha * c[i].dot(wx.array().cos().matrix()) + offset;
+          if (!g) continue;
+          g[i].noalias() = A[i].transpose() * r;
+          g[i] += (w * alpha) * c[i].cwiseProduct(wx.array().sin().matrix());
+        }
       });
     });
   }
@@ -74,13 +85,14 @@ std::unique_ptr<Objective> Rastrigin::sample(const Config& config, const Samplin
   return from_parameters(config, {{"A", A}, {"b", b}, {"c", c}}, sampling.placement);
 }
 
-std::unique_ptr<Objective> Rastrigin::from_parameters(const Config& config, const NamedTensors& parameters,
+std::unique_ptr<Objective> Rastrigin::from_parameters(const Config& config,
+                                                      const NamedTensors& parameters,
                                                       const Placement& placement) {
   const std::int64_t n = config.dim;
   return std::make_unique<RastriginObjective>(take_parameter(parameters, "A", {n, n}, placement),
                                               take_parameter(parameters, "b", {n}, placement),
-                                              take_parameter(parameters, "c", {n}, placement), config.alpha,
-                                              placement);
+                                              take_parameter(parameters, "c", {n}, placement),
+                                              config.alpha, placement);
 }
 
 }  // namespace l2o::problems

@@ -26,7 +26,8 @@ struct Rastrigin {
   };
 
   static std::unique_ptr<Objective> sample(const Config& config, const Sampling& sampling);
-  static std::unique_ptr<Objective> from_parameters(const Config& config, const NamedTensors& parameters,
+  static std::unique_ptr<Objective> from_parameters(const Config& config,
+                                                    const NamedTensors& parameters,
                                                     const Placement& placement);
 };
 

@@ -20,13 +20,16 @@ struct MakeEntry {
         .name = F::name,
         .summary = F::summary,
         .describe = [] { return describe_config<typename F::Config>(); },
-        .canonical = [](const Json& config, const std::string& where) {
-          return config_to_json(parse_config<typename F::Config>(config, where));
-        },
-        .sample = [](const Json& canonical, const Sampling& s) { return F::sample(config_of<F>(canonical), s); },
-        .from_parameters = [](const Json& canonical, const NamedTensors& p, const Placement& where) {
-          return F::from_parameters(config_of<F>(canonical), p, where);
-        },
+        .canonical =
+            [](const Json& config, const std::string& where) {
+              return config_to_json(parse_config<typename F::Config>(config, where));
+            },
+        .sample = [](const Json& canonical,
+                     const Sampling& s) { return F::sample(config_of<F>(canonical), s); },
+        .from_parameters =
+            [](const Json& canonical, const NamedTensors& p, const Placement& where) {
+              return F::from_parameters(config_of<F>(canonical), p, where);
+            },
     };
   }
 };
@@ -34,7 +37,8 @@ struct MakeEntry {
 }  // namespace
 
 const std::vector<FamilyEntry>& families() {
-  static const std::vector<FamilyEntry> table = build_table<FamilyEntry>(ProblemFamilies{}, MakeEntry{});
+  static const std::vector<FamilyEntry> table =
+      build_table<FamilyEntry>(ProblemFamilies{}, MakeEntry{});
   return table;
 }
 

@@ -15,7 +15,9 @@ namespace l2o::problems {
 using ProblemFamilies = TypeList<Lasso, Rastrigin, Ackley, Quadratic>;
 
 template <ProblemFamily... Fs>
-constexpr bool all_problem_families(TypeList<Fs...>) { return true; }
+constexpr bool all_problem_families(TypeList<Fs...>) {
+  return true;
+}
 static_assert(all_problem_families(ProblemFamilies{}));
 static_assert(names_are_unique(ProblemFamilies{}), "two problem families share a name");
 

@@ -26,15 +26,16 @@ Json valid_suite() {
 }
 
 // Runs `l2obench run` on a suite file holding `text`; returns the result.
-l2o::testing::CommandResult run_suite_text(const l2o::testing::TempDir& dir, const std::string& text,
-                                           const std::string& extra = "") {
+l2o::testing::CommandResult run_suite_text(const l2o::testing::TempDir& dir,
+                                           const std::string& text, const std::string& extra = "") {
   std::ofstream(dir / "suite.json") << text;
-  return run_command(binary + " run " + (dir / "suite.json").string() + " --out " + (dir / "out").string() +
-                     " --quiet " + extra);
+  return run_command(binary + " run " + (dir / "suite.json").string() + " --out " +
+                     (dir / "out").string() + " --quiet " + extra);
 }
 
 // One line, "l2obench: error: <expected...>", and exit status 2.
-void expect_one_clear_error(const l2o::testing::CommandResult& r, const std::string& expected_start) {
+void expect_one_clear_error(const l2o::testing::CommandResult& r,
+                            const std::string& expected_start) {
   BOOST_TEST(r.exit_code == 2);
   BOOST_TEST(std::count(r.output.begin(), r.output.end(), '\n') == 1, "output: " << r.output);
   BOOST_TEST(r.output.starts_with("l2obench: error: " + expected_start), "output: " << r.output);
@@ -67,33 +68,43 @@ BOOST_AUTO_TEST_CASE(bad_input_gives_one_clear_error_and_a_nonzero_exit) {
 
   Json s = valid_suite();
   s["problems"][0]["family"] = "lasso3";
-  expect_one_clear_error(run_suite_text(dir, s.dump()),
-                         file + ".problems[0].family: unknown problem family \"lasso3\"; allowed: lasso, rastrigin, "
-                                "ackley, quadratic");
+  expect_one_clear_error(
+      run_suite_text(dir, s.dump()),
+      file +
+          ".problems[0].family: unknown problem family \"lasso3\"; allowed: lasso, rastrigin, "
+          "ackley, quadratic");
   s = valid_suite();
   s["optimizers"][0]["name"] = "adamw";
-  expect_one_clear_error(run_suite_text(dir, s.dump()), file + ".optimizers[0].name: unknown optimizer \"adamw\"");
+  expect_one_clear_error(run_suite_text(dir, s.dump()),
+                         file + ".optimizers[0].name: unknown optimizer \"adamw\"");
   s = valid_suite();
   s["problems"][0]["dim"] = 0;
-  expect_one_clear_error(run_suite_text(dir, s.dump()), file + ".problems[0].dim: expected an integer >= 1, got 0");
+  expect_one_clear_error(run_suite_text(dir, s.dump()),
+                         file + ".problems[0].dim: expected an integer >= 1, got 0");
   s = valid_suite();
   s["steps"] = "ten";
-  expect_one_clear_error(run_suite_text(dir, s.dump()), file + ".steps: expected an integer >= 1, got \"ten\"");
+  expect_one_clear_error(run_suite_text(dir, s.dump()),
+                         file + ".steps: expected an integer >= 1, got \"ten\"");
   s = valid_suite();
   s["optimizers"][0]["lr"] = -1;
-  expect_one_clear_error(run_suite_text(dir, s.dump()), file + ".optimizers[0].lr: expected a number > 0, got -1");
+  expect_one_clear_error(run_suite_text(dir, s.dump()),
+                         file + ".optimizers[0].lr: expected a number > 0, got -1");
   s = valid_suite();
   s["dtype"] = "float16";
-  expect_one_clear_error(run_suite_text(dir, s.dump()),
-                         file + ".dtype: expected a string one of: float32, float64, got \"float16\"");
+  expect_one_clear_error(
+      run_suite_text(dir, s.dump()),
+      file + ".dtype: expected a string one of: float32, float64, got \"float16\"");
   expect_one_clear_error(run_suite_text(dir, "{\"name\": \"x\", \"problems\": [}"),
                          file + ": malformed JSON: parse error at line 1, column 28");
   expect_one_clear_error(run_command(binary + " run " + (dir / "nope.json").string()),
                          (dir / "nope.json").string() + ": cannot open file");
-  expect_one_clear_error(run_suite_text(dir, valid_suite().dump(), "--device cuda"),
-                         "--device cuda: this l2obench is built against a LibTorch without CUDA support");
-  expect_one_clear_error(run_suite_text(dir, valid_suite().dump(), "--device tpu"), "--device: expected cpu, cuda");
-  expect_one_clear_error(run_suite_text(dir, valid_suite().dump(), "--shard 2/2"), "--shard: expected i/N");
+  expect_one_clear_error(
+      run_suite_text(dir, valid_suite().dump(), "--device cuda"),
+      "--device cuda: this l2obench is built against a LibTorch without CUDA support");
+  expect_one_clear_error(run_suite_text(dir, valid_suite().dump(), "--device tpu"),
+                         "--device: expected cpu, cuda");
+  expect_one_clear_error(run_suite_text(dir, valid_suite().dump(), "--shard 2/2"),
+                         "--shard: expected i/N");
   expect_one_clear_error(run_command(binary + " show " + file), file + ": not an l2obench report");
   l2o::testing::TempDir empty;
   expect_one_clear_error(run_command(binary + " merge " + empty.path().string()),
@@ -107,7 +118,8 @@ BOOST_AUTO_TEST_CASE(bad_input_gives_one_clear_error_and_a_nonzero_exit) {
 
 BOOST_AUTO_TEST_CASE(smoke_suite_runs_then_skips_every_finished_cell) {
   l2o::testing::TempDir dir;
-  const std::string run = binary + " run " + L2O_SOURCE_DIR "/suites/smoke.json --out " + (dir / "out").string();
+  const std::string run =
+      binary + " run " + L2O_SOURCE_DIR "/suites/smoke.json --out " + (dir / "out").string();
   auto first = run_command(run);
   BOOST_REQUIRE_MESSAGE(first.exit_code == 0, first.output);
   BOOST_TEST(first.output.find("(6 computed, 0 reused)") != std::string::npos, first.output);
@@ -123,12 +135,13 @@ BOOST_AUTO_TEST_CASE(smoke_suite_runs_then_skips_every_finished_cell) {
 // an uninterrupted run writes.
 BOOST_AUTO_TEST_CASE(a_killed_run_resumes_and_ends_with_the_same_report) {
   l2o::testing::TempDir dir;
-  Json s = {{"name", "resume"},
-            {"steps", 300},
-            {"test_instances", 256},
-            {"repetitions", 6},
-            {"problems", {{{"family", "lasso"}, {"dim", 50}}, {{"family", "rastrigin"}, {"dim", 10}}}},
-            {"optimizers", {{{"name", "gd"}}, {{"name", "adam"}}, {{"name", "momentum"}}}}};
+  Json s = {
+      {"name", "resume"},
+      {"steps", 300},
+      {"test_instances", 256},
+      {"repetitions", 6},
+      {"problems", {{{"family", "lasso"}, {"dim", 50}}, {{"family", "rastrigin"}, {"dim", 10}}}},
+      {"optimizers", {{{"name", "gd"}}, {{"name", "adam"}}, {{"name", "momentum"}}}}};
   std::ofstream(dir / "suite.json") << s.dump();
   const std::string suite = (dir / "suite.json").string();
   const std::size_t total = 2 * 6 * 3;
@@ -137,35 +150,43 @@ BOOST_AUTO_TEST_CASE(a_killed_run_resumes_and_ends_with_the_same_report) {
   const fs::path killed = dir / "killed", cells = killed / "cells";
   auto r = run_command("(" + binary + " run " + suite + " --out " + killed.string() +
                        " --quiet --threads 1 & pid=$!; "
-                       "while [ \"$(ls " + cells.string() + " 2>/dev/null | grep -c '\\.json$')\" -lt 2 ]; do "
+                       "while [ \"$(ls " +
+                       cells.string() +
+                       " 2>/dev/null | grep -c '\\.json$')\" -lt 2 ]; do "
                        "sleep 0.02; done; kill -9 $pid; wait $pid; echo killed=$?)");
   BOOST_REQUIRE_MESSAGE(r.output.find("killed=137") != std::string::npos, r.output);
   std::size_t finished = 0;
-  for (const auto& entry : fs::directory_iterator(cells)) finished += entry.path().extension() == ".json";
+  for (const auto& entry : fs::directory_iterator(cells))
+    finished += entry.path().extension() == ".json";
   BOOST_TEST_REQUIRE(finished >= 2u);
   BOOST_TEST_REQUIRE(finished < total, "the run ended before it was killed; make the suite longer");
   BOOST_TEST(!fs::exists(killed / "report.json"));
 
-  auto resumed = run_command(binary + " run " + suite + " --out " + killed.string() + " --threads 1");
+  auto resumed =
+      run_command(binary + " run " + suite + " --out " + killed.string() + " --threads 1");
   BOOST_REQUIRE_MESSAGE(resumed.exit_code == 0, resumed.output);
-  BOOST_TEST(resumed.output.find(std::to_string(finished) + " of " + std::to_string(total) + " cells already finished") !=
-                 std::string::npos,
+  BOOST_TEST(resumed.output.find(std::to_string(finished) + " of " + std::to_string(total) +
+                                 " cells already finished") != std::string::npos,
              resumed.output);
 
-  auto clean = run_command(binary + " run " + suite + " --out " + (dir / "clean").string() + " --quiet --threads 1");
+  auto clean = run_command(binary + " run " + suite + " --out " + (dir / "clean").string() +
+                           " --quiet --threads 1");
   BOOST_REQUIRE(clean.exit_code == 0);
   auto strip = [](Json report) {
     report.erase("context");
     for (Json& cell : report["cells"])
-      for (const char* key : {"seconds_per_step", "rollout_seconds", "reference_seconds"}) cell["eval"].erase(key);
+      for (const char* key : {"seconds_per_step", "rollout_seconds", "reference_seconds"})
+        cell["eval"].erase(key);
     return report;
   };
-  BOOST_TEST(strip(l2o::read_json_file(killed / "report.json")) == strip(l2o::read_json_file(dir / "clean" / "report.json")));
+  BOOST_TEST(strip(l2o::read_json_file(killed / "report.json")) ==
+             strip(l2o::read_json_file(dir / "clean" / "report.json")));
 }
 
 BOOST_AUTO_TEST_CASE(shards_merge_into_one_report) {
   l2o::testing::TempDir dir;
-  const std::string base = binary + " run " + L2O_SOURCE_DIR "/suites/smoke.json --quiet --out " + (dir / "out").string();
+  const std::string base = binary + " run " + L2O_SOURCE_DIR "/suites/smoke.json --quiet --out " +
+                           (dir / "out").string();
   BOOST_REQUIRE(run_command(base + " --shard 0/2").exit_code == 0);
   BOOST_TEST(!fs::exists(dir / "out" / "report.json"));
   auto partial = run_command(binary + " merge " + (dir / "out").string());
@@ -183,15 +204,17 @@ BOOST_AUTO_TEST_CASE(shards_merge_into_one_report) {
 
 BOOST_AUTO_TEST_CASE(instances_command_exports_json) {
   l2o::testing::TempDir dir;
-  auto r = run_command(binary + " instances " L2O_SOURCE_DIR "/suites/smoke.json --problem lasso-n10 --out " +
-                       (dir / "i.json").string());
+  auto r = run_command(
+      binary + " instances " L2O_SOURCE_DIR "/suites/smoke.json --problem lasso-n10 --out " +
+      (dir / "i.json").string());
   BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.output);
   Json file = l2o::read_json_file(dir / "i.json");
   BOOST_TEST(file["problems"].size() == 1u);
   BOOST_TEST(file["problems"][0]["parameters"]["A"].size() == 64u);
   BOOST_TEST(file["problems"][0]["x0"][0].size() == 10u);
-  expect_one_clear_error(run_command(binary + " instances " L2O_SOURCE_DIR "/suites/smoke.json --problem nope"),
-                         "--problem: no problem labelled \"nope\"");
+  expect_one_clear_error(
+      run_command(binary + " instances " L2O_SOURCE_DIR "/suites/smoke.json --problem nope"),
+      "--problem: no problem labelled \"nope\"");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -55,14 +55,21 @@ BOOST_AUTO_TEST_CASE(integral_floats_are_integers) {
 }
 
 BOOST_AUTO_TEST_CASE(errors_name_where_field_and_allowed_values) {
-  BOOST_TEST(error_of({{"count", 0}}) == "suite.json: problems[0].count: expected an integer >= 1, got 0");
-  BOOST_TEST(error_of({{"count", 2.5}}) == "suite.json: problems[0].count: expected an integer >= 1, got 2.5");
-  BOOST_TEST(error_of({{"count", "3"}}) == "suite.json: problems[0].count: expected an integer >= 1, got \"3\"");
-  BOOST_TEST(error_of({{"rate", 1.0}}) == "suite.json: problems[0].rate: expected a number in [0, 1), got 1.0");
-  BOOST_TEST(error_of({{"flag", 1}}) == "suite.json: problems[0].flag: expected true or false, got 1");
-  BOOST_TEST(error_of({{"mode", "c"}}) == "suite.json: problems[0].mode: expected a string one of: a, b, got \"c\"");
-  BOOST_TEST(error_of({{"speed", 1}}) ==
-             "suite.json: problems[0]: unknown field \"speed\"; allowed fields: count, rate, flag, mode");
+  BOOST_TEST(error_of({{"count", 0}}) ==
+             "suite.json: problems[0].count: expected an integer >= 1, got 0");
+  BOOST_TEST(error_of({{"count", 2.5}}) ==
+             "suite.json: problems[0].count: expected an integer >= 1, got 2.5");
+  BOOST_TEST(error_of({{"count", "3"}}) ==
+             "suite.json: problems[0].count: expected an integer >= 1, got \"3\"");
+  BOOST_TEST(error_of({{"rate", 1.0}}) ==
+             "suite.json: problems[0].rate: expected a number in [0, 1), got 1.0");
+  BOOST_TEST(error_of({{"flag", 1}}) ==
+             "suite.json: problems[0].flag: expected true or false, got 1");
+  BOOST_TEST(error_of({{"mode", "c"}}) ==
+             "suite.json: problems[0].mode: expected a string one of: a, b, got \"c\"");
+  BOOST_TEST(
+      error_of({{"speed", 1}}) ==
+      "suite.json: problems[0]: unknown field \"speed\"; allowed fields: count, rate, flag, mode");
   BOOST_TEST(error_of(Json::array()) == "suite.json: problems[0]: expected a JSON object, got []");
 }
 
@@ -91,12 +98,13 @@ BOOST_AUTO_TEST_CASE(registries_list_every_type_and_reject_unknown_names) {
   for (const auto& o : l2o::optimizers::optimizers()) optimizers.emplace_back(o.name);
   BOOST_TEST(families == (std::vector<std::string>{"lasso", "rastrigin", "ackley", "quadratic"}));
   BOOST_TEST(optimizers == (std::vector<std::string>{"gd", "momentum", "adam", "ista", "fista"}));
-  BOOST_CHECK_EXCEPTION(l2o::problems::find_family("lasso2", "s.json: problems[0].family"), InputError,
-                        [](const InputError& e) {
-                          return std::string(e.what()) ==
-                                 "s.json: problems[0].family: unknown problem family \"lasso2\"; allowed: lasso, "
-                                 "rastrigin, ackley, quadratic";
-                        });
+  BOOST_CHECK_EXCEPTION(
+      l2o::problems::find_family("lasso2", "s.json: problems[0].family"), InputError,
+      [](const InputError& e) {
+        return std::string(e.what()) ==
+               "s.json: problems[0].family: unknown problem family \"lasso2\"; allowed: lasso, "
+               "rastrigin, ackley, quadratic";
+      });
 }
 
 BOOST_AUTO_TEST_SUITE_END()

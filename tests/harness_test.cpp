@@ -21,14 +21,16 @@ using l2o::Tensor;
 namespace harness = l2o::harness;
 
 Json small_suite() {
-  return {{"name", "unit"},
-          {"seed", 3},
-          {"steps", 20},
-          {"test_instances", 16},
-          {"repetitions", 2},
-          {"problems",
-           {{{"family", "lasso"}, {"dim", {10, 20}}}, {{"family", "rastrigin"}, {"dim", 2}, {"label", "rast"}}}},
-          {"optimizers", {{{"name", "gd"}}, {{"name", "adam"}, {"lr", 0.05}, {"label", "adam-fast"}}}}};
+  return {
+      {"name", "unit"},
+      {"seed", 3},
+      {"steps", 20},
+      {"test_instances", 16},
+      {"repetitions", 2},
+      {"problems",
+       {{{"family", "lasso"}, {"dim", {10, 20}}},
+        {{"family", "rastrigin"}, {"dim", 2}, {"label", "rast"}}}},
+      {"optimizers", {{{"name", "gd"}}, {{"name", "adam"}, {"lr", 0.05}, {"label", "adam-fast"}}}}};
 }
 
 std::string parse_error(const Json& suite) {
@@ -44,7 +46,8 @@ std::string parse_error(const Json& suite) {
 Json numbers_only(Json report) {
   report.erase("context");
   for (Json& cell : report["cells"])
-    for (const char* key : {"seconds_per_step", "rollout_seconds", "reference_seconds"}) cell["eval"].erase(key);
+    for (const char* key : {"seconds_per_step", "rollout_seconds", "reference_seconds"})
+      cell["eval"].erase(key);
   return report;
 }
 
@@ -102,7 +105,8 @@ BOOST_AUTO_TEST_CASE(suite_errors_name_the_field) {
   s = small_suite();
   s["optimizers"][1]["label"] = "gd";
   BOOST_TEST(parse_error(s) ==
-             "s.json.optimizers[1]: label \"gd\" is already used by s.json.optimizers[0]; give one of them a distinct "
+             "s.json.optimizers[1]: label \"gd\" is already used by s.json.optimizers[0]; give one "
+             "of them a distinct "
              "\"label\"");
   s = small_suite();
   s.erase("problems");
@@ -112,8 +116,9 @@ BOOST_AUTO_TEST_CASE(suite_errors_name_the_field) {
   BOOST_TEST(parse_error(s).starts_with("s.json: unknown field \"stpes\"; allowed fields: name,"));
   s = small_suite();
   s["optimizers"][0]["name"] = "sgd";
-  BOOST_TEST(parse_error(s) == "s.json.optimizers[0].name: unknown optimizer \"sgd\"; allowed: gd, momentum, adam, "
-                               "ista, fista");
+  BOOST_TEST(parse_error(s) ==
+             "s.json.optimizers[0].name: unknown optimizer \"sgd\"; allowed: gd, momentum, adam, "
+             "ista, fista");
 }
 
 BOOST_AUTO_TEST_CASE(train_and_test_instances_never_overlap) {
@@ -124,7 +129,8 @@ BOOST_AUTO_TEST_CASE(train_and_test_instances_never_overlap) {
     auto seeds = harness::instance_seeds(suite, p, split, rep);
     return family.sample(p.config, {64, seeds.instances, {c10::kCPU, at::kDouble}})->features();
   };
-  Tensor test = draw("test", 0), train = draw("train", 0), validation = draw("validation", 0), rep1 = draw("test", 1);
+  Tensor test = draw("test", 0), train = draw("train", 0), validation = draw("validation", 0),
+         rep1 = draw("test", 1);
   for (const Tensor& other : {train, validation, rep1}) {
     // No instance of one split equals any instance of another.
     Tensor equal_rows = (test.unsqueeze(1) == other.unsqueeze(0)).all(2);
@@ -134,7 +140,8 @@ BOOST_AUTO_TEST_CASE(train_and_test_instances_never_overlap) {
 }
 
 BOOST_AUTO_TEST_CASE(step_statistics_match_hand_computation) {
-  Tensor values = at::tensor({1.0, 2.0, 3.0, 4.0, 10.0, 10.0, 10.0, 10.0}, at::kDouble).reshape({2, 4});
+  Tensor values =
+      at::tensor({1.0, 2.0, 3.0, 4.0, 10.0, 10.0, 10.0, 10.0}, at::kDouble).reshape({2, 4});
   Json s = harness::summarize_steps(values);
   BOOST_TEST(s["mean"] == (Json{2.5, 10.0}));
   BOOST_TEST(s["median"] == (Json{2.5, 10.0}));
@@ -178,8 +185,9 @@ BOOST_AUTO_TEST_CASE(exported_instances_rebuild_the_same_objectives) {
     const auto& p = suite.problems[i];
     BOOST_TEST_CONTEXT(p.label) {
       auto seeds = harness::instance_seeds(suite, p, "test", 1);
-      auto original = l2o::problems::find_family(p.family, "t")
-                          .sample(p.config, {suite.test_instances, seeds.instances, {c10::kCPU, suite.dtype}});
+      auto original =
+          l2o::problems::find_family(p.family, "t")
+              .sample(p.config, {suite.test_instances, seeds.instances, {c10::kCPU, suite.dtype}});
       Tensor x0 = original->initial_points(seeds.initial_points);
       BOOST_TEST(imported[i].label == p.label);
       BOOST_TEST(at::equal(imported[i].x0, x0));
@@ -197,10 +205,11 @@ BOOST_AUTO_TEST_CASE(unsupported_combinations_fail_before_any_cell_runs) {
   s["optimizers"] = {{{"name", "gd"}}, {{"name", "fista"}}};
   auto suite = harness::parse_suite_json(s, "s.json");
   l2o::testing::TempDir out;
-  BOOST_CHECK_EXCEPTION(harness::run_suite(suite, {.out = out.path(), .progress = false}), l2o::InputError,
-                        [](const l2o::InputError& e) {
-                          return std::string(e.what()).starts_with("optimizer \"fista\" on problem \"ackley-n2\": ");
-                        });
+  BOOST_CHECK_EXCEPTION(
+      harness::run_suite(suite, {.out = out.path(), .progress = false}), l2o::InputError,
+      [](const l2o::InputError& e) {
+        return std::string(e.what()).starts_with("optimizer \"fista\" on problem \"ackley-n2\": ");
+      });
   BOOST_TEST(!std::filesystem::exists(out / "cells"));
 }
 

@@ -17,12 +17,14 @@ using l2o::Json;
 using l2o::Tensor;
 using l2o::problems::Objective;
 
-std::unique_ptr<Objective> sample(const std::string& family, const Json& config, std::int64_t count) {
+std::unique_ptr<Objective> sample(const std::string& family, const Json& config,
+                                  std::int64_t count) {
   const auto& f = l2o::problems::find_family(family, "test");
   return f.sample(f.canonical(config, "test"), {count, 42, {c10::kCPU, at::kDouble}});
 }
 
-Tensor run(const std::string& optimizer, const Json& config, const Objective& f, const Tensor& x0, int steps) {
+Tensor run(const std::string& optimizer, const Json& config, const Objective& f, const Tensor& x0,
+           int steps) {
   const auto& entry = l2o::optimizers::find_optimizer(optimizer, "test");
   auto rollout = entry.make(entry.canonical(config, "test"))->start(f, x0);
   Tensor x = x0;
@@ -65,7 +67,8 @@ BOOST_AUTO_TEST_CASE(fista_is_faster_than_ista_on_lasso) {
   auto f = sample("lasso", {{"dim", 50}}, 16);
   Tensor x0 = at::zeros({16, 50}, at::kDouble), f_star = *f->reference_minimum();
   double ista = (f->loss(run("ista", Json::object(), *f, x0, 200)) - f_star).mean().item<double>();
-  double fista = (f->loss(run("fista", Json::object(), *f, x0, 200)) - f_star).mean().item<double>();
+  double fista =
+      (f->loss(run("fista", Json::object(), *f, x0, 200)) - f_star).mean().item<double>();
   BOOST_TEST(fista < ista);
   BOOST_TEST(fista >= 0.0);
 }
@@ -74,19 +77,25 @@ BOOST_AUTO_TEST_CASE(adam_matches_torch_optim_adam_step_for_step) {
   for (double weight_decay : {0.0, 0.01}) {
     auto f = sample("rastrigin", {{"dim", 10}}, 1);
     Tensor x0 = f->initial_points(3);
-    Json config = {{"lr", 0.05}, {"beta1", 0.8}, {"beta2", 0.99}, {"eps", 1e-7}, {"weight_decay", weight_decay}};
+    Json config = {{"lr", 0.05},
+                   {"beta1", 0.8},
+                   {"beta2", 0.99},
+                   {"eps", 1e-7},
+                   {"weight_decay", weight_decay}};
     const auto& entry = l2o::optimizers::find_optimizer("adam", "test");
     auto rollout = entry.make(entry.canonical(config, "test"))->start(*f, x0);
 
     Tensor parameter = x0.clone().requires_grad_(true);
-    torch::optim::Adam reference({parameter}, torch::optim::AdamOptions(0.05).betas({0.8, 0.99}).eps(1e-7).weight_decay(
-                                                   weight_decay));
+    torch::optim::Adam reference(
+        {parameter},
+        torch::optim::AdamOptions(0.05).betas({0.8, 0.99}).eps(1e-7).weight_decay(weight_decay));
     for (int k = 0; k < 50; ++k) {
       Tensor ours = rollout->step();
       reference.zero_grad();
       f->loss(parameter).sum().backward();
       reference.step();
-      BOOST_TEST_REQUIRE(at::equal(ours, parameter.detach()), "step " << k << " weight_decay " << weight_decay);
+      BOOST_TEST_REQUIRE(at::equal(ours, parameter.detach()),
+                         "step " << k << " weight_decay " << weight_decay);
     }
   }
 }
@@ -96,10 +105,13 @@ BOOST_AUTO_TEST_CASE(momentum_matches_torch_optim_sgd_step_for_step) {
     auto f = sample("quadratic", {{"dim", 10}}, 1);
     Tensor x0 = f->initial_points(3);
     const auto& entry = l2o::optimizers::find_optimizer("momentum", "test");
-    auto rollout = entry.make(entry.canonical({{"lr", 0.01}, {"momentum", 0.9}, {"nesterov", nesterov}}, "test"))
+    auto rollout = entry
+                       .make(entry.canonical(
+                           {{"lr", 0.01}, {"momentum", 0.9}, {"nesterov", nesterov}}, "test"))
                        ->start(*f, x0);
     Tensor parameter = x0.clone().requires_grad_(true);
-    torch::optim::SGD reference({parameter}, torch::optim::SGDOptions(0.01).momentum(0.9).nesterov(nesterov));
+    torch::optim::SGD reference({parameter},
+                                torch::optim::SGDOptions(0.01).momentum(0.9).nesterov(nesterov));
     for (int k = 0; k < 30; ++k) {
       Tensor ours = rollout->step();
       reference.zero_grad();
@@ -113,8 +125,10 @@ BOOST_AUTO_TEST_CASE(momentum_matches_torch_optim_sgd_step_for_step) {
 BOOST_AUTO_TEST_CASE(proximal_methods_need_a_lipschitz_constant) {
   auto f = sample("ackley", {{"dim", 2}}, 2);
   const auto& ista = l2o::optimizers::find_optimizer("ista", "test");
-  BOOST_CHECK_EXCEPTION(ista.make(ista.canonical(Json::object(), "t"))->start(*f, f->initial_points(0)), l2o::InputError,
-                        [](const l2o::InputError& e) { return std::string(e.what()).starts_with("ista needs"); });
+  BOOST_CHECK_EXCEPTION(
+      ista.make(ista.canonical(Json::object(), "t"))->start(*f, f->initial_points(0)),
+      l2o::InputError,
+      [](const l2o::InputError& e) { return std::string(e.what()).starts_with("ista needs"); });
 }
 
 BOOST_AUTO_TEST_SUITE_END()

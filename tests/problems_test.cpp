@@ -50,7 +50,9 @@ Tensor autograd_gradient(const KernelObjective& f, const Tensor& x, bool smooth_
   return torch::autograd::grad({loss}, {xv})[0];
 }
 
-std::string name(const Case& c) { return c.family + " " + c.config.dump(); }
+std::string name(const Case& c) {
+  return c.family + " " + c.config.dump();
+}
 
 }  // namespace
 
@@ -66,12 +68,14 @@ BOOST_AUTO_TEST_CASE(kernels_match_autograd_of_the_plain_formula) {
         Tensor loss, grad;
         kf.kernel(x, loss, &grad, smooth);
         BOOST_TEST(l2o::testing::max_relative_difference(loss, kf.plain_loss(x, smooth)) < 1e-12);
-        BOOST_TEST(l2o::testing::max_relative_difference(grad, autograd_gradient(kf, x, smooth)) < 1e-10);
-        BOOST_TEST(l2o::testing::max_relative_difference(kf.plain_grad(x, smooth), autograd_gradient(kf, x, smooth)) <
+        BOOST_TEST(l2o::testing::max_relative_difference(grad, autograd_gradient(kf, x, smooth)) <
                    1e-10);
+        BOOST_TEST(l2o::testing::max_relative_difference(kf.plain_grad(x, smooth),
+                                                         autograd_gradient(kf, x, smooth)) < 1e-10);
       }
       // The public entry points go through the kernel.
-      BOOST_TEST(l2o::testing::max_relative_difference(f->grad(x), autograd_gradient(kf, x, false)) < 1e-10);
+      BOOST_TEST(l2o::testing::max_relative_difference(f->grad(x),
+                                                       autograd_gradient(kf, x, false)) < 1e-10);
     }
   }
 }
@@ -83,7 +87,8 @@ BOOST_AUTO_TEST_CASE(loss_is_differentiable_through_the_kernel) {
       Tensor x = l2o::RandomStream(9).normal({8, f->dim()}).requires_grad_(true);
       Tensor weights = at::arange(1, 9, at::kDouble);
       Tensor g = torch::autograd::grad({(f->loss(x) * weights).sum()}, {x})[0];
-      BOOST_TEST(l2o::testing::max_relative_difference(g, f->grad(x.detach()) * weights.unsqueeze(1)) < 1e-12);
+      BOOST_TEST(l2o::testing::max_relative_difference(
+                     g, f->grad(x.detach()) * weights.unsqueeze(1)) < 1e-12);
     }
   }
 }
@@ -94,8 +99,10 @@ BOOST_AUTO_TEST_CASE(float32_kernels_agree_with_float64) {
       auto f64 = sample(c, 8, 21, at::kDouble);
       auto f32 = sample(c, 8, 21, at::kFloat);
       Tensor x = l2o::RandomStream(2).normal({8, f64->dim()});
-      BOOST_TEST(l2o::testing::max_relative_difference(f32->loss(x.to(at::kFloat)), f64->loss(x)) < 1e-4);
-      BOOST_TEST(l2o::testing::max_relative_difference(f32->grad(x.to(at::kFloat)), f64->grad(x)) < 1e-3);
+      BOOST_TEST(l2o::testing::max_relative_difference(f32->loss(x.to(at::kFloat)), f64->loss(x)) <
+                 1e-4);
+      BOOST_TEST(l2o::testing::max_relative_difference(f32->grad(x.to(at::kFloat)), f64->grad(x)) <
+                 1e-3);
     }
   }
 }
@@ -135,7 +142,8 @@ BOOST_AUTO_TEST_CASE(lasso_reference_minimum_is_reached_and_not_beaten) {
   // f* from above and never below it.
   c10::InferenceMode guard;
   const auto& fista = l2o::optimizers::find_optimizer("fista", "test");
-  auto rollout = fista.make(fista.canonical({{"restart", true}}, "test"))->start(*f, at::zeros({8, 50}, at::kDouble));
+  auto rollout = fista.make(fista.canonical({{"restart", true}}, "test"))
+                     ->start(*f, at::zeros({8, 50}, at::kDouble));
   Tensor x;
   for (int k = 0; k < 5000; ++k) x = rollout->step();
   Tensor gap = f->loss(x) - f_star;
@@ -149,9 +157,10 @@ BOOST_AUTO_TEST_CASE(quadratic_minimum_and_spectrum_are_as_specified) {
   auto f = sample({"quadratic", {{"dim", 12}, {"kind", "conditioned"}, {"condition", 1000}}}, 6, 1);
   Tensor Q = f->parameters()[0].second, b = f->parameters()[1].second;
   Tensor eigenvalues = std::get<0>(at::linalg_eigh(Q));
-  BOOST_TEST(l2o::testing::max_relative_difference(eigenvalues.select(1, 0), at::ones({6}, at::kDouble)) < 1e-9);
-  BOOST_TEST(l2o::testing::max_relative_difference(eigenvalues.select(1, -1), at::full({6}, 1000.0, at::kDouble)) <
-             1e-9);
+  BOOST_TEST(l2o::testing::max_relative_difference(eigenvalues.select(1, 0),
+                                                   at::ones({6}, at::kDouble)) < 1e-9);
+  BOOST_TEST(l2o::testing::max_relative_difference(eigenvalues.select(1, -1),
+                                                   at::full({6}, 1000.0, at::kDouble)) < 1e-9);
   // f* = −½ bᵀQ⁻¹b, computed here through a Cholesky factorisation.
   Tensor solution = at::cholesky_solve(b.unsqueeze(2), at::linalg_cholesky(Q)).squeeze(2);
   Tensor expected = -0.5 * (b * solution).sum(1);
@@ -159,16 +168,20 @@ BOOST_AUTO_TEST_CASE(quadratic_minimum_and_spectrum_are_as_specified) {
   BOOST_TEST(f->grad(solution).abs().max().item<double>() < 1e-9);
 
   auto ls = sample({"quadratic", {{"dim", 10}}}, 6, 1);
-  BOOST_TEST(ls->reference_minimum()->abs().max().item<double>() < 1e-12);  // W is square and invertible
+  BOOST_TEST(ls->reference_minimum()->abs().max().item<double>() <
+             1e-12);  // W is square and invertible
 }
 
 BOOST_AUTO_TEST_CASE(imported_parameters_are_checked) {
   const auto& lasso = l2o::problems::find_family("lasso", "test");
   Json config = lasso.canonical({{"dim", 10}}, "test");
-  l2o::problems::NamedTensors wrong{{"A", at::zeros({2, 5, 9}, at::kDouble)}, {"b", at::zeros({2, 5}, at::kDouble)}};
-  BOOST_CHECK_EXCEPTION(lasso.from_parameters(config, wrong, {}), l2o::InputError, [](const l2o::InputError& e) {
-    return std::string(e.what()) == "instance parameter \"A\": expected shape [2, 5, 10], got [2, 5, 9]";
-  });
+  l2o::problems::NamedTensors wrong{{"A", at::zeros({2, 5, 9}, at::kDouble)},
+                                    {"b", at::zeros({2, 5}, at::kDouble)}};
+  BOOST_CHECK_EXCEPTION(
+      lasso.from_parameters(config, wrong, {}), l2o::InputError, [](const l2o::InputError& e) {
+        return std::string(e.what()) ==
+               "instance parameter \"A\": expected shape [2, 5, 10], got [2, 5, 9]";
+      });
   l2o::problems::NamedTensors missing{{"A", at::zeros({2, 5, 10}, at::kDouble)}};
   BOOST_CHECK_THROW(lasso.from_parameters(config, missing, {}), l2o::InputError);
 }

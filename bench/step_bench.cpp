@@ -1,0 +1,135 @@
+// Per-step cost of every (optimizer, family) at B = 128, n ∈ {10, 50}, and of one gradient step
+// through the fused kernel next to the same step written as plain LibTorch ops, so the gain of
+// the kernels shows in one run. Ends with a table of kernel-vs-plain speed-ups.
+//
+//   build/bench/l2o_bench [--benchmark_filter=lasso] [google benchmark flags]
+// Threads: L2O_BENCH_THREADS (default 1, for per-core figures that do not depend on load).
+#include <cstdlib>
+#include <map>
+
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <benchmark/benchmark.h>
+#include <c10/core/InferenceMode.h>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "core/error.hpp"
+#include "optimizers/registry.hpp"
+#include "problems/kernel_objective.hpp"
+#include "problems/registry.hpp"
+
+namespace {
+
+using l2o::Json;
+using l2o::Tensor;
+using l2o::problems::KernelObjective;
+
+constexpr std::int64_t batch = 128;
+
+std::unique_ptr<l2o::problems::Objective> sample(const std::string& family, std::int64_t n) {
+  const auto& f = l2o::problems::find_family(family, "bench");
+  return f.sample(f.canonical({{"dim", n}}, "bench"), {batch, 1, {c10::kCPU, at::kFloat}});
+}
+
+void optimizer_step(benchmark::State& state, std::string family, std::string optimizer,
+                    std::int64_t n) {
+  c10::InferenceMode guard;
+  auto f = sample(family, n);
+  const auto& entry = l2o::optimizers::find_optimizer(optimizer, "bench");
+  auto rollout =
+      entry.make(entry.canonical(Json::object(), "bench"))->start(*f, f->initial_points(2));
+  for (auto _ : state) benchmark::DoNotOptimize(rollout->step());
+  state.counters["coord_steps/s"] =
+      benchmark::Counter(double(batch * n), benchmark::Counter::kIsIterationInvariantRate);
+}
+
+// x ← x − lr·∇f(x): through the kernel, or through the family's plain LibTorch formula.
+void gradient_step(benchmark::State& state, std::string family, std::int64_t n, bool plain) {
+  c10::InferenceMode guard;
+  auto f = sample(family, n);
+  const auto& kf = dynamic_cast<const KernelObjective&>(*f);
+  Tensor x = f->initial_points(2);
+  for (auto _ : state) {
+    Tensor g = plain ? kf.plain_grad(x, false) : kf.grad(x);
+    x = x.add(g, -1e-4);
+    benchmark::DoNotOptimize(x);
+  }
+}
+
+void loss_evaluation(benchmark::State& state, std::string family, std::int64_t n, bool plain) {
+  c10::InferenceMode guard;
+  auto f = sample(family, n);
+  const auto& kf = dynamic_cast<const KernelObjective&>(*f);
+  Tensor x = f->initial_points(2);
+  for (auto _ : state) benchmark::DoNotOptimize(plain ? kf.plain_loss(x, false) : kf.loss(x));
+}
+
+// Console output as usual, plus the real time of every run kept for the speed-up table.
+class RecordingReporter : public benchmark::ConsoleReporter {
+ public:
+  void ReportRuns(const std::vector<Run>& runs) override {
+    for (const Run& run : runs)
+      if (run.run_type == Run::RT_Iteration && !run.error_occurred)
+        times[run.benchmark_name()] = run.GetAdjustedRealTime();
+    ConsoleReporter::ReportRuns(runs);
+  }
+  std::map<std::string, double> times;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const char* threads = std::getenv("L2O_BENCH_THREADS");
+  at::set_num_threads(threads ? std::atoi(threads) : 1);
+
+  std::vector<std::string> pairs;
+  for (const auto& family : l2o::problems::families()) {
+    for (std::int64_t n : {10, 50}) {
+      const std::string f(family.name);
+      for (const char* what : {"gradient_step", "loss"}) {
+        const std::string base = fmt::format("{}/{}/n={}", what, f, n);
+        for (bool plain : {false, true}) {
+          const std::string name = base + (plain ? "/plain" : "/kernel");
+          if (what == std::string("loss"))
+            benchmark::RegisterBenchmark(name.c_str(), loss_evaluation, f, n, plain);
+          else
+            benchmark::RegisterBenchmark(name.c_str(), gradient_step, f, n, plain);
+        }
+        pairs.push_back(base);
+      }
+      for (const auto& optimizer : l2o::optimizers::optimizers()) {
+        // Proximal methods need a Lipschitz constant; skip the pairs that cannot start.
+        try {
+          auto probe = sample(f, n);
+          optimizer.make(optimizer.canonical(Json::object(), "bench"))
+              ->start(*probe, probe->initial_points(0));
+        } catch (const l2o::InputError&) {
+          continue;
+        }
+        const std::string name = fmt::format("step/{}/{}/n={}", optimizer.name, f, n);
+        benchmark::RegisterBenchmark(name.c_str(), optimizer_step, f, std::string(optimizer.name),
+                                     n);
+      }
+    }
+  }
+
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  RecordingReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+
+  fmt::print(
+      "\nfused kernel vs plain LibTorch ops (B = {}, {} thread(s)): speed-up = plain time / kernel "
+      "time\n",
+      batch, at::get_num_threads());
+  for (const std::string& base : pairs) {
+    auto kernel = reporter.times.find(base + "/kernel"),
+         plain = reporter.times.find(base + "/plain");
+    if (kernel == reporter.times.end() || plain == reporter.times.end()) continue;
+    fmt::print("  {:<32} kernel {:>9.2f} us   plain {:>9.2f} us   speed-up {:>5.1f}x\n", base,
+               kernel->second / 1e3, plain->second / 1e3, plain->second / kernel->second);
+  }
+  benchmark::Shutdown();
+  return 0;
+}
