@@ -44,8 +44,9 @@ std::vector<Cell> expand(const Suite& suite) {
   for (std::size_t p = 0; p < suite.problems.size(); ++p)
     for (std::int64_t r = 0; r < suite.repetitions; ++r)
       for (std::size_t o = 0; o < suite.optimizers.size(); ++o)
-        cells.push_back(
-            {cells.size(), cell_id(suite, suite.problems[p], suite.optimizers[o], r), p, o, r});
+        if (suite.optimizers[o].runs_on(suite.problems[p]))
+          cells.push_back(
+              {cells.size(), cell_id(suite, suite.problems[p], suite.optimizers[o], r), p, o, r});
   return cells;
 }
 

@@ -28,9 +28,12 @@ Json summarize_steps(const Tensor& values) {
 Json evaluation_metrics(const Tensor& losses, const std::optional<Tensor>& minimum) {
   Tensor f = losses.to(at::kDouble);
   Json out = {{"loss", summarize_steps(f)}, {"log10_mean_loss", to_vector(at::log10(f.mean(1)))}};
-  Json final = {{"loss_mean", out["loss"]["mean"].back()},
-                {"loss_median", out["loss"]["median"].back()},
-                {"log10_mean_loss", out["log10_mean_loss"].back()}};
+  Json final = {
+      {"loss_mean", out["loss"]["mean"].back()},
+      {"loss_median", out["loss"]["median"].back()},
+      {"log10_mean_loss", out["log10_mean_loss"].back()},
+      // Diverged instances make the mean non-finite (null in JSON); say how many.
+      {"nonfinite_instances", at::isfinite(f[-1]).logical_not().sum().item<std::int64_t>()}};
   if (minimum) {
     Tensor f_star = minimum->to(at::kCPU, at::kDouble).unsqueeze(0);
     Tensor gap = f - f_star;

@@ -78,6 +78,7 @@ Json read_report(const fs::path& path) {
 namespace {
 
 std::string number(const Json& j) {
+  if (j.is_null()) return "non-finite";  // JSON has no inf or nan
   if (!j.is_number()) return "-";
   double v = j.get<double>();
   if (std::isnan(v)) return "nan";
@@ -98,7 +99,7 @@ std::string format_report_table(const Json& report) {
     rows.push_back({cell["problem"]["label"], cell["optimizer"]["label"],
                     std::to_string(cell.value("repetition", 0)), number(final["loss_mean"]),
                     number(final["loss_median"]), number(final["log10_mean_loss"]),
-                    number(final.value("gap_median", Json())),
+                    final.contains("gap_median") ? number(final["gap_median"]) : "-",
                     fmt::format("{:.1f}", eval.value("seconds_per_step", 0.0) * 1e6)});
   }
   std::array<std::size_t, 8> width{};

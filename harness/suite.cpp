@@ -1,5 +1,6 @@
 #include "harness/suite.hpp"
 
+#include <algorithm>
 #include <map>
 
 #include <fmt/format.h>
@@ -126,12 +127,24 @@ std::vector<OptimizerSpec> parse_optimizers(const Json& list, const std::string&
     const auto& registered = optimizers::find_optimizer(name, at + ".name");
     std::string label = optional_string(entry, "label", at);
     if (label.empty()) label = name;
+    std::vector<std::string> families;
+    if (auto it = entry.find("families"); it != entry.end()) {
+      if (!it->is_array() || it->empty())
+        throw InputError(fmt::format(
+            "{}.families: expected a non-empty array of family names, got {}", at, it->dump()));
+      for (std::size_t k = 0; k < it->size(); ++k) {
+        const std::string at_k = fmt::format("{}.families[{}]", at, k);
+        if (!(*it)[k].is_string())
+          throw InputError(fmt::format("{}: expected a string, got {}", at_k, (*it)[k].dump()));
+        families.push_back(
+            std::string(problems::find_family((*it)[k].get<std::string>(), at_k).name));
+      }
+    }
     Json config = entry;
-    config.erase("name");
-    config.erase("label");
+    for (const char* key : {"name", "label", "families"}) config.erase(key);
     Json canonical = registered.canonical(config, at);
     claim_label(owners, label, at);
-    out.push_back({std::move(label), name, std::move(canonical)});
+    out.push_back({std::move(label), name, std::move(canonical), std::move(families)});
   }
   return out;
 }
@@ -159,6 +172,11 @@ Suite parse_suite_file(const std::filesystem::path& path) {
   return parse_suite_json(read_json_file(path), path.string());
 }
 
+bool OptimizerSpec::runs_on(const ProblemSpec& problem) const {
+  return families.empty() ||
+         std::find(families.begin(), families.end(), problem.family) != families.end();
+}
+
 Json Suite::to_json() const {
   Json problem_list = Json::array(), optimizer_list = Json::array();
   for (const auto& p : problems) {
@@ -171,6 +189,7 @@ Json Suite::to_json() const {
     Json entry = o.config;
     entry["name"] = o.name;
     entry["label"] = o.label;
+    if (!o.families.empty()) entry["families"] = o.families;
     optimizer_list.push_back(std::move(entry));
   }
   return {{"name", name},

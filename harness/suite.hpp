@@ -6,7 +6,9 @@
 //    "problems":   [{"family": "lasso", "dim": [10, 50]}, {"family": "rastrigin", "dim": 2}],
 //    "optimizers": [{"name": "gd", "lr": 0.01}, {"name": "adam", "label": "adam-0.1", "lr": 0.1}]}
 //
-// A problem's `dim` may be a list: one problem per entry. Every entry is validated against its
+// A problem's `dim` may be a list: one problem per entry. An optimizer's optional "families"
+// list restricts it to problems of those families (proximal methods need a Lipschitz constant,
+// which not every family has). Every entry is validated against its
 // family's or optimizer's config and stored in canonical form (all defaults filled in).
 #include <cstdint>
 #include <filesystem>
@@ -25,9 +27,12 @@ struct ProblemSpec {
 };
 
 struct OptimizerSpec {
-  std::string label;  // unique within the suite, e.g. "adam-0.1"
-  std::string name;   // registry name
-  Json config;        // canonical optimizer config
+  std::string label;                  // unique within the suite, e.g. "adam-0.1"
+  std::string name;                   // registry name
+  Json config;                        // canonical optimizer config
+  std::vector<std::string> families;  // runs only on these families; empty: on every problem
+
+  bool runs_on(const ProblemSpec& problem) const;
 };
 
 struct Suite {

@@ -199,6 +199,21 @@ BOOST_AUTO_TEST_CASE(exported_instances_rebuild_the_same_objectives) {
   BOOST_CHECK_THROW(harness::export_instances(suite, {.repetition = 2}), l2o::InputError);
 }
 
+BOOST_AUTO_TEST_CASE(an_optimizer_can_be_limited_to_some_families) {
+  Json s = small_suite();
+  s["optimizers"].push_back({{"name", "fista"}, {"families", {"lasso"}}});
+  auto suite = harness::parse_suite_json(s, "s.json");
+  auto cells = harness::expand(suite);
+  BOOST_TEST(cells.size() == 3u * 2u * 2u + 2u * 2u);  // fista on the two lasso problems only
+  for (const auto& c : cells)
+    if (suite.optimizers[c.optimizer].name == "fista")
+      BOOST_TEST(suite.problems[c.problem].family == "lasso");
+  s["optimizers"][2]["families"] = {"lasso", "lassoo"};
+  BOOST_TEST(parse_error(s) ==
+             "s.json.optimizers[2].families[1]: unknown problem family \"lassoo\"; allowed: "
+             "lasso, rastrigin, ackley, quadratic");
+}
+
 BOOST_AUTO_TEST_CASE(unsupported_combinations_fail_before_any_cell_runs) {
   Json s = small_suite();
   s["problems"] = {{{"family", "ackley"}, {"dim", 2}}};
