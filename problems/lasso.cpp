@@ -124,22 +124,24 @@ class LassoObjective final : public KernelObjective {
   mutable std::optional<Tensor> lipschitz_, minimum_;
 };
 
+std::vector<ParameterShape> parameter_shapes(const Lasso::Config& config) {
+  return {{"A", {config.row_count(), config.dim}}, {"b", {config.row_count()}}};
+}
+
 }  // namespace
 
 std::unique_ptr<Objective> Lasso::sample(const Config& config, const Sampling& sampling) {
   RandomStream stream(sampling.seed);
-  Tensor A = stream.normal({sampling.count, config.row_count(), config.dim});
-  Tensor b = stream.normal({sampling.count, config.row_count()});
-  return from_parameters(config, {{"A", A}, {"b", b}}, sampling.placement);
+  return from_parameters(config,
+                         draw_gaussian_parameters(stream, sampling.count, parameter_shapes(config)),
+                         sampling.placement);
 }
 
 std::unique_ptr<Objective> Lasso::from_parameters(const Config& config,
                                                   const NamedTensors& parameters,
                                                   const Placement& placement) {
-  const std::int64_t m = config.row_count(), n = config.dim;
-  return std::make_unique<LassoObjective>(take_parameter(parameters, "A", {m, n}, placement),
-                                          take_parameter(parameters, "b", {m}, placement),
-                                          config.lambda, placement);
+  auto p = take_parameters(parameters, parameter_shapes(config), placement);
+  return std::make_unique<LassoObjective>(p[0], p[1], config.lambda, placement);
 }
 
 }  // namespace l2o::problems

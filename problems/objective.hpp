@@ -59,9 +59,20 @@ class Objective {
 
 namespace l2o::problems {
 
-// The parameter `name` of an imported batch, checked to be [B, trailing...] with B taken from
-// the first parameter; placed as requested. Errors name the parameter and both shapes.
-Tensor take_parameter(const NamedTensors& parameters, const std::string& name,
-                      const std::vector<std::int64_t>& trailing, const Placement& placement);
+// The name and per-instance shape of one parameter tensor of a family ("A", {m, n}).
+struct ParameterShape {
+  std::string name;
+  std::vector<std::int64_t> trailing;
+};
+
+// Draws each parameter i.i.d. N(0, 1) as [count, trailing...], in order, from one stream.
+NamedTensors draw_gaussian_parameters(RandomStream& stream, std::int64_t count,
+                                      const std::vector<ParameterShape>& shapes);
+
+// The parameters of an imported batch in the order of `shapes`, each checked to be
+// [B, trailing...] with one B for all, and placed. Errors name the parameter and both shapes.
+std::vector<Tensor> take_parameters(const NamedTensors& parameters,
+                                    const std::vector<ParameterShape>& shapes,
+                                    const Placement& placement);
 
 }  // namespace l2o::problems

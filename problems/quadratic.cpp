@@ -96,16 +96,24 @@ Tensor conditioned_matrix(RandomStream& stream, std::int64_t B, std::int64_t n, 
   return 0.5 * (Q + Q.transpose(1, 2));
 }
 
+bool least_squares(const Quadratic::Config& config) {
+  return config.kind == "least-squares";
+}
+
+std::vector<ParameterShape> parameter_shapes(const Quadratic::Config& config) {
+  const std::int64_t n = config.dim;
+  if (least_squares(config)) return {{"W", {n, n}}, {"y", {n}}};
+  return {{"Q", {n, n}}, {"b", {n}}};
+}
+
 }  // namespace
 
 std::unique_ptr<Objective> Quadratic::sample(const Config& config, const Sampling& sampling) {
   RandomStream stream(sampling.seed);
   const std::int64_t B = sampling.count, n = config.dim;
-  if (config.kind == "least-squares") {
-    Tensor W = stream.normal({B, n, n});
-    Tensor y = stream.normal({B, n});
-    return from_parameters(config, {{"W", W}, {"y", y}}, sampling.placement);
-  }
+  if (least_squares(config))
+    return from_parameters(config, draw_gaussian_parameters(stream, B, parameter_shapes(config)),
+                           sampling.placement);
   Tensor Q = conditioned_matrix(stream, B, n, config.condition);
   Tensor b = stream.normal({B, n});
   return from_parameters(config, {{"Q", Q}, {"b", b}}, sampling.placement);
@@ -114,12 +122,8 @@ std::unique_ptr<Objective> Quadratic::sample(const Config& config, const Samplin
 std::unique_ptr<Objective> Quadratic::from_parameters(const Config& config,
                                                       const NamedTensors& parameters,
                                                       const Placement& placement) {
-  const std::int64_t n = config.dim;
-  const bool least_squares = config.kind == "least-squares";
-  const std::string matrix = least_squares ? "W" : "Q", vector = least_squares ? "y" : "b";
-  return std::make_unique<QuadraticObjective>(take_parameter(parameters, matrix, {n, n}, placement),
-                                              take_parameter(parameters, vector, {n}, placement),
-                                              least_squares, placement);
+  auto p = take_parameters(parameters, parameter_shapes(config), placement);
+  return std::make_unique<QuadraticObjective>(p[0], p[1], least_squares(config), placement);
 }
 
 }  // namespace l2o::problems

@@ -74,25 +74,25 @@ class RastriginObjective final : public KernelObjective {
   double alpha_;
 };
 
+std::vector<ParameterShape> parameter_shapes(const Rastrigin::Config& config) {
+  const std::int64_t n = config.dim;
+  return {{"A", {n, n}}, {"b", {n}}, {"c", {n}}};
+}
+
 }  // namespace
 
 std::unique_ptr<Objective> Rastrigin::sample(const Config& config, const Sampling& sampling) {
   RandomStream stream(sampling.seed);
-  const std::int64_t B = sampling.count, n = config.dim;
-  Tensor A = stream.normal({B, n, n});
-  Tensor b = stream.normal({B, n});
-  Tensor c = stream.normal({B, n});
-  return from_parameters(config, {{"A", A}, {"b", b}, {"c", c}}, sampling.placement);
+  return from_parameters(config,
+                         draw_gaussian_parameters(stream, sampling.count, parameter_shapes(config)),
+                         sampling.placement);
 }
 
 std::unique_ptr<Objective> Rastrigin::from_parameters(const Config& config,
                                                       const NamedTensors& parameters,
                                                       const Placement& placement) {
-  const std::int64_t n = config.dim;
-  return std::make_unique<RastriginObjective>(take_parameter(parameters, "A", {n, n}, placement),
-                                              take_parameter(parameters, "b", {n}, placement),
-                                              take_parameter(parameters, "c", {n}, placement),
-                                              config.alpha, placement);
+  auto p = take_parameters(parameters, parameter_shapes(config), placement);
+  return std::make_unique<RastriginObjective>(p[0], p[1], p[2], config.alpha, placement);
 }
 
 }  // namespace l2o::problems
