@@ -79,6 +79,8 @@ class RecordingReporter : public benchmark::ConsoleReporter {
 
 }  // namespace
 
+void register_learned_benchmarks();  // learned_bench.cpp
+
 int main(int argc, char** argv) {
   const char* threads = std::getenv("L2O_BENCH_THREADS");
   at::set_num_threads(threads ? std::atoi(threads) : 1);
@@ -114,6 +116,7 @@ int main(int argc, char** argv) {
     }
   }
 
+  register_learned_benchmarks();
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   RecordingReporter reporter;

@@ -35,3 +35,17 @@ constexpr bool names_are_unique(TypeList<Ts...>) {
 }
 
 }  // namespace l2o
+
+namespace l2o {
+
+template <class A, class B>
+struct Concat;
+template <class... As, class... Bs>
+struct Concat<TypeList<As...>, TypeList<Bs...>> {
+  using type = TypeList<As..., Bs...>;
+};
+// The types of A followed by those of B.
+template <class A, class B>
+using concat_t = typename Concat<A, B>::type;
+
+}  // namespace l2o

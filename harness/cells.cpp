@@ -24,15 +24,19 @@ std::string file_safe(std::string_view label) {
 // by a run that would recompute exactly it.
 std::string cell_id(const Suite& suite, const ProblemSpec& p, const OptimizerSpec& o,
                     std::int64_t rep) {
-  Json key = {{"family", p.family},
-              {"problem", p.config},
-              {"optimizer", o.name},
-              {"config", o.config},
-              {"repetition", rep},
-              {"seed", suite.seed},
-              {"steps", suite.steps},
-              {"instances", suite.test_instances},
-              {"dtype", dtype_name(suite.dtype)}};
+  Json key = {
+      {"family", p.family},
+      {"problem", p.config},
+      {"optimizer", o.name},
+      {"config", o.config},
+      {"training", o.training},
+      {"train_on",
+       o.train_on ? Json{{"family", o.train_on->family}, {"config", o.train_on->config}} : Json()},
+      {"repetition", rep},
+      {"seed", suite.seed},
+      {"steps", suite.steps},
+      {"instances", suite.test_instances},
+      {"dtype", dtype_name(suite.dtype)}};
   auto hash = static_cast<std::uint32_t>(hash_string(key.dump()));
   return fmt::format("{}.{}.r{}.{:08x}", file_safe(p.label), file_safe(o.label), rep, hash);
 }

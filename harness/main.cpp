@@ -8,12 +8,14 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "core/config.hpp"
 #include "core/error.hpp"
 #include "core/files.hpp"
 #include "harness/instances.hpp"
 #include "harness/report.hpp"
 #include "harness/runner.hpp"
 #include "harness/suite.hpp"
+#include "learned/registry.hpp"
 #include "optimizers/registry.hpp"
 #include "problems/registry.hpp"
 
@@ -27,7 +29,18 @@ Json registry_json() {
   for (const auto& f : l2o::problems::families())
     families.push_back({{"name", f.name}, {"summary", f.summary}, {"fields", f.describe()}});
   for (const auto& o : l2o::optimizers::optimizers())
-    optimizers.push_back({{"name", o.name}, {"summary", o.summary}, {"fields", o.describe()}});
+    optimizers.push_back(
+        {{"name", o.name}, {"summary", o.summary}, {"learned", false}, {"fields", o.describe()}});
+  for (const auto& l : l2o::learned::learned_optimizers())
+    optimizers.push_back(
+        {{"name", l.name},
+         {"summary", l.summary},
+         {"learned", true},
+         {"fields", l.describe()},
+         {"training",
+          {{"fields", l2o::describe_config<l2o::learned::TrainConfig>()},
+           {"quick", l2o::config_to_json(l.training(l2o::learned::TrainProfile::quick))},
+           {"paper", l2o::config_to_json(l.training(l2o::learned::TrainProfile::paper))}}}});
   return {{"families", families}, {"optimizers", optimizers}};
 }
 
@@ -44,6 +57,16 @@ void print_registry_text(const Json& registry) {
         fmt::print("      {:<14} {:<8} default {:<14} {}{}\n", field["name"].get<std::string>(),
                    field["type"].get<std::string>(), field["default"].dump(),
                    field["doc"].get<std::string>(), allowed);
+      }
+      if (entry.contains("training")) {
+        fmt::print(
+            "      training (\"train\": {{...}}), defaults of the quick / paper profiles:\n");
+        for (const Json& field : entry["training"]["fields"]) {
+          const std::string name = field["name"].get<std::string>();
+          fmt::print("        {:<22} {:>8} / {:<8} {}\n", name,
+                     entry["training"]["quick"][name].dump(),
+                     entry["training"]["paper"][name].dump(), field["doc"].get<std::string>());
+        }
       }
     }
   }
@@ -65,7 +88,7 @@ int run(int argc, char** argv) {
       app.add_subcommand("list", "problem families and optimizers with their config fields");
   list->add_flag("--json", list_json, "machine-readable output");
 
-  std::string suite_path, out_dir, shard = "0/1", device = "cpu";
+  std::string suite_path, out_dir, shard = "0/1", device = "cpu", cache_dir = "out/cache";
   int threads = 0;
   bool quiet = false;
   auto* run_cmd =
@@ -76,6 +99,18 @@ int run(int argc, char** argv) {
   run_cmd->add_option("--threads", threads, "intra-op threads; 0 = all cores");
   run_cmd->add_option("--device", device, "cpu, cuda or cuda:N");
   run_cmd->add_flag("--quiet", quiet, "no progress on stderr");
+  run_cmd->add_option("--cache", cache_dir, "checkpoints of trained learned optimizers");
+
+  std::string train_optimizer, train_problem;
+  auto* train = app.add_subcommand(
+      "train", "train (or load) the learned optimizers of a suite; prints checkpoints");
+  train->add_option("suite", suite_path, "suite JSON file")->required();
+  train->add_option("--optimizer", train_optimizer, "only the optimizer with this label");
+  train->add_option("--problem", train_problem, "only for the problem with this label");
+  train->add_option("--cache", cache_dir, "checkpoints of trained learned optimizers");
+  train->add_option("--threads", threads, "intra-op threads; 0 = all cores");
+  train->add_option("--device", device, "cpu, cuda or cuda:N");
+  train->add_flag("--quiet", quiet, "no progress on stderr");
 
   std::string merge_dir;
   bool allow_partial = false;
@@ -111,6 +146,7 @@ int run(int argc, char** argv) {
     const harness::Suite suite = harness::parse_suite_file(suite_path);
     harness::RunOptions options{.out = out_dir.empty() ? std::filesystem::path("out") / suite.name
                                                        : std::filesystem::path(out_dir),
+                                .cache = cache_dir,
                                 .shard = harness::Shard::parse(shard),
                                 .threads = threads,
                                 .device = device,
@@ -126,6 +162,11 @@ int run(int argc, char** argv) {
                  "shards are done\n",
                  shard, summary.cells, summary.evaluated, summary.skipped, options.out.string(),
                  options.out.string());
+  } else if (*train) {
+    const harness::Suite suite = harness::parse_suite_file(suite_path);
+    harness::train_suite(
+        suite, {.cache = cache_dir, .threads = threads, .device = device, .progress = !quiet},
+        train_optimizer, train_problem);
   } else if (*merge) {
     Json report = harness::merge_report(merge_dir, allow_partial);
     fmt::print(stderr, "l2obench: {} cells -> {}\n", report["cells"].size(),

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <memory>
 #include <optional>
+#include <set>
 #include <thread>
 
 #include <ATen/ATen.h>
@@ -17,6 +18,7 @@
 #include "harness/context.hpp"
 #include "harness/metrics.hpp"
 #include "harness/report.hpp"
+#include "harness/training_cache.hpp"
 #include "optimizers/registry.hpp"
 #include "problems/registry.hpp"
 
@@ -64,11 +66,20 @@ void load_instances(Instances& cache, const Suite& suite, const Cell& cell,
   cache.minimum_seconds = seconds_since(start);
 }
 
-Json evaluate(const Suite& suite, const Cell& cell, Instances& instances, const Json& context) {
+Json evaluate(const Suite& suite, const Cell& cell, Instances& instances, TrainingCache& cache,
+              const Json& context) {
   const ProblemSpec& p = suite.problems[cell.problem];
   const OptimizerSpec& o = suite.optimizers[cell.optimizer];
   const problems::Objective& f = *instances.objective;
-  auto optimizer = optimizers::find_optimizer(o.name, o.label).make(o.config);
+  std::shared_ptr<const optimizers::Optimizer> optimizer;
+  Json train;
+  if (o.learned) {
+    const TrainedModel& trained = cache.get(o, p);
+    optimizer = trained.model;
+    train = trained.record;
+  } else {
+    optimizer = optimizers::find_optimizer(o.name, o.label).make(o.config);
+  }
 
   std::vector<Tensor> losses;
   losses.reserve(suite.steps + 1);
@@ -94,17 +105,19 @@ Json evaluate(const Suite& suite, const Cell& cell, Instances& instances, const 
   eval["seconds_per_step"] = step_seconds / double(suite.steps);
   eval["rollout_seconds"] = rollout_seconds;
   eval["reference_seconds"] = instances.minimum_seconds;
-  return {{"id", cell.id},
-          {"index", cell.index},
-          {"problem", {{"label", p.label}, {"family", p.family}, {"config", p.config}}},
-          {"optimizer", {{"label", o.label}, {"name", o.name}, {"config", o.config}}},
-          {"repetition", cell.repetition},
-          {"seeds",
-           {{"suite", suite.seed},
-            {"instances", instances.seeds.instances},
-            {"initial_points", instances.seeds.initial_points}}},
-          {"eval", std::move(eval)},
-          {"context", context}};
+  Json record = {{"id", cell.id},
+                 {"index", cell.index},
+                 {"problem", {{"label", p.label}, {"family", p.family}, {"config", p.config}}},
+                 {"optimizer", {{"label", o.label}, {"name", o.name}, {"config", o.config}}},
+                 {"repetition", cell.repetition},
+                 {"seeds",
+                  {{"suite", suite.seed},
+                   {"instances", instances.seeds.instances},
+                   {"initial_points", instances.seeds.initial_points}}},
+                 {"eval", std::move(eval)},
+                 {"context", context}};
+  if (o.learned) record["train"] = std::move(train);
+  return record;
 }
 
 // A cell counts as finished when its file parses and carries its id and metrics. Files are
@@ -130,17 +143,49 @@ void preflight(const Suite& suite, const std::vector<Cell>& cells, const Placeme
     const OptimizerSpec& o = suite.optimizers[cell.optimizer];
     auto objective = problems::find_family(p.family, p.label).sample(p.config, {1, 0, placement});
     try {
-      optimizers::find_optimizer(o.name, o.label)
-          .make(o.config)
-          ->start(*objective, objective->initial_points(0));
+      if (o.learned) {
+        auto model = make_untrained(o, 0);
+        model->to(placement);
+        model->start(*objective, objective->initial_points(0))->step();
+      } else {
+        optimizers::find_optimizer(o.name, o.label)
+            .make(o.config)
+            ->start(*objective, objective->initial_points(0));
+      }
     } catch (const InputError& e) {
       throw InputError(
-          fmt::format("optimizer \"{}\" on problem \"{}\": {}", o.label, p.label, e.what()));
+          fmt::format("optimizer \"{}\" on problem \"{}\": {} (an optimizer entry's \"families\" "
+                      "list limits it to the families it supports)",
+                      o.label, p.label, e.what()));
     }
   }
 }
 
 }  // namespace
+
+std::size_t train_suite(const Suite& suite, const RunOptions& options,
+                        const std::string& optimizer_label, const std::string& problem_label) {
+  const Placement placement{parse_device(options.device), suite.dtype};
+  apply_thread_count(options.threads);
+  TrainingCache cache(options.cache, suite, placement, options.progress);
+  std::set<std::string> seen;
+  for (const Cell& cell : select_shard(expand(suite), options.shard)) {
+    const OptimizerSpec& o = suite.optimizers[cell.optimizer];
+    const ProblemSpec& p = suite.problems[cell.problem];
+    if (!o.learned || (!optimizer_label.empty() && o.label != optimizer_label) ||
+        (!problem_label.empty() && p.label != problem_label))
+      continue;
+    const TrainedModel& trained = cache.get(o, p);
+    if (seen.insert(trained.checkpoint.string()).second)
+      std::printf("%s %s %s\n", o.label.c_str(), p.label.c_str(), trained.checkpoint.c_str());
+  }
+  if (seen.empty())
+    throw InputError(fmt::format(
+        "the suite has no learned optimizer{}{} to train",
+        optimizer_label.empty() ? "" : " labelled \"" + optimizer_label + "\"",
+        problem_label.empty() ? "" : " on a problem labelled \"" + problem_label + "\""));
+  return seen.size();
+}
 
 int apply_thread_count(int threads) {
   if (threads < 0)
@@ -193,12 +238,13 @@ RunSummary run_suite(const Suite& suite, const RunOptions& options) {
                  summary.skipped, cells.size(), options.out.c_str(), todo.size());
 
   Instances instances;
+  TrainingCache cache(options.cache, suite, placement, options.progress);
   const auto start = Clock::now();
   for (const Cell* cell : todo) {
     const auto cell_start = Clock::now();
     load_instances(instances, suite, *cell, placement);
     write_json_atomically(cell_path(options.out, *cell),
-                          evaluate(suite, *cell, instances, context));
+                          evaluate(suite, *cell, instances, cache, context));
     ++summary.evaluated;
     if (options.progress) {
       const double elapsed = seconds_since(start);

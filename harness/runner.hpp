@@ -13,6 +13,7 @@ namespace l2o::harness {
 
 struct RunOptions {
   std::filesystem::path out;
+  std::filesystem::path cache = "out/cache";  // trained learned optimizers (content-addressed)
   Shard shard;
   int threads = 0;             // 0: all cores
   std::string device = "cpu";  // "cpu", "cuda" or "cuda:N"
@@ -25,6 +26,12 @@ struct RunSummary {
 };
 
 RunSummary run_suite(const Suite& suite, const RunOptions& options);
+
+// Trains (or loads) every learned optimizer the suite's cells need, optionally only those
+// with the given optimizer and problem labels; returns how many models there were.
+std::size_t train_suite(const Suite& suite, const RunOptions& options,
+                        const std::string& optimizer_label = "",
+                        const std::string& problem_label = "");
 
 // Applies --threads (0: hardware concurrency) and returns the count in effect.
 int apply_thread_count(int threads);

@@ -4,11 +4,13 @@
 #include <map>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "core/config.hpp"
 #include "core/error.hpp"
 #include "core/files.hpp"
+#include "learned/registry.hpp"
 #include "optimizers/registry.hpp"
 #include "problems/registry.hpp"
 
@@ -24,6 +26,7 @@ struct Settings {
   std::int64_t test_instances = 128;
   std::int64_t repetitions = 1;
   std::string dtype = "float32";
+  std::string train_profile = "quick";
 
   template <class Visitor>
   void fields(Visitor& v) {
@@ -35,6 +38,8 @@ struct Settings {
     v.field("repetitions", repetitions, "independent test sets per (problem, optimizer)",
             at_least(1));
     v.field("dtype", dtype, "precision of instances and iterates", one_of({"float32", "float64"}));
+    v.field("train_profile", train_profile, "training budgets of learned optimizers",
+            one_of({"quick", "paper"}));
   }
 };
 
@@ -115,7 +120,29 @@ std::vector<ProblemSpec> parse_problems(const Json& list, const std::string& whe
   return out;
 }
 
-std::vector<OptimizerSpec> parse_optimizers(const Json& list, const std::string& where) {
+// All optimizer names, classical then learned, for error messages.
+std::string optimizer_names() {
+  std::vector<std::string_view> names;
+  for (const auto& o : optimizers::optimizers()) names.push_back(o.name);
+  for (const auto& l : learned::learned_optimizers()) names.push_back(l.name);
+  return fmt::format("{}", fmt::join(names, ", "));
+}
+
+// A learned entry's training problem: one problem object (a single dim).
+ProblemSpec parse_training_problem(const Json& entry, const std::string& at) {
+  if (!entry.is_object())
+    throw InputError(fmt::format("{}: expected a problem object, got {}", at, entry.dump()));
+  const std::string family = require_string(entry, "family", at);
+  const auto& registered = problems::find_family(family, at + ".family");
+  Json config = entry;
+  config.erase("family");
+  Json canonical = registered.canonical(config, at);
+  std::string label = fmt::format("{}-n{}", family, canonical.at("dim").get<std::int64_t>());
+  return {std::move(label), family, std::move(canonical)};
+}
+
+std::vector<OptimizerSpec> parse_optimizers(const Json& list, const std::string& where,
+                                            learned::TrainProfile profile) {
   std::vector<OptimizerSpec> out;
   std::map<std::string, std::string> owners;
   for (std::size_t i = 0; i < list.size(); ++i) {
@@ -124,7 +151,13 @@ std::vector<OptimizerSpec> parse_optimizers(const Json& list, const std::string&
     if (!entry.is_object())
       throw InputError(fmt::format("{}: expected an object, got {}", at, entry.dump()));
     const std::string name = require_string(entry, "name", at);
-    const auto& registered = optimizers::find_optimizer(name, at + ".name");
+    const learned::LearnedEntry* learned_entry = learned::find_learned(name);
+    const optimizers::OptimizerEntry* classical = nullptr;
+    for (const auto& o : optimizers::optimizers())
+      if (o.name == name) classical = &o;
+    if (!learned_entry && !classical)
+      throw InputError(fmt::format("{}.name: unknown optimizer \"{}\"; allowed: {}", at, name,
+                                   optimizer_names()));
     std::string label = optional_string(entry, "label", at);
     if (label.empty()) label = name;
     std::vector<std::string> families;
@@ -141,10 +174,29 @@ std::vector<OptimizerSpec> parse_optimizers(const Json& list, const std::string&
       }
     }
     Json config = entry;
-    for (const char* key : {"name", "label", "families"}) config.erase(key);
-    Json canonical = registered.canonical(config, at);
+    for (const char* key : {"name", "label", "families", "train", "train_on"}) config.erase(key);
+    OptimizerSpec spec{.label = label, .name = name, .families = std::move(families)};
+    if (learned_entry) {
+      spec.config = learned_entry->canonical(config, at);
+      spec.learned = true;
+      Json training = config_to_json(learned_entry->training(profile));
+      if (auto it = entry.find("train"); it != entry.end()) {
+        if (!it->is_object())
+          throw InputError(fmt::format("{}.train: expected an object, got {}", at, it->dump()));
+        training.update(*it);
+      }
+      spec.training = config_to_json(parse_config<learned::TrainConfig>(training, at + ".train"));
+      if (auto it = entry.find("train_on"); it != entry.end())
+        spec.train_on = parse_training_problem(*it, at + ".train_on");
+    } else {
+      for (const char* key : {"train", "train_on"})
+        if (entry.contains(key))
+          throw InputError(fmt::format(
+              "{}.{}: only learned optimizers are trained; \"{}\" is classical", at, key, name));
+      spec.config = classical->canonical(config, at);
+    }
     claim_label(owners, label, at);
-    out.push_back({std::move(label), name, std::move(canonical), std::move(families)});
+    out.push_back(std::move(spec));
   }
   return out;
 }
@@ -164,7 +216,10 @@ Suite parse_suite_json(const Json& suite, const std::string& where) {
   out.repetitions = settings.repetitions;
   out.dtype = parse_dtype(settings.dtype, where + ".dtype");
   out.problems = parse_problems(require_array(suite, "problems", where), where);
-  out.optimizers = parse_optimizers(require_array(suite, "optimizers", where), where);
+  out.train_profile = settings.train_profile;
+  out.optimizers = parse_optimizers(
+      require_array(suite, "optimizers", where), where,
+      learned::parse_train_profile(settings.train_profile, where + ".train_profile"));
   return out;
 }
 
@@ -190,6 +245,12 @@ Json Suite::to_json() const {
     entry["name"] = o.name;
     entry["label"] = o.label;
     if (!o.families.empty()) entry["families"] = o.families;
+    if (o.learned) entry["train"] = o.training;
+    if (o.train_on) {
+      Json problem = o.train_on->config;
+      problem["family"] = o.train_on->family;
+      entry["train_on"] = std::move(problem);
+    }
     optimizer_list.push_back(std::move(entry));
   }
   return {{"name", name},
@@ -199,6 +260,7 @@ Json Suite::to_json() const {
           {"test_instances", test_instances},
           {"repetitions", repetitions},
           {"dtype", dtype_name(dtype)},
+          {"train_profile", train_profile},
           {"problems", std::move(problem_list)},
           {"optimizers", std::move(optimizer_list)}};
 }

@@ -8,10 +8,13 @@
 //
 // A problem's `dim` may be a list: one problem per entry. An optimizer's optional "families"
 // list restricts it to problems of those families (proximal methods need a Lipschitz constant,
-// which not every family has). Every entry is validated against its
-// family's or optimizer's config and stored in canonical form (all defaults filled in).
+// which not every family has). A learned optimizer entry may carry "train" (fields of its
+// training config over the suite's "train_profile") and "train_on" (a problem object). Every entry
+// is validated against its family's or optimizer's config and stored in canonical form (all
+// defaults filled in).
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +34,12 @@ struct OptimizerSpec {
   std::string name;                   // registry name
   Json config;                        // canonical optimizer config
   std::vector<std::string> families;  // runs only on these families; empty: on every problem
+  // Learned optimizers only: the canonical TrainConfig (the suite's profile, overridden by the
+  // entry's "train" object) and, if given, the one problem to train on ("train_on"); without
+  // it each problem trains its own model on its family's train split.
+  bool learned = false;
+  Json training;
+  std::optional<ProblemSpec> train_on;
 
   bool runs_on(const ProblemSpec& problem) const;
 };
@@ -42,6 +51,7 @@ struct Suite {
   std::int64_t test_instances = 128;
   std::int64_t repetitions = 1;
   c10::ScalarType dtype = c10::kFloat;
+  std::string train_profile = "quick";  // training budgets of learned optimizers: quick or paper
   std::vector<ProblemSpec> problems;
   std::vector<OptimizerSpec> optimizers;
 

@@ -1,0 +1,121 @@
+// Learned optimizers: one evaluation step and one meta-training segment (forward and backward
+// through a 20-step unroll) at B = 128, n ∈ {10, 50}, next to the same coordinate-wise LSTM
+// step through torch::nn::LSTM. Throughput in coordinate-steps per second.
+#include <ATen/ATen.h>
+#include <benchmark/benchmark.h>
+#include <c10/core/InferenceMode.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/nn/modules/rnn.h>
+#include <nlohmann/json.hpp>
+
+#include "learned/preprocessing.hpp"
+#include "learned/registry.hpp"
+#include "problems/registry.hpp"
+
+namespace {
+
+using l2o::Json;
+using l2o::Tensor;
+
+constexpr std::int64_t batch = 128, unroll = 20;
+
+std::unique_ptr<l2o::problems::Objective> quadratic(std::int64_t n) {
+  const auto& f = l2o::problems::find_family("quadratic", "bench");
+  return f.sample(f.canonical({{"dim", n}}, "bench"), {batch, 1, {c10::kCPU, at::kFloat}});
+}
+
+std::unique_ptr<l2o::learned::LearnedOptimizer> model(const std::string& name) {
+  const auto* entry = l2o::learned::find_learned(name);
+  return entry->make(entry->canonical(Json::object(), "bench"), 1);
+}
+
+void set_rate(benchmark::State& state, std::int64_t coordinate_steps) {
+  state.counters["coord_steps/s"] =
+      benchmark::Counter(double(coordinate_steps), benchmark::Counter::kIsIterationInvariantRate);
+}
+
+void evaluation_step(benchmark::State& state, std::string name, std::int64_t n) {
+  c10::InferenceMode guard;
+  auto f = quadratic(n);
+  auto m = model(name);
+  auto rollout = m->start(*f, f->initial_points(2));
+  for (auto _ : state) benchmark::DoNotOptimize(rollout->step());
+  set_rate(state, batch * n);
+}
+
+void training_segment(benchmark::State& state, std::string name, std::int64_t n) {
+  auto f = quadratic(n);
+  auto m = model(name);
+  for (auto& [key, w] : m->weights()) w.requires_grad_(true);
+  auto rollout = m->start_learned(*f, f->initial_points(2));
+  for (auto _ : state) {
+    Tensor loss = at::zeros({});
+    for (std::int64_t t = 0; t < unroll; ++t) loss = loss + f->loss(rollout->step()).mean();
+    loss.backward();
+    rollout->detach();
+  }
+  set_rate(state, batch * n * unroll);
+}
+
+// L2O-DM's step with torch::nn::LSTM (2 layers, hidden 20, one time step over B·n rows).
+struct TorchLstmDm {
+  torch::nn::LSTM lstm{torch::nn::LSTMOptions(2, 20).num_layers(2)};
+  torch::nn::Linear head{20, 1};
+  std::tuple<Tensor, Tensor> state;
+  explicit TorchLstmDm(std::int64_t rows)
+      : state{at::zeros({2, rows, 20}), at::zeros({2, rows, 20})} {}
+  Tensor step(const l2o::problems::Objective& f, const Tensor& x) {
+    Tensor input = l2o::learned::log_and_sign(f.grad(x), 5.0).unsqueeze(0);
+    auto [out, next] = lstm->forward(input, state);
+    state = next;
+    return x - 0.01 * head->forward(out.squeeze(0)).view_as(x);
+  }
+};
+
+void torch_lstm_evaluation_step(benchmark::State& state, std::int64_t n) {
+  c10::InferenceMode guard;
+  auto f = quadratic(n);
+  TorchLstmDm net(batch * n);
+  Tensor x = f->initial_points(2);
+  for (auto _ : state) benchmark::DoNotOptimize(x = net.step(*f, x));
+  set_rate(state, batch * n);
+}
+
+void torch_lstm_training_segment(benchmark::State& state, std::int64_t n) {
+  auto f = quadratic(n);
+  TorchLstmDm net(batch * n);
+  Tensor x = f->initial_points(2);
+  for (auto _ : state) {
+    Tensor loss = at::zeros({});
+    for (std::int64_t t = 0; t < unroll; ++t) {
+      x = net.step(*f, x);
+      loss = loss + f->loss(x).mean();
+    }
+    loss.backward();
+    x = x.detach();
+    net.state = {std::get<0>(net.state).detach(), std::get<1>(net.state).detach()};
+  }
+  set_rate(state, batch * n * unroll);
+}
+
+}  // namespace
+
+void register_learned_benchmarks() {
+  for (std::int64_t n : {10, 50}) {
+    for (const auto& entry : l2o::learned::learned_optimizers()) {
+      const std::string name(entry.name);
+      benchmark::RegisterBenchmark(
+          ("learned_eval_step/" + name + "/n=" + std::to_string(n)).c_str(), evaluation_step, name,
+          n);
+      benchmark::RegisterBenchmark(
+          ("learned_train_unroll20/" + name + "/n=" + std::to_string(n)).c_str(), training_segment,
+          name, n);
+    }
+    benchmark::RegisterBenchmark(
+        ("learned_eval_step/torch-nn-lstm-dm/n=" + std::to_string(n)).c_str(),
+        torch_lstm_evaluation_step, n);
+    benchmark::RegisterBenchmark(
+        ("learned_train_unroll20/torch-nn-lstm-dm/n=" + std::to_string(n)).c_str(),
+        torch_lstm_training_segment, n);
+  }
+}

@@ -1,0 +1,88 @@
+#include "harness/training_cache.hpp"
+
+#include <cstdio>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "core/config.hpp"
+#include "core/seed.hpp"
+#include "learned/registry.hpp"
+#include "learned/training.hpp"
+#include "problems/registry.hpp"
+
+namespace l2o::harness {
+
+namespace fs = std::filesystem;
+
+std::unique_ptr<learned::LearnedOptimizer> make_untrained(const OptimizerSpec& optimizer,
+                                                          std::uint64_t seed) {
+  return learned::find_learned(optimizer.name)
+      ->make(optimizer.config, derive_seed(seed, {optimizer.name, "init"}));
+}
+
+TrainingCache::TrainingCache(fs::path dir, const Suite& suite, const Placement& placement,
+                             bool progress)
+    : dir_(std::move(dir)), suite_(suite), placement_(placement), progress_(progress) {}
+
+learned::CheckpointKey TrainingCache::key(const OptimizerSpec& optimizer,
+                                          const ProblemSpec& problem) const {
+  const ProblemSpec& trained_on = optimizer.train_on ? *optimizer.train_on : problem;
+  // Every optimizer trained on a problem sees the same training instances.
+  const std::uint64_t seed =
+      derive_seed(suite_.seed, {trained_on.family, trained_on.config.dump(), "train", "training"});
+  return {optimizer.name,
+          optimizer.config,
+          optimizer.training,
+          trained_on.family,
+          trained_on.config,
+          seed,
+          dtype_name(placement_.dtype)};
+}
+
+const TrainedModel& TrainingCache::get(const OptimizerSpec& optimizer, const ProblemSpec& problem) {
+  const learned::CheckpointKey k = key(optimizer, problem);
+  const std::string hash = k.hash();
+  if (auto it = models_.find(hash); it != models_.end()) return it->second;
+
+  TrainedModel trained;
+  trained.model = make_untrained(optimizer, k.seed);
+  trained.model->to(placement_);
+  trained.checkpoint = dir_ / k.file_name();
+  learned::TrainResult result;
+  if (fs::exists(trained.checkpoint)) {
+    result = learned::load_checkpoint(trained.checkpoint, *trained.model, k);
+    trained.loaded = true;
+  } else {
+    const auto config =
+        parse_config<learned::TrainConfig>(optimizer.training, optimizer.label + ".train");
+    const std::string what =
+        fmt::format("{} on {}-n{}", optimizer.label, k.family, k.problem.at("dim").get<int>());
+    if (progress_)
+      std::fprintf(stderr, "l2obench: training %s (%lld epochs)\n", what.c_str(),
+                   (long long)config.epochs);
+    learned::ProgressFn report;
+    if (progress_)
+      report = [&](const learned::TrainProgress& p) {
+        const double eta = p.elapsed / double(p.epoch) * double(p.epochs - p.epoch);
+        std::fprintf(stderr,
+                     "  %s: epoch %lld/%lld  meta-loss %.4g  validation %.4g (best %.4g)  %.0fs, "
+                     "ETA %.0fs\n",
+                     what.c_str(), (long long)p.epoch, (long long)p.epochs, p.meta_loss,
+                     p.validation, p.best_validation, p.elapsed, eta);
+      };
+    learned::TrainingProblem training{&problems::find_family(k.family, optimizer.label), k.problem};
+    result = learned::meta_train(*trained.model, training, config, k.seed, placement_, report);
+    learned::save_checkpoint(trained.checkpoint, *trained.model, k, result);
+    if (progress_)
+      std::fprintf(stderr, "l2obench: trained %s in %.1fs -> %s\n", what.c_str(), result.seconds,
+                   trained.checkpoint.c_str());
+  }
+  trained.record = result.to_json();
+  trained.record["loaded_from_cache"] = trained.loaded;
+  trained.record["checkpoint"] = trained.checkpoint.string();
+  trained.record["problem"] = {{"family", k.family}, {"config", k.problem}};
+  return models_.emplace(hash, std::move(trained)).first->second;
+}
+
+}  // namespace l2o::harness

@@ -1,0 +1,84 @@
+#include "learned/checkpoint.hpp"
+
+#include <ATen/ATen.h>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
+
+#include "core/error.hpp"
+#include "core/files.hpp"
+#include "core/seed.hpp"
+
+namespace l2o::learned {
+
+Json CheckpointKey::to_json() const {
+  return {{"format_version", checkpoint_format_version},
+          {"optimizer", optimizer},
+          {"config", config},
+          {"training", training},
+          {"family", family},
+          {"problem", problem},
+          {"seed", seed},
+          {"dtype", dtype}};
+}
+
+std::string CheckpointKey::hash() const {
+  return fmt::format("{:016x}", hash_string(to_json().dump()));
+}
+
+Json weights_to_json(const Weights& weights) {
+  Json out = Json::object();
+  for (const auto& [name, t] : weights) out[name] = tensor_to_json(t);
+  return out;
+}
+
+void weights_from_json(const Json& j, const Weights& weights, const std::string& where) {
+  if (!j.is_object()) throw InputError(fmt::format("{}: \"weights\" must be an object", where));
+  at::NoGradGuard no_grad;
+  for (const auto& [name, t] : weights) {
+    auto it = j.find(name);
+    if (it == j.end()) throw InputError(fmt::format("{}: weight \"{}\" is missing", where, name));
+    Tensor value = tensor_from_json(*it, fmt::format("{}: weight \"{}\"", where, name));
+    if (value.sizes() != t.sizes())
+      throw InputError(fmt::format("{}: weight \"{}\" has shape [{}], the model expects [{}]",
+                                   where, name, fmt::join(value.sizes(), ", "),
+                                   fmt::join(t.sizes(), ", ")));
+    if (!at::isfinite(value).all().item<bool>())
+      throw InputError(fmt::format("{}: weight \"{}\" holds a non-finite value", where, name));
+    t.copy_(value);
+  }
+  if (j.size() != weights.size())
+    throw InputError(fmt::format("{}: {} weights in the file, the model has {}", where, j.size(),
+                                 weights.size()));
+}
+
+void save_checkpoint(const std::filesystem::path& path, const LearnedOptimizer& model,
+                     const CheckpointKey& key, const TrainResult& result) {
+  write_json_atomically(path, {{"format", "l2obench-checkpoint"},
+                               {"key", key.to_json()},
+                               {"hash", key.hash()},
+                               {"result", result.to_json()},
+                               {"weights", weights_to_json(model.weights())}});
+}
+
+TrainResult load_checkpoint(const std::filesystem::path& path, LearnedOptimizer& model,
+                            const CheckpointKey& key) {
+  const std::string where = path.string();
+  Json file = read_json_file(path);
+  if (!file.is_object() || file.value("format", "") != "l2obench-checkpoint")
+    throw InputError(fmt::format("{}: not an l2obench checkpoint; delete it to retrain", where));
+  if (file.value("key", Json()) != key.to_json())
+    throw InputError(
+        fmt::format("{}: trained for another configuration than its name says (stale or edited); "
+                    "delete it to retrain",
+                    where));
+  try {
+    weights_from_json(file.at("weights"), model.weights(), where);
+    return TrainResult::from_json(file.at("result"));
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(
+        fmt::format("{}: corrupt checkpoint ({}); delete it to retrain", where, e.what()));
+  }
+}
+
+}  // namespace l2o::learned

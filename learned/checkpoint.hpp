@@ -1,0 +1,45 @@
+#pragma once
+// Checkpoints of trained learned optimizers: one JSON file with the weights (exact values),
+// what they were trained for (the key) and how (the training record). A checkpoint that does
+// not parse, belongs to another key, lacks a weight, has a wrong shape or a non-finite value is
+// an InputError naming the file: never silently retrained over.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include "core/json_fwd.hpp"
+#include "learned/learned_optimizer.hpp"
+#include "learned/training.hpp"
+
+namespace l2o::learned {
+
+inline constexpr int checkpoint_format_version = 1;
+
+// Everything that determines the trained weights; its hash names the cache file.
+struct CheckpointKey {
+  std::string optimizer;  // registry name
+  Json config;            // canonical optimizer config
+  Json training;          // canonical TrainConfig
+  std::string family;     // training family
+  Json problem;           // canonical training family config
+  std::uint64_t seed = 0;
+  std::string dtype;
+
+  Json to_json() const;
+  std::string hash() const;  // 16 hex digits
+  std::string file_name() const { return optimizer + "-" + hash() + ".json"; }
+};
+
+void save_checkpoint(const std::filesystem::path& path, const LearnedOptimizer& model,
+                     const CheckpointKey& key, const TrainResult& result);
+
+// Loads the weights into `model` (already built with the key's config) and returns the
+// training record.
+TrainResult load_checkpoint(const std::filesystem::path& path, LearnedOptimizer& model,
+                            const CheckpointKey& key);
+
+// The weights alone, as {name: nested array}, and back (shapes and finiteness checked).
+Json weights_to_json(const Weights& weights);
+void weights_from_json(const Json& j, const Weights& weights, const std::string& where);
+
+}  // namespace l2o::learned

@@ -1,0 +1,41 @@
+#pragma once
+// Learned optimizers: an Optimizer whose update is a network with meta-trainable weights.
+// A learned rollout builds an autograd graph from the weights to the iterates when grad mode is
+// on (meta-training) and none under InferenceMode (evaluation); detach() cuts the graph at the
+// current state, which is how truncated backpropagation through time is done.
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "optimizers/optimizer.hpp"
+
+namespace l2o::learned {
+
+using optimizers::Objective;
+using optimizers::Rollout;
+
+// Network weights by name, in a fixed order (the checkpoint order). Tensors are handles: the
+// list shares storage with the model.
+using Weights = std::vector<std::pair<std::string, Tensor>>;
+
+class LearnedRollout : public Rollout {
+ public:
+  // Cuts the autograd graph here: later steps start from the current state as constants.
+  virtual void detach() = 0;
+};
+
+class LearnedOptimizer : public optimizers::Optimizer {
+ public:
+  virtual Weights weights() const = 0;
+  // Moves the weights to a device and dtype (replacing the tensors; earlier handles go stale).
+  virtual void to(const Placement& placement) = 0;
+  virtual std::unique_ptr<LearnedRollout> start_learned(const Objective& objective,
+                                                        const Tensor& x0) const = 0;
+
+  std::unique_ptr<Rollout> start(const Objective& objective, const Tensor& x0) const override {
+    return start_learned(objective, x0);
+  }
+};
+
+}  // namespace l2o::learned

@@ -1,0 +1,161 @@
+#include "learned/training.hpp"
+
+#include <chrono>
+#include <cmath>
+
+#include <ATen/ATen.h>
+#include <c10/core/InferenceMode.h>
+#include <fmt/format.h>
+#include <torch/nn/utils/clip_grad.h>
+#include <torch/optim/adam.h>
+#include <nlohmann/json.hpp>
+
+#include "core/error.hpp"
+#include "core/seed.hpp"
+#include "learned/learned_optimizer.hpp"
+#include "problems/scaled_objective.hpp"
+
+namespace l2o::learned {
+
+using Clock = std::chrono::steady_clock;
+
+TrainProfile parse_train_profile(const std::string& name, const std::string& where) {
+  if (name == "quick") return TrainProfile::quick;
+  if (name == "paper") return TrainProfile::paper;
+  throw InputError(fmt::format("{}: expected one of: quick, paper, got \"{}\"", where, name));
+}
+
+void TrainConfig::validate(const std::string& where) const {
+  if (steps % unroll != 0)
+    throw InputError(
+        fmt::format("{}: steps ({}) must be a multiple of unroll ({})", where, steps, unroll));
+}
+
+Json TrainResult::to_json() const {
+  Json v = Json::array();
+  for (const auto& [epoch, loss] : validation) v.push_back({epoch, loss});
+  return {{"seconds", seconds}, {"epochs", epochs},         {"meta_loss", meta_loss},
+          {"validation", v},    {"best_epoch", best_epoch}, {"best_validation", best_validation}};
+}
+
+TrainResult TrainResult::from_json(const Json& j) {
+  TrainResult r;
+  r.seconds = j.at("seconds").get<double>();
+  r.epochs = j.at("epochs").get<std::int64_t>();
+  for (const Json& m : j.at("meta_loss"))
+    r.meta_loss.push_back(m.is_number() ? m.get<double>() : NAN);
+  for (const Json& v : j.at("validation"))
+    r.validation.emplace_back(v.at(0).get<std::int64_t>(),
+                              v.at(1).is_number() ? v.at(1).get<double>() : NAN);
+  r.best_epoch = j.at("best_epoch").get<std::int64_t>();
+  r.best_validation =
+      j.at("best_validation").is_number() ? j.at("best_validation").get<double>() : NAN;
+  return r;
+}
+
+double rollout_mean_loss(const LearnedOptimizer& model, const problems::Objective& f,
+                         const Tensor& x0, std::int64_t steps) {
+  c10::InferenceMode no_autograd;
+  auto rollout = model.start_learned(f, x0);
+  Tensor total = at::zeros({}, at::kDouble);
+  for (std::int64_t k = 0; k < steps; ++k) total += f.loss(rollout->step()).mean().to(at::kDouble);
+  return total.item<double>() / double(steps);
+}
+
+namespace {
+
+std::vector<Tensor> tensors_of(const Weights& weights) {
+  std::vector<Tensor> out;
+  for (const auto& [name, t] : weights) out.push_back(t);
+  return out;
+}
+
+// Training instances of one epoch, optionally in randomly rescaled coordinates.
+std::unique_ptr<problems::Objective> training_batch(const TrainingProblem& problem,
+                                                    const TrainConfig& config, std::uint64_t seed,
+                                                    std::int64_t epoch,
+                                                    const Placement& placement) {
+  const std::string e = fmt::format("epoch{}", epoch);
+  auto f = problem.family->sample(
+      problem.config, {config.batch, derive_seed(seed, {"train", e, "instances"}), placement});
+  if (config.coordinate_scaling <= 0) return f;
+  Tensor u =
+      RandomStream(derive_seed(seed, {"train", e, "scaling"})).uniform({f->batch(), f->dim()});
+  Tensor scale = at::exp((2 * u - 1) * config.coordinate_scaling);
+  return std::make_unique<problems::ScaledObjective>(std::move(f), scale);
+}
+
+}  // namespace
+
+TrainResult meta_train(LearnedOptimizer& model, const TrainingProblem& problem,
+                       const TrainConfig& config, std::uint64_t seed, const Placement& placement,
+                       const ProgressFn& progress) {
+  const auto start = Clock::now();
+  model.to(placement);
+  std::vector<Tensor> parameters = tensors_of(model.weights());
+  for (Tensor& p : parameters) p.requires_grad_(true);
+  torch::optim::Adam meta_optimizer(parameters, torch::optim::AdamOptions(config.lr));
+
+  auto validation = problem.family->sample(
+      problem.config,
+      {config.validation_instances, derive_seed(seed, {"validation", "instances"}), placement});
+  const Tensor validation_x0 =
+      validation->initial_points(derive_seed(seed, {"validation", "initial-points"}));
+
+  TrainResult result;
+  std::vector<Tensor> best;
+  auto validate = [&](std::int64_t epoch) {
+    double loss = rollout_mean_loss(model, *validation, validation_x0, config.steps);
+    result.validation.emplace_back(epoch, loss);
+    if (best.empty() || loss < result.best_validation) {  // NaN never replaces the best
+      result.best_validation = loss;
+      result.best_epoch = epoch;
+      best.clear();
+      for (const Tensor& p : parameters) best.push_back(p.detach().clone());
+    }
+  };
+  validate(0);
+
+  const std::int64_t segments = config.steps / config.unroll;
+  for (std::int64_t epoch = 1; epoch <= config.epochs; ++epoch) {
+    if (config.lr_decay_every > 0 && epoch > 1 && (epoch - 1) % config.lr_decay_every == 0)
+      for (auto& group : meta_optimizer.param_groups())
+        static_cast<torch::optim::AdamOptions&>(group.options())
+            .lr(static_cast<torch::optim::AdamOptions&>(group.options()).lr() * config.lr_decay);
+
+    auto f = training_batch(problem, config, seed, epoch, placement);
+    const Tensor x0 = f->initial_points(
+        derive_seed(seed, {"train", fmt::format("epoch{}", epoch), "initial-points"}));
+    auto rollout = model.start_learned(*f, x0);
+    double epoch_loss = 0;
+    for (std::int64_t s = 0; s < segments; ++s) {
+      Tensor loss = at::zeros({}, x0.options());
+      for (std::int64_t t = 0; t < config.unroll; ++t)
+        loss = loss + f->loss(rollout->step()).mean();
+      if (config.meta_loss == "mean") loss = loss / double(config.unroll);
+      meta_optimizer.zero_grad();
+      loss.backward();
+      if (config.clip > 0) torch::nn::utils::clip_grad_norm_(parameters, config.clip);
+      meta_optimizer.step();
+      rollout->detach();
+      epoch_loss += loss.item<double>();
+    }
+    result.meta_loss.push_back(epoch_loss / double(segments));
+    const bool validating = epoch % config.validate_every == 0 || epoch == config.epochs;
+    if (validating) validate(epoch);
+    if (progress && validating)
+      progress({epoch, config.epochs, result.meta_loss.back(), result.validation.back().second,
+                result.best_validation,
+                std::chrono::duration<double>(Clock::now() - start).count()});
+  }
+
+  {
+    at::NoGradGuard no_grad;
+    for (std::size_t i = 0; i < parameters.size(); ++i) parameters[i].copy_(best[i]);
+  }
+  result.epochs = config.epochs;
+  result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  return result;
+}
+
+}  // namespace l2o::learned

@@ -1,0 +1,94 @@
+#pragma once
+// The meta-training loop shared by every learned optimizer: truncated backpropagation through
+// time over rollouts on batches of training instances, Adam on the network weights, gradient
+// clipping, and periodic validation on a held-out split with the best weights kept.
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/config.hpp"
+#include "core/json_fwd.hpp"
+#include "problems/family.hpp"
+
+namespace l2o::learned {
+
+class LearnedOptimizer;
+
+// Training budgets: `paper` is the reference budget of the method's paper (often hours here),
+// `quick` one that finishes in minutes on 2 cores.
+enum class TrainProfile { quick, paper };
+TrainProfile parse_train_profile(const std::string& name, const std::string& where);
+
+struct TrainConfig {
+  std::int64_t epochs = 300;
+  std::int64_t batch = 128;
+  std::int64_t steps = 100;
+  std::int64_t unroll = 20;
+  double lr = 1e-3;
+  double lr_decay = 1.0;
+  std::int64_t lr_decay_every = 0;
+  std::string meta_loss = "sum";
+  double clip = 1.0;
+  std::int64_t validate_every = 25;
+  std::int64_t validation_instances = 128;
+  double coordinate_scaling = 0.0;
+
+  template <class Visitor>
+  void fields(Visitor& v) {
+    v.field("epochs", epochs, "training batches, each unrolled for `steps` steps (0: untrained)",
+            at_least(0));
+    v.field("batch", batch, "training instances per epoch", at_least(1));
+    v.field("steps", steps, "optimizer steps per epoch", at_least(1));
+    v.field("unroll", unroll, "steps per truncated-BPTT segment", at_least(1));
+    v.field("lr", lr, "Adam learning rate of the meta-optimizer", greater_than(0));
+    v.field("lr_decay", lr_decay, "factor applied to lr every lr_decay_every epochs",
+            greater_than(0));
+    v.field("lr_decay_every", lr_decay_every, "epochs between lr decays (0: never)", at_least(0));
+    v.field("meta_loss", meta_loss, "f summed or averaged over a segment", one_of({"sum", "mean"}));
+    v.field("clip", clip, "max global norm of the meta-gradient (0: no clipping)", at_least(0));
+    v.field("validate_every", validate_every, "epochs between validations", at_least(1));
+    v.field("validation_instances", validation_instances, "held-out validation instances",
+            at_least(1));
+    v.field("coordinate_scaling", coordinate_scaling,
+            "train on f(s*x) with log s ~ U(-c, c) per coordinate (0: off; RNNProp: 3)",
+            at_least(0));
+  }
+  void validate(const std::string& where) const;
+};
+
+struct TrainResult {
+  double seconds = 0;
+  std::int64_t epochs = 0;
+  std::vector<double> meta_loss;                            // per epoch, mean over its segments
+  std::vector<std::pair<std::int64_t, double>> validation;  // (epoch, mean f over the rollout)
+  std::int64_t best_epoch = 0;
+  double best_validation = 0;
+
+  Json to_json() const;
+  static TrainResult from_json(const Json& j);
+};
+
+struct TrainProgress {
+  std::int64_t epoch = 0, epochs = 0;
+  double meta_loss = 0, validation = 0, best_validation = 0, elapsed = 0;
+};
+using ProgressFn = std::function<void(const TrainProgress&)>;
+
+// The training problem: a family with its canonical config; instances come from the "train"
+// split streams derived from `seed`, validation instances from the "validation" split.
+struct TrainingProblem {
+  const problems::FamilyEntry* family = nullptr;
+  Json config;
+};
+
+// Trains `model` in place (its weights end as the best validated ones) in the given placement.
+TrainResult meta_train(LearnedOptimizer& model, const TrainingProblem& problem,
+                       const TrainConfig& config, std::uint64_t seed, const Placement& placement,
+                       const ProgressFn& progress = {});
+
+// Mean of f over steps 1..steps and instances: the validation metric.
+double rollout_mean_loss(const LearnedOptimizer& model, const problems::Objective& f,
+                         const Tensor& x0, std::int64_t steps);
+
+}  // namespace l2o::learned
