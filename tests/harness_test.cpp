@@ -118,7 +118,7 @@ BOOST_AUTO_TEST_CASE(suite_errors_name_the_field) {
   s["optimizers"][0]["name"] = "sgd";
   BOOST_TEST(parse_error(s) ==
              "s.json.optimizers[0].name: unknown optimizer \"sgd\"; allowed: gd, momentum, adam, "
-             "ista, fista");
+             "ista, fista, l2o-dm, rnnprop");
 }
 
 BOOST_AUTO_TEST_CASE(train_and_test_instances_never_overlap) {
