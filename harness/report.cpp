@@ -88,11 +88,9 @@ std::string number(const Json& j) {
 }  // namespace
 
 std::string format_report_table(const Json& report) {
-  struct Row {
-    std::string problem, optimizer, rep, mean, median, log_loss, gap, step;
-  };
-  std::vector<Row> rows{{"problem", "optimizer", "rep", "loss mean", "loss median", "log10 mean",
-                         "gap median", "us/step"}};
+  std::vector<std::vector<std::string>> rows{{"problem", "optimizer", "rep", "loss mean",
+                                              "loss median", "log10 mean", "gap median", "us/step",
+                                              "train s"}};
   for (const Json& cell : report["cells"]) {
     const Json& eval = cell["eval"];
     const Json& final = eval["final"];
@@ -100,29 +98,29 @@ std::string format_report_table(const Json& report) {
                     std::to_string(cell.value("repetition", 0)), number(final["loss_mean"]),
                     number(final["loss_median"]), number(final["log10_mean_loss"]),
                     final.contains("gap_median") ? number(final["gap_median"]) : "-",
-                    fmt::format("{:.1f}", eval.value("seconds_per_step", 0.0) * 1e6)});
+                    fmt::format("{:.1f}", eval.value("seconds_per_step", 0.0) * 1e6),
+                    cell.contains("train")
+                        ? fmt::format("{:.1f}", cell["train"].value("seconds", 0.0))
+                        : "-"});
   }
-  std::array<std::size_t, 8> width{};
-  for (const Row& r : rows) {
-    const std::array<const std::string*, 8> cols{&r.problem, &r.optimizer, &r.rep, &r.mean,
-                                                 &r.median,  &r.log_loss,  &r.gap, &r.step};
-    for (std::size_t i = 0; i < cols.size(); ++i) width[i] = std::max(width[i], cols[i]->size());
-  }
+  std::vector<std::size_t> width(rows.front().size(), 0);
+  for (const auto& row : rows)
+    for (std::size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
+
   std::string out =
       fmt::format("suite {} — {} cells{}, final step {}\n", report["suite"].value("name", "?"),
                   report["cells"].size(), report.value("complete", true) ? "" : " (INCOMPLETE)",
                   report["suite"].value("steps", 0));
   for (std::size_t k = 0; k < rows.size(); ++k) {
-    const Row& r = rows[k];
-    out +=
-        fmt::format("{:<{}}  {:<{}}  {:>{}}  {:>{}}  {:>{}}  {:>{}}  {:>{}}  {:>{}}\n", r.problem,
-                    width[0], r.optimizer, width[1], r.rep, width[2], r.mean, width[3], r.median,
-                    width[4], r.log_loss, width[5], r.gap, width[6], r.step, width[7]);
-    if (k == 0)
-      out += std::string(width[0] + width[1] + width[2] + width[3] + width[4] + width[5] +
-                             width[6] + width[7] + 14,
-                         '-') +
-             "\n";
+    std::string line;
+    for (std::size_t i = 0; i < rows[k].size(); ++i) {
+      // Labels left-aligned, numbers right-aligned.
+      line += i < 2 ? fmt::format("{:<{}}  ", rows[k][i], width[i])
+                    : fmt::format("{:>{}}  ", rows[k][i], width[i]);
+    }
+    line.erase(line.find_last_not_of(' ') + 1);
+    out += line + "\n";
+    if (k == 0) out += std::string(line.size(), '-') + "\n";
   }
   return out;
 }
