@@ -10,9 +10,10 @@
 namespace l2o::harness {
 
 Json export_instances(const Suite& suite, const InstanceExport& what) {
-  if (what.split != "train" && what.split != "validation" && what.split != "test")
+  // The train split is a stream (a fresh batch per epoch of meta-training), not a fixed set.
+  if (what.split != "validation" && what.split != "test")
     throw InputError(
-        fmt::format("--split: expected one of: train, validation, test, got \"{}\"", what.split));
+        fmt::format("--split: expected one of: test, validation, got \"{}\"", what.split));
   if (what.repetition < 0 || what.repetition >= suite.repetitions)
     throw InputError(fmt::format("--repetition: expected 0 to {}, got {}", suite.repetitions - 1,
                                  what.repetition));
@@ -22,7 +23,7 @@ Json export_instances(const Suite& suite, const InstanceExport& what) {
     const InstanceSeeds seeds = instance_seeds(suite, p, what.split, what.repetition);
     auto objective =
         problems::find_family(p.family, p.label)
-            .sample(p.config, {suite.test_instances, seeds.instances, {c10::kCPU, suite.dtype}});
+            .sample(p.config, {what.count > 0 ? what.count : suite.test_instances, seeds.instances, {c10::kCPU, suite.dtype}});
     Json parameters = Json::object();
     for (const auto& [name, t] : objective->parameters()) parameters[name] = tensor_to_json(t);
     auto minimum = what.with_minimum ? objective->reference_minimum() : std::nullopt;

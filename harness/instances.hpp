@@ -21,7 +21,10 @@
 namespace l2o::harness {
 
 struct InstanceExport {
-  std::string split = "test";  // "train", "validation" or "test"
+  // "test": what every cell evaluates on; "validation" (repetition 0, count 128 by default):
+  // what meta-training validates learned optimizers on.
+  std::string split = "test";
+  std::int64_t count = 0;  // instances; 0: the suite's test_instances
   std::int64_t repetition = 0;
   std::optional<std::string> problem;  // one problem label; all when empty
   bool with_minimum = true;            // include f* where the family has a reference solver

@@ -125,7 +125,9 @@ int run(int argc, char** argv) {
   auto* instances = app.add_subcommand(
       "instances", "export the instances and starting points of a split as JSON");
   instances->add_option("suite", instances_suite, "suite JSON file")->required();
-  instances->add_option("--split", what.split, "train, validation or test");
+  instances->add_option("--split", what.split,
+                        "test (what cells evaluate on) or validation (what meta-training validates on)");
+  instances->add_option("--count", what.count, "instances (default: the suite's test_instances)");
   instances->add_option("--repetition", what.repetition, "which repetition's instances");
   instances->add_option("--problem", problem_label, "one problem label (default: all)");
   instances->add_option("--out", instances_out, "output file (default: stdout)");

@@ -1,5 +1,6 @@
 #include "harness/metrics.hpp"
 
+#include <limits>
 #include <vector>
 
 #include <ATen/ATen.h>
@@ -18,7 +19,10 @@ std::vector<double> to_vector(const Tensor& t) {
 
 Json summarize_steps(const Tensor& values) {
   Tensor v = values.to(at::kDouble);
-  Tensor q = at::quantile(v, at::tensor({0.1, 0.5, 0.9}, at::kDouble), /*dim=*/1);
+  // A NaN instance (a diverged rollout) ranks as the worst, +inf, so that the quantiles of the
+  // other instances stay meaningful; the mean is non-finite whenever any instance is.
+  Tensor ranked = at::nan_to_num(v, std::numeric_limits<double>::infinity());
+  Tensor q = at::quantile(ranked, at::tensor({0.1, 0.5, 0.9}, at::kDouble), /*dim=*/1);
   return {{"mean", to_vector(v.mean(1))},
           {"median", to_vector(q[1])},
           {"q10", to_vector(q[0])},
@@ -27,20 +31,25 @@ Json summarize_steps(const Tensor& values) {
 
 Json evaluation_metrics(const Tensor& losses, const std::optional<Tensor>& minimum) {
   Tensor f = losses.to(at::kDouble);
-  Json out = {{"loss", summarize_steps(f)}, {"log10_mean_loss", to_vector(at::log10(f.mean(1)))}};
-  Json final = {
-      {"loss_mean", out["loss"]["mean"].back()},
-      {"loss_median", out["loss"]["median"].back()},
-      {"log10_mean_loss", out["log10_mean_loss"].back()},
-      // Diverged instances make the mean non-finite (null in JSON); say how many.
-      {"nonfinite_instances", at::isfinite(f[-1]).logical_not().sum().item<std::int64_t>()}};
+  Tensor nonfinite = at::isfinite(f).logical_not().sum(1);
+  Json out = {{"loss", summarize_steps(f)},
+              {"log10_mean_loss", to_vector(at::log10(f.mean(1)))},
+              {"nonfinite_instances", to_vector(nonfinite)}};
+  Json final = {{"loss_mean", out["loss"]["mean"].back()},
+                {"loss_median", out["loss"]["median"].back()},
+                {"log10_mean_loss", out["log10_mean_loss"].back()},
+                {"nonfinite_instances", nonfinite[-1].item<std::int64_t>()}};
   if (minimum) {
     Tensor f_star = minimum->to(at::kCPU, at::kDouble).unsqueeze(0);
     Tensor gap = f - f_star;
     out["f_star_mean"] = f_star.mean().item<double>();
     out["gap"] = summarize_steps(gap);
+    // log10 of the mean gap: the "log loss" for families whose f* is not 0 (where f < 0,
+    // log10 of the mean loss is undefined).
+    out["log10_mean_gap"] = to_vector(at::log10(gap.mean(1)));
     out["rel_gap"] = summarize_steps(gap / f_star.abs().clamp_min(1e-12));
     final["gap_median"] = out["gap"]["median"].back();
+    final["log10_mean_gap"] = out["log10_mean_gap"].back();
     final["rel_gap_median"] = out["rel_gap"]["median"].back();
   }
   out["final"] = std::move(final);

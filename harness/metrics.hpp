@@ -12,9 +12,10 @@ namespace l2o::harness {
 Json summarize_steps(const Tensor& values);
 
 // The `eval` metrics of a cell from its loss history [K, B] and, where known, the reference
-// minimum f* [B]: loss statistics, log10 of the mean loss (the papers' "log loss"), and the
-// gap f − f* and relative gap (f − f*)/max(|f*|, 1e-12) with their statistics. Non-finite
-// numbers (a diverged instance) are written as JSON null.
+// minimum f* [B]: loss statistics, log10 of the mean loss (the papers' "log loss"), the count of
+// non-finite (diverged) instances per step, and the gap f − f*, log10 of the mean gap and the
+// relative gap (f − f*)/max(|f*|, 1e-12) with their statistics. Non-finite numbers are written
+// as JSON null; NaN instances rank as +inf in the quantiles.
 Json evaluation_metrics(const Tensor& losses, const std::optional<Tensor>& minimum);
 
 }  // namespace l2o::harness

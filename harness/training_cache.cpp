@@ -7,6 +7,7 @@
 
 #include "core/config.hpp"
 #include "core/seed.hpp"
+#include "harness/cells.hpp"
 #include "learned/registry.hpp"
 #include "learned/training.hpp"
 #include "problems/registry.hpp"
@@ -28,9 +29,9 @@ TrainingCache::TrainingCache(fs::path dir, const Suite& suite, const Placement& 
 learned::CheckpointKey TrainingCache::key(const OptimizerSpec& optimizer,
                                           const ProblemSpec& problem) const {
   const ProblemSpec& trained_on = optimizer.train_on ? *optimizer.train_on : problem;
-  // Every optimizer trained on a problem sees the same training instances.
-  const std::uint64_t seed =
-      derive_seed(suite_.seed, {trained_on.family, trained_on.config.dump(), "train", "training"});
+  // Every optimizer trained on a problem sees the same training instances: the problem's
+  // "train" stream (validation uses its "validation" split, see get()).
+  const std::uint64_t seed = instance_seeds(suite_, trained_on, "train", 0).instances;
   return {optimizer.name,
           optimizer.config,
           optimizer.training,
@@ -71,8 +72,11 @@ const TrainedModel& TrainingCache::get(const OptimizerSpec& optimizer, const Pro
                      what.c_str(), (long long)p.epoch, (long long)p.epochs, p.meta_loss,
                      p.validation, p.best_validation, p.elapsed, eta);
       };
-    learned::TrainingProblem training{&problems::find_family(k.family, optimizer.label), k.problem};
-    result = learned::meta_train(*trained.model, training, config, k.seed, placement_, report);
+    const ProblemSpec& trained_on = optimizer.train_on ? *optimizer.train_on : problem;
+    const InstanceSeeds validation = instance_seeds(suite_, trained_on, "validation", 0);
+    learned::TrainingProblem training{&problems::find_family(k.family, optimizer.label), k.problem,
+                                      k.seed, validation.instances, validation.initial_points};
+    result = learned::meta_train(*trained.model, training, config, placement_, report);
     learned::save_checkpoint(trained.checkpoint, *trained.model, k, result);
     if (progress_)
       std::fprintf(stderr, "l2obench: trained %s in %.1fs -> %s\n", what.c_str(), result.seconds,

@@ -72,9 +72,9 @@ std::vector<Tensor> tensors_of(const Weights& weights) {
 
 // Training instances of one epoch, optionally in randomly rescaled coordinates.
 std::unique_ptr<problems::Objective> training_batch(const TrainingProblem& problem,
-                                                    const TrainConfig& config, std::uint64_t seed,
-                                                    std::int64_t epoch,
+                                                    const TrainConfig& config, std::int64_t epoch,
                                                     const Placement& placement) {
+  const std::uint64_t seed = problem.train_stream;
   const std::string e = fmt::format("epoch{}", epoch);
   auto f = problem.family->sample(
       problem.config, {config.batch, derive_seed(seed, {"train", e, "instances"}), placement});
@@ -88,7 +88,7 @@ std::unique_ptr<problems::Objective> training_batch(const TrainingProblem& probl
 }  // namespace
 
 TrainResult meta_train(LearnedOptimizer& model, const TrainingProblem& problem,
-                       const TrainConfig& config, std::uint64_t seed, const Placement& placement,
+                       const TrainConfig& config, const Placement& placement,
                        const ProgressFn& progress) {
   const auto start = Clock::now();
   model.to(placement);
@@ -97,10 +97,8 @@ TrainResult meta_train(LearnedOptimizer& model, const TrainingProblem& problem,
   torch::optim::Adam meta_optimizer(parameters, torch::optim::AdamOptions(config.lr));
 
   auto validation = problem.family->sample(
-      problem.config,
-      {config.validation_instances, derive_seed(seed, {"validation", "instances"}), placement});
-  const Tensor validation_x0 =
-      validation->initial_points(derive_seed(seed, {"validation", "initial-points"}));
+      problem.config, {config.validation_instances, problem.validation_instances, placement});
+  const Tensor validation_x0 = validation->initial_points(problem.validation_initial_points);
 
   TrainResult result;
   std::vector<Tensor> best;
@@ -123,9 +121,9 @@ TrainResult meta_train(LearnedOptimizer& model, const TrainingProblem& problem,
         static_cast<torch::optim::AdamOptions&>(group.options())
             .lr(static_cast<torch::optim::AdamOptions&>(group.options()).lr() * config.lr_decay);
 
-    auto f = training_batch(problem, config, seed, epoch, placement);
-    const Tensor x0 = f->initial_points(
-        derive_seed(seed, {"train", fmt::format("epoch{}", epoch), "initial-points"}));
+    auto f = training_batch(problem, config, epoch, placement);
+    const Tensor x0 = f->initial_points(derive_seed(
+        problem.train_stream, {"train", fmt::format("epoch{}", epoch), "initial-points"}));
     auto rollout = model.start_learned(*f, x0);
     double epoch_loss = 0;
     for (std::int64_t s = 0; s < segments; ++s) {

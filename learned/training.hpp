@@ -75,16 +75,19 @@ struct TrainProgress {
 };
 using ProgressFn = std::function<void(const TrainProgress&)>;
 
-// The training problem: a family with its canonical config; instances come from the "train"
-// split streams derived from `seed`, validation instances from the "validation" split.
+// The training problem: a family with its canonical config, the root seed of the stream of
+// training batches (one fresh batch per epoch) and the seeds of the fixed validation instances
+// and their starting points (the harness's "validation" split).
 struct TrainingProblem {
   const problems::FamilyEntry* family = nullptr;
   Json config;
+  std::uint64_t train_stream = 0;
+  std::uint64_t validation_instances = 1, validation_initial_points = 2;
 };
 
 // Trains `model` in place (its weights end as the best validated ones) in the given placement.
 TrainResult meta_train(LearnedOptimizer& model, const TrainingProblem& problem,
-                       const TrainConfig& config, std::uint64_t seed, const Placement& placement,
+                       const TrainConfig& config, const Placement& placement,
                        const ProgressFn& progress = {});
 
 // Mean of f over steps 1..steps and instances: the validation metric.

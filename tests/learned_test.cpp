@@ -137,7 +137,7 @@ BOOST_AUTO_TEST_CASE(short_meta_training_lowers_the_validation_loss) {
           &l2o::problems::find_family("quadratic", "t"),
           l2o::problems::find_family("quadratic", "t").canonical({{"dim", 10}}, "t")};
       auto result =
-          learned::meta_train(*m, problem, short_training(40), 5, {c10::kCPU, at::kFloat});
+          learned::meta_train(*m, problem, short_training(40), {c10::kCPU, at::kFloat});
       BOOST_REQUIRE(result.validation.size() == 2u);
       BOOST_TEST(result.validation[1].second < 0.9 * result.validation[0].second);
       BOOST_TEST(result.best_epoch == 40);
@@ -153,7 +153,7 @@ BOOST_AUTO_TEST_CASE(checkpoints_round_trip_to_identical_rollouts) {
   learned::TrainingProblem problem{
       &l2o::problems::find_family("quadratic", "t"),
       l2o::problems::find_family("quadratic", "t").canonical({{"dim", 10}}, "t")};
-  auto result = learned::meta_train(*m, problem, short_training(5), 5, {c10::kCPU, at::kFloat});
+  auto result = learned::meta_train(*m, problem, short_training(5), {c10::kCPU, at::kFloat});
   learned::CheckpointKey key{"l2o-dm", Json::object(), Json::object(), "quadratic", problem.config,
                              5,        "float32"};
   learned::save_checkpoint(dir / "c.json", *m, key, result);
