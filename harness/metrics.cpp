@@ -1,5 +1,6 @@
 #include "harness/metrics.hpp"
 
+#include <algorithm>
 #include <limits>
 #include <vector>
 
@@ -15,18 +16,30 @@ std::vector<double> to_vector(const Tensor& t) {
   return {c.data_ptr<double>(), c.data_ptr<double>() + c.numel()};
 }
 
+// Quantile q along dim 1 of sorted [K, B] values, interpolating linearly between order
+// statistics as numpy does; written out because at::quantile's interpolation turns a +inf
+// neighbour into NaN.
+Tensor quantile_of_sorted(const Tensor& sorted, double q) {
+  const std::int64_t last = sorted.size(1) - 1;
+  const double position = q * double(last);
+  const auto lo = static_cast<std::int64_t>(position);
+  const double w = position - double(lo);
+  Tensor a = sorted.select(1, lo), b = sorted.select(1, std::min(lo + 1, last));
+  return w == 0 ? a : at::where(a == b, a, a + w * (b - a));
+}
+
 }  // namespace
 
 Json summarize_steps(const Tensor& values) {
   Tensor v = values.to(at::kDouble);
   // A NaN instance (a diverged rollout) ranks as the worst, +inf, so that the quantiles of the
   // other instances stay meaningful; the mean is non-finite whenever any instance is.
-  Tensor ranked = at::nan_to_num(v, std::numeric_limits<double>::infinity());
-  Tensor q = at::quantile(ranked, at::tensor({0.1, 0.5, 0.9}, at::kDouble), /*dim=*/1);
+  constexpr double inf = std::numeric_limits<double>::infinity();
+  Tensor sorted = std::get<0>(at::nan_to_num(v, inf, inf, -inf).sort(1));
   return {{"mean", to_vector(v.mean(1))},
-          {"median", to_vector(q[1])},
-          {"q10", to_vector(q[0])},
-          {"q90", to_vector(q[2])}};
+          {"median", to_vector(quantile_of_sorted(sorted, 0.5))},
+          {"q10", to_vector(quantile_of_sorted(sorted, 0.1))},
+          {"q90", to_vector(quantile_of_sorted(sorted, 0.9))}};
 }
 
 Json evaluation_metrics(const Tensor& losses, const std::optional<Tensor>& minimum) {
