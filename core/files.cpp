@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -19,9 +20,13 @@ namespace fs = std::filesystem;
 
 void write_file_atomically(const fs::path& path, const std::string& content) {
   if (path.has_parent_path()) fs::create_directories(path.parent_path());
-  // A unique temp name per process so concurrent shards never write the same temp file.
+  // A unique temp name per host, process and call, so that shards writing into one shared
+  // folder (from several machines or containers) never write the same temp file.
+  static std::atomic<unsigned> counter{0};
+  char host[64] = {};
+  ::gethostname(host, sizeof host - 1);
   fs::path tmp = path;
-  tmp += fmt::format(".{}.tmp", ::getpid());
+  tmp += fmt::format(".{}.{}.{}.tmp", host, ::getpid(), counter++);
   {
     std::FILE* f = std::fopen(tmp.c_str(), "wb");
     if (!f)

@@ -20,11 +20,13 @@ std::string file_safe(std::string_view label) {
   return out;
 }
 
-// The hash covers everything that changes a cell's numbers, so a finished cell is only reused
-// by a run that would recompute exactly it.
+// The hash covers everything that changes a cell's numbers, and the raw labels (which
+// file_safe may map together), so a finished cell is only reused by a run that would compute
+// exactly it. The build is not part of it: the runner warns when it reuses another build's cells.
 std::string cell_id(const Suite& suite, const ProblemSpec& p, const OptimizerSpec& o,
                     std::int64_t rep) {
   Json key = {
+      {"labels", {p.label, o.label}},
       {"family", p.family},
       {"problem", p.config},
       {"optimizer", o.name},

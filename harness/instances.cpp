@@ -21,9 +21,10 @@ Json export_instances(const Suite& suite, const InstanceExport& what) {
   for (const ProblemSpec& p : suite.problems) {
     if (what.problem && *what.problem != p.label) continue;
     const InstanceSeeds seeds = instance_seeds(suite, p, what.split, what.repetition);
-    auto objective =
-        problems::find_family(p.family, p.label)
-            .sample(p.config, {what.count > 0 ? what.count : suite.test_instances, seeds.instances, {c10::kCPU, suite.dtype}});
+    auto objective = problems::find_family(p.family, p.label)
+                         .sample(p.config, {what.count > 0 ? what.count : suite.test_instances,
+                                            seeds.instances,
+                                            {c10::kCPU, suite.dtype}});
     Json parameters = Json::object();
     for (const auto& [name, t] : objective->parameters()) parameters[name] = tensor_to_json(t);
     auto minimum = what.with_minimum ? objective->reference_minimum() : std::nullopt;

@@ -125,8 +125,9 @@ int run(int argc, char** argv) {
   auto* instances = app.add_subcommand(
       "instances", "export the instances and starting points of a split as JSON");
   instances->add_option("suite", instances_suite, "suite JSON file")->required();
-  instances->add_option("--split", what.split,
-                        "test (what cells evaluate on) or validation (what meta-training validates on)");
+  instances->add_option(
+      "--split", what.split,
+      "test (what cells evaluate on) or validation (what meta-training validates on)");
   instances->add_option("--count", what.count, "instances (default: the suite's test_instances)");
   instances->add_option("--repetition", what.repetition, "which repetition's instances");
   instances->add_option("--problem", problem_label, "one problem label (default: all)");
@@ -190,6 +191,8 @@ int main(int argc, char** argv) {
     return run(argc, argv);
   } catch (const l2o::InputError& e) {
     fmt::print(stderr, "l2obench: error: {}\n", e.what());
+  } catch (const std::filesystem::filesystem_error& e) {
+    fmt::print(stderr, "l2obench: error: {}\n", e.what());  // names the operation and the paths
   } catch (const nlohmann::json::exception& e) {
     fmt::print(stderr, "l2obench: error: malformed input: {}\n", e.what());
   } catch (const c10::Error& e) {

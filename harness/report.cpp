@@ -35,11 +35,11 @@ Json merge_report(const fs::path& dir, bool allow_partial) {
       continue;
     }
     Json record = read_json_file(path);
-    if (record.value("id", "") != cell.id)
-      throw InputError(fmt::format("{}: holds cell \"{}\", expected \"{}\"", path.string(),
-                                   record.value("id", ""), cell.id));
+    if (!record.is_object() || record.value("id", Json()) != cell.id || !record.contains("eval"))
+      throw InputError(fmt::format("{}: not the finished cell \"{}\"; delete it and run again",
+                                   path.string(), cell.id));
     // One context per distinct run (shards on several machines give several).
-    Json context = record["context"];
+    Json context = record.value("context", Json::object());
     context.erase("date");
     if (std::find(contexts.begin(), contexts.end(), context) == contexts.end())
       contexts.push_back(context);
@@ -66,12 +66,26 @@ Json merge_report(const fs::path& dir, bool allow_partial) {
 
 Json read_report(const fs::path& path) {
   Json report = read_json_file(path);
+  auto fail = [&](const std::string& why) {
+    throw InputError(fmt::format("{}: not an l2obench report ({})", path.string(), why));
+  };
   if (!report.is_object() || !report.contains("cells") || !report["cells"].is_array())
-    throw InputError(fmt::format("{}: not an l2obench report (no \"cells\" array)", path.string()));
-  if (report.value("schema_version", 0) != report_schema_version)
+    fail("no \"cells\" array");
+  if (report.value("schema_version", Json()) != report_schema_version)
     throw InputError(fmt::format("{}: schema_version {} is not supported (this l2obench reads {})",
-                                 path.string(), report.value("schema_version", 0),
+                                 path.string(), report.value("schema_version", Json()).dump(),
                                  report_schema_version));
+  if (!report.contains("suite") || !report["suite"].is_object()) fail("no \"suite\" object");
+  for (std::size_t i = 0; i < report["cells"].size(); ++i) {
+    const Json& cell = report["cells"][i];
+    const bool ok = cell.is_object() && cell.contains("problem") && cell["problem"].is_object() &&
+                    cell["problem"].value("label", Json()).is_string() &&
+                    cell.contains("optimizer") && cell["optimizer"].is_object() &&
+                    cell["optimizer"].value("label", Json()).is_string() && cell.contains("eval") &&
+                    cell["eval"].is_object() && cell["eval"].contains("final") &&
+                    cell["eval"]["final"].is_object();
+    if (!ok) fail(fmt::format("cells[{}] lacks problem.label, optimizer.label or eval.final", i));
+  }
   return report;
 }
 
@@ -94,23 +108,32 @@ std::string format_report_table(const Json& report) {
   for (const Json& cell : report["cells"]) {
     const Json& eval = cell["eval"];
     const Json& final = eval["final"];
+    // Only what read_report checked is required; everything else may be missing.
+    auto final_value = [&](const char* key) {
+      return final.contains(key) ? number(final[key]) : std::string("-");
+    };
+    auto train_seconds = [&] {
+      const Json train = cell.value("train", Json::object());
+      return train.is_object() && train.value("seconds", Json()).is_number()
+                 ? fmt::format("{:.1f}", train["seconds"].get<double>())
+                 : std::string("-");
+    };
+    const Json step = eval.value("seconds_per_step", Json());
     rows.push_back({cell["problem"]["label"], cell["optimizer"]["label"],
-                    std::to_string(cell.value("repetition", 0)), number(final["loss_mean"]),
-                    number(final["loss_median"]), number(final["log10_mean_loss"]),
-                    final.contains("gap_median") ? number(final["gap_median"]) : "-",
-                    fmt::format("{:.1f}", eval.value("seconds_per_step", 0.0) * 1e6),
-                    cell.contains("train")
-                        ? fmt::format("{:.1f}", cell["train"].value("seconds", 0.0))
-                        : "-"});
+                    cell.value("repetition", Json()).dump(), final_value("loss_mean"),
+                    final_value("loss_median"), final_value("log10_mean_loss"),
+                    final_value("gap_median"),
+                    step.is_number() ? fmt::format("{:.1f}", step.get<double>() * 1e6) : "-",
+                    train_seconds()});
   }
   std::vector<std::size_t> width(rows.front().size(), 0);
   for (const auto& row : rows)
     for (std::size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
 
-  std::string out =
-      fmt::format("suite {} — {} cells{}, final step {}\n", report["suite"].value("name", "?"),
-                  report["cells"].size(), report.value("complete", true) ? "" : " (INCOMPLETE)",
-                  report["suite"].value("steps", 0));
+  std::string out = fmt::format(
+      "suite {} — {} cells{}, final step {}\n", report["suite"].value("name", Json("?")).dump(),
+      report["cells"].size(), report.value("complete", Json(true)) == true ? "" : " (INCOMPLETE)",
+      report["suite"].value("steps", Json("?")).dump());
   for (std::size_t k = 0; k < rows.size(); ++k) {
     std::string line;
     for (std::size_t i = 0; i < rows[k].size(); ++i) {

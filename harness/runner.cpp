@@ -11,6 +11,7 @@
 #include <ATen/Parallel.h>
 #include <c10/core/InferenceMode.h>
 #include <fmt/format.h>
+#include <torch/cuda.h>
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
@@ -64,6 +65,15 @@ void load_instances(Instances& cache, const Suite& suite, const Cell& cell,
   auto start = Clock::now();
   cache.minimum = cache.objective->reference_minimum();
   cache.minimum_seconds = seconds_since(start);
+  if (cache.minimum) {
+    const auto unsolved = at::isnan(*cache.minimum).sum().item<std::int64_t>();
+    if (unsolved > 0)
+      std::fprintf(stderr,
+                   "l2obench: warning: %s r%lld: the reference solver did not converge on %lld "
+                   "instances; their gaps are NaN\n",
+                   p.label.c_str(), static_cast<long long>(cell.repetition),
+                   static_cast<long long>(unsolved));
+  }
 }
 
 Json evaluate(const Suite& suite, const Cell& cell, Instances& instances, TrainingCache& cache,
@@ -93,6 +103,7 @@ Json evaluate(const Suite& suite, const Cell& cell, Instances& instances, Traini
     for (std::int64_t k = 0; k < suite.steps; ++k) {
       auto step_start = Clock::now();
       Tensor x = rollout->step();
+      if (x.is_cuda()) torch::cuda::synchronize();  // time the work, not the kernel launches
       step_seconds += seconds_since(step_start);
       losses.push_back(f.loss(x));
     }
@@ -120,18 +131,20 @@ Json evaluate(const Suite& suite, const Cell& cell, Instances& instances, Traini
   return record;
 }
 
-// A cell counts as finished when its file parses and carries its id and metrics. Files are
-// written atomically, so anything else is foreign: recomputed with a warning.
-bool is_finished(const fs::path& path, const Cell& cell) {
-  if (!fs::exists(path)) return false;
+// A finished cell's record: its file parses to an object with its id and metrics. Files are
+// written atomically, so anything else is foreign: computed again, with a warning.
+std::optional<Json> finished_cell(const fs::path& path, const Cell& cell) {
+  if (!fs::exists(path)) return std::nullopt;
   try {
     Json j = read_json_file(path);
-    if (j.value("id", "") == cell.id && j.contains("eval")) return true;
+    if (j.is_object() && j.value("id", Json()) == cell.id && j.contains("eval") &&
+        j["eval"].is_object())
+      return j;
   } catch (const InputError&) {
   }
   std::fprintf(stderr, "l2obench: warning: %s is not a finished cell; computing it again\n",
                path.c_str());
-  return false;
+  return std::nullopt;
 }
 
 // Before any cell runs: every (problem, optimizer) pair of the shard must be able to start,
@@ -227,15 +240,28 @@ RunSummary run_suite(const Suite& suite, const RunOptions& options) {
 
   RunSummary summary{.cells = cells.size()};
   std::vector<const Cell*> todo;
-  for (const Cell& cell : cells)
-    if (is_finished(cell_path(options.out, cell), cell))
-      ++summary.skipped;
-    else
+  std::size_t other_build = 0;
+  for (const Cell& cell : cells) {
+    auto record = finished_cell(cell_path(options.out, cell), cell);
+    if (!record) {
       todo.push_back(&cell);
+      continue;
+    }
+    ++summary.skipped;
+    const Json stored = record->value("context", Json::object());
+    if (stored.is_object() && stored.value("git_commit", Json()) != context["git_commit"])
+      ++other_build;
+  }
   if (options.progress && summary.skipped > 0)
     std::fprintf(stderr,
                  "l2obench: %zu of %zu cells already finished in %s; running the other %zu\n",
                  summary.skipped, cells.size(), options.out.c_str(), todo.size());
+  if (other_build > 0)
+    std::fprintf(
+        stderr,
+        "l2obench: warning: %zu finished cells were computed by another build; they are kept "
+        "(the report lists every build's context); use a fresh --out to recompute them\n",
+        other_build);
 
   Instances instances;
   TrainingCache cache(options.cache, suite, placement, options.progress);

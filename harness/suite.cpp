@@ -1,6 +1,8 @@
 #include "harness/suite.hpp"
 
 #include <algorithm>
+#include <cctype>
+#include <cmath>
 #include <map>
 
 #include <fmt/format.h>
@@ -106,7 +108,10 @@ std::vector<ProblemSpec> parse_problems(const Json& list, const std::string& whe
       const std::string at_dim = dim_list ? fmt::format("{}.dim[{}]", at, d) : at;
       Json one = config;
       if (!dims[d].is_null()) one["dim"] = dims[d];
-      if (dim_list && !(dims[d].is_number_integer() && dims[d].get<std::int64_t>() >= 1))
+      const bool integral =
+          dims[d].is_number_integer() ||
+          (dims[d].is_number_float() && std::trunc(dims[d].get<double>()) == dims[d].get<double>());
+      if (dim_list && !(integral && dims[d].get<double>() >= 1))
         throw InputError(
             fmt::format("{}: expected an integer >= 1, got {}", at_dim, dims[d].dump()));
       Json canonical = registered.canonical(one, at);
@@ -205,8 +210,18 @@ std::vector<OptimizerSpec> parse_optimizers(const Json& list, const std::string&
 
 Suite parse_suite_json(const Json& suite, const std::string& where) {
   auto settings = parse_config<Settings>(suite, where, {"problems", "optimizers"});
-  if (settings.name.empty())
-    throw InputError(fmt::format("{}.name: expected a non-empty string", where));
+  // The name becomes the default output folder out/<name>: keep it a plain file name.
+  const std::string& name = settings.name;
+  const bool plain =
+      !name.empty() && std::isalnum(static_cast<unsigned char>(name[0])) &&
+      std::all_of(name.begin(), name.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+      });
+  if (!plain)
+    throw InputError(
+        fmt::format("{}.name: expected letters, digits, '-', '_' or '.', starting with a letter or "
+                    "digit, got \"{}\"",
+                    where, name));
   Suite out;
   out.name = settings.name;
   out.description = settings.description;

@@ -1,6 +1,9 @@
 #include "problems/quadratic.hpp"
 
 #include <ATen/ATen.h>
+#include <fmt/format.h>
+
+#include "core/error.hpp"
 
 #include "problems/kernel.hpp"
 #include "problems/kernel_objective.hpp"
@@ -123,6 +126,14 @@ std::unique_ptr<Objective> Quadratic::from_parameters(const Config& config,
                                                       const NamedTensors& parameters,
                                                       const Placement& placement) {
   auto p = take_parameters(parameters, parameter_shapes(config), placement);
+  if (!least_squares(config)) {
+    // The gradient Qx − b and the closed-form f* assume a symmetric Q.
+    Tensor Q = p[0].to(at::kCPU, at::kDouble);
+    const double asymmetry = (Q - Q.transpose(1, 2)).abs().max().item<double>();
+    if (asymmetry > 1e-6 * (1.0 + Q.abs().max().item<double>()))
+      throw InputError(
+          fmt::format("instance parameter \"Q\": not symmetric (max |Q - Q'| = {:g})", asymmetry));
+  }
   return std::make_unique<QuadraticObjective>(p[0], p[1], least_squares(config), placement);
 }
 

@@ -1,4 +1,5 @@
 // The l2obench command line: listing, bad input, crash and resume. Runs the real binary.
+#include <algorithm>
 #include <csignal>
 #include <fstream>
 #include <thread>
@@ -112,6 +113,44 @@ BOOST_AUTO_TEST_CASE(bad_input_gives_one_clear_error_and_a_nonzero_exit) {
                          empty.path().string() + ": no suite.json here");
   BOOST_TEST(!fs::exists(dir / "out" / "report.json"));
 
+  // Structure of the wrong JSON type.
+  s = valid_suite();
+  s["problems"] = {1};
+  expect_one_clear_error(run_suite_text(dir, s.dump()),
+                         file + ".problems[0]: expected an object, got 1");
+  s = valid_suite();
+  s["optimizers"][0]["label"] = 3;
+  expect_one_clear_error(run_suite_text(dir, s.dump()),
+                         file + ".optimizers[0].label: expected a string, got 3");
+  s = valid_suite();
+  s["optimizers"][0]["families"] = "lasso";
+  expect_one_clear_error(
+      run_suite_text(dir, s.dump()),
+      file + ".optimizers[0].families: expected a non-empty array of family names");
+  s = valid_suite();
+  s["problems"][0]["dim"] = {10, 2.5};
+  expect_one_clear_error(run_suite_text(dir, s.dump()),
+                         file + ".problems[0].dim[1]: expected an integer >= 1");
+  s = valid_suite();
+  s["name"] = "../elsewhere";
+  expect_one_clear_error(run_suite_text(dir, s.dump()), file + ".name: expected letters, digits");
+  s = valid_suite();
+  s["problems"][0]["dim"] = {10.0};  // integral floats are integers, as for a single dim
+  BOOST_TEST(run_suite_text(dir, s.dump()).exit_code == 0);
+
+  // An --out that is a file, a report that is not one.
+  std::ofstream(dir / "a-file") << "x";
+  auto to_file =
+      run_command(binary + " run " + file + " --quiet --out " + (dir / "a-file").string());
+  BOOST_TEST(to_file.exit_code == 2);
+  BOOST_TEST(to_file.output.starts_with("l2obench: error: "), to_file.output);
+  BOOST_TEST(to_file.output.find((dir / "a-file").string()) != std::string::npos, to_file.output);
+  std::ofstream(dir / "bad-report.json")
+      << R"({"schema_version": 1, "suite": {}, "cells": [{"eval": 3}]})";
+  expect_one_clear_error(
+      run_command(binary + " show " + (dir / "bad-report.json").string()),
+      (dir / "bad-report.json").string() + ": not an l2obench report (cells[0] lacks");
+
   auto usage = run_command(binary + " run");
   BOOST_TEST(usage.exit_code != 0);
   BOOST_TEST(usage.output.find("suite is required") != std::string::npos, usage.output);
@@ -182,6 +221,35 @@ BOOST_AUTO_TEST_CASE(a_killed_run_resumes_and_ends_with_the_same_report) {
   };
   BOOST_TEST(strip(l2o::read_json_file(killed / "report.json")) ==
              strip(l2o::read_json_file(dir / "clean" / "report.json")));
+}
+
+BOOST_AUTO_TEST_CASE(foreign_cell_files_are_computed_again) {
+  l2o::testing::TempDir dir;
+  const std::string run =
+      binary + " run " + L2O_SOURCE_DIR "/suites/smoke.json --out " + (dir / "out").string();
+  BOOST_REQUIRE(run_command(run + " --quiet").exit_code == 0);
+  std::vector<fs::path> cells;
+  for (const auto& entry : fs::directory_iterator(dir / "out" / "cells"))
+    cells.push_back(entry.path());
+  std::sort(cells.begin(), cells.end());
+  std::ofstream(cells[0]) << "[]";                  // valid JSON, not a cell
+  std::ofstream(cells[1]) << R"({"id": "other"})";  // another cell's id
+  auto again = run_command(run);
+  BOOST_REQUIRE_MESSAGE(again.exit_code == 0, again.output);
+  BOOST_TEST(again.output.find("(2 computed, 4 reused)") != std::string::npos, again.output);
+  BOOST_TEST(again.output.find("is not a finished cell; computing it again") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(labels_that_look_alike_get_their_own_files) {
+  l2o::testing::TempDir dir;
+  Json s = valid_suite();
+  s["optimizers"] = {{{"name", "gd"}, {"label", "a b"}}, {{"name", "gd"}, {"label", "a_b"}}};
+  BOOST_REQUIRE(run_suite_text(dir, s.dump()).exit_code == 0);
+  Json report = l2o::read_json_file(dir / "out" / "report.json");
+  BOOST_REQUIRE(report["cells"].size() == 2u);
+  BOOST_TEST(report["cells"][0]["optimizer"]["label"] == "a b");
+  BOOST_TEST(report["cells"][1]["optimizer"]["label"] == "a_b");
+  BOOST_TEST(report["cells"][0]["id"] != report["cells"][1]["id"]);
 }
 
 BOOST_AUTO_TEST_CASE(shards_merge_into_one_report) {

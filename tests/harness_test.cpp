@@ -135,7 +135,8 @@ BOOST_AUTO_TEST_CASE(splits_and_repetitions_draw_from_distinct_streams) {
     }
   BOOST_TEST(seeds.size() == 12u);  // no two (split, repetition, purpose) share a stream
   // Another problem of the suite has its own streams too.
-  BOOST_TEST(!seeds.contains(harness::instance_seeds(suite, suite.problems[1], "test", 0).instances));
+  BOOST_TEST(
+      !seeds.contains(harness::instance_seeds(suite, suite.problems[1], "test", 0).instances));
   // And the same (problem, split, repetition) always gives the same instances.
   const auto& family = l2o::problems::find_family(p.family, "t");
   auto draw = [&](const char* split) {
@@ -164,12 +165,13 @@ BOOST_AUTO_TEST_CASE(step_statistics_match_hand_computation) {
 }
 
 BOOST_AUTO_TEST_CASE(diverged_instances_do_not_hide_the_others) {
-  const double nan = std::numeric_limits<double>::quiet_NaN(), inf = std::numeric_limits<double>::infinity();
+  const double nan = std::numeric_limits<double>::quiet_NaN(),
+               inf = std::numeric_limits<double>::infinity();
   Tensor values = at::tensor({1.0, 2.0, 3.0, 4.0, 1.0, 2.0, nan, inf}, at::kDouble).reshape({2, 4});
   // As written to a cell file (JSON has no inf or nan).
   Json m = Json::parse(harness::evaluation_metrics(values, std::nullopt).dump());
-  BOOST_TEST(m["loss"]["mean"][1].is_null());         // non-finite mean -> null
-  BOOST_TEST(m["loss"]["median"][1].is_null());       // the median of {1, 2, inf, inf} is inf
+  BOOST_TEST(m["loss"]["mean"][1].is_null());    // non-finite mean -> null
+  BOOST_TEST(m["loss"]["median"][1].is_null());  // the median of {1, 2, inf, inf} is inf
   BOOST_TEST(m["loss"]["q10"][1].get<double>() == 1.3, boost::test_tools::tolerance(1e-12));
   BOOST_TEST(m["nonfinite_instances"] == (Json{0.0, 2.0}));
   BOOST_TEST(m["final"]["nonfinite_instances"] == 2);

@@ -136,8 +136,7 @@ BOOST_AUTO_TEST_CASE(short_meta_training_lowers_the_validation_loss) {
       learned::TrainingProblem problem{
           &l2o::problems::find_family("quadratic", "t"),
           l2o::problems::find_family("quadratic", "t").canonical({{"dim", 10}}, "t")};
-      auto result =
-          learned::meta_train(*m, problem, short_training(40), {c10::kCPU, at::kFloat});
+      auto result = learned::meta_train(*m, problem, short_training(40), {c10::kCPU, at::kFloat});
       BOOST_REQUIRE(result.validation.size() == 2u);
       BOOST_TEST(result.validation[1].second < 0.9 * result.validation[0].second);
       BOOST_TEST(result.best_epoch == 40);

@@ -172,6 +172,53 @@ BOOST_AUTO_TEST_CASE(quadratic_minimum_and_spectrum_are_as_specified) {
              1e-12);  // W is square and invertible
 }
 
+// Values at hand-picked points, independent of both the kernel and the plain formula.
+BOOST_AUTO_TEST_CASE(formulas_have_their_closed_form_values) {
+  auto make = [](const std::string& family, const Json& config, l2o::problems::NamedTensors p) {
+    const auto& f = l2o::problems::find_family(family, "t");
+    return f.from_parameters(f.canonical(config, "t"), p, {c10::kCPU, at::kDouble});
+  };
+  auto value = [](const Objective& f, std::vector<double> x) {
+    return f.loss(at::tensor(x, at::kDouble).reshape({1, -1})).item<double>();
+  };
+  auto t = [](std::vector<double> v, std::vector<std::int64_t> shape) {
+    return at::tensor(v, at::kDouble).reshape(shape);
+  };
+  // LASSO, A = [[1, 2], [0, 1]], b = [1, 1], λ = 0.5, x = [1, −1]: Ax − b = [−2, −2].
+  auto lasso = make("lasso", {{"dim", 2}, {"rows", 2}, {"lambda", 0.5}},
+                    {{"A", t({1, 2, 0, 1}, {1, 2, 2})}, {"b", t({1, 1}, {1, 2})}});
+  BOOST_TEST(value(*lasso, {1, -1}) == 0.5 * 8 + 0.5 * 2, boost::test_tools::tolerance(1e-15));
+  // Rastrigin at x = 0: ½‖b‖² − αΣc + αn.
+  auto rastrigin = make(
+      "rastrigin", {{"dim", 2}, {"alpha", 10.0}},
+      {{"A", t({3, 1, 4, 1}, {1, 2, 2})}, {"b", t({1, 2}, {1, 2})}, {"c", t({0.5, -1}, {1, 2})}});
+  BOOST_TEST(value(*rastrigin, {0, 0}) == 2.5 + 5.0 + 20.0, boost::test_tools::tolerance(1e-15));
+  // ... and at x = [0.5, 0.25]: cos(π) = −1, cos(π/2) = 0; Ax − b = [0.75, 0.25].
+  BOOST_TEST(value(*rastrigin, {0.5, 0.25}) == 0.5 * (0.5625 + 0.0625) + 5.0 + 20.0,
+             boost::test_tools::tolerance(1e-12));
+  // Ackley with A = I, b = 0, c = 1 at x = 0 is 0 (its global minimum); at x = [3, 4] the norm
+  // is 5 and cos(2πx) = 1.
+  auto ackley =
+      make("ackley", {{"dim", 2}},
+           {{"A", t({1, 0, 0, 1}, {1, 2, 2})}, {"b", t({0, 0}, {1, 2})}, {"c", t({1, 1}, {1, 2})}});
+  BOOST_TEST(std::abs(value(*ackley, {0, 0})) < 1e-14);
+  BOOST_TEST(value(*ackley, {3, 4}) == 20.0 - 20.0 * std::exp(-1.0),
+             boost::test_tools::tolerance(1e-12));
+  // ‖Wx − y‖² and ½xᵀQx − bᵀx.
+  auto ls = make("quadratic", {{"dim", 2}},
+                 {{"W", t({2, 0, 1, 1}, {1, 2, 2})}, {"y", t({1, 1}, {1, 2})}});
+  BOOST_TEST(value(*ls, {1, 2}) == 1.0 + 4.0, boost::test_tools::tolerance(1e-15));
+  auto q = make("quadratic", {{"dim", 2}, {"kind", "conditioned"}},
+                {{"Q", t({2, 1, 1, 3}, {1, 2, 2})}, {"b", t({1, -1}, {1, 2})}});
+  BOOST_TEST(value(*q, {1, 1}) == 0.5 * 7.0 - 0.0, boost::test_tools::tolerance(1e-15));
+  BOOST_CHECK_EXCEPTION(
+      make("quadratic", {{"dim", 2}, {"kind", "conditioned"}},
+           {{"Q", t({2, 1, 0, 3}, {1, 2, 2})}, {"b", t({1, -1}, {1, 2})}}),
+      l2o::InputError, [](const l2o::InputError& e) {
+        return std::string(e.what()).starts_with("instance parameter \"Q\": not symmetric");
+      });
+}
+
 BOOST_AUTO_TEST_CASE(imported_parameters_are_checked) {
   const auto& lasso = l2o::problems::find_family("lasso", "test");
   Json config = lasso.canonical({{"dim", 10}}, "test");
