@@ -1,6 +1,7 @@
-// Per-step cost of every (optimizer, family) at B = 128, n ∈ {10, 50}, and of one gradient step
-// through the fused kernel next to the same step written as plain LibTorch ops, so the gain of
-// the kernels shows in one run. Ends with a table of kernel-vs-plain speed-ups.
+// Per-step cost of every (optimizer, family) at B = 128, n ∈ {10, 50}, each with the objective
+// through its fused kernel and through its plain LibTorch formula, plus the bare gradient step
+// and loss evaluation, so the gain of the kernels shows in one run. Ends with a table of
+// kernel-vs-plain speed-ups.
 //
 //   build/bench/l2o_bench [--benchmark_filter=lasso] [google benchmark flags]
 // Threads: L2O_BENCH_THREADS (default 1, for per-core figures that do not depend on load).
@@ -32,10 +33,34 @@ std::unique_ptr<l2o::problems::Objective> sample(const std::string& family, std:
   return f.sample(f.canonical({{"dim", n}}, "bench"), {batch, 1, {c10::kCPU, at::kFloat}});
 }
 
+// The same objective evaluated through its plain LibTorch formula instead of the fused kernel:
+// the twin that shows what the kernels buy inside a whole optimizer step.
+class PlainFormula final : public l2o::problems::Objective {
+ public:
+  explicit PlainFormula(std::unique_ptr<l2o::problems::Objective> f)
+      : f_(std::move(f)), kf_(dynamic_cast<const KernelObjective&>(*f_)) {}
+  std::int64_t batch() const override { return f_->batch(); }
+  std::int64_t dim() const override { return f_->dim(); }
+  l2o::Placement placement() const override { return f_->placement(); }
+  Tensor loss(const Tensor& x) const override { return kf_.plain_loss(x, false); }
+  Tensor grad(const Tensor& x) const override { return kf_.plain_grad(x, false); }
+  double l1_weight() const override { return f_->l1_weight(); }
+  Tensor smooth_loss(const Tensor& x) const override { return kf_.plain_loss(x, true); }
+  Tensor smooth_grad(const Tensor& x) const override { return kf_.plain_grad(x, true); }
+  std::optional<Tensor> lipschitz() const override { return f_->lipschitz(); }
+  l2o::problems::NamedTensors parameters() const override { return f_->parameters(); }
+  Tensor initial_points(std::uint64_t seed) const override { return f_->initial_points(seed); }
+
+ private:
+  std::unique_ptr<l2o::problems::Objective> f_;
+  const KernelObjective& kf_;
+};
+
 void optimizer_step(benchmark::State& state, std::string family, std::string optimizer,
-                    std::int64_t n) {
+                    std::int64_t n, bool plain) {
   c10::InferenceMode guard;
-  auto f = sample(family, n);
+  std::unique_ptr<l2o::problems::Objective> f = sample(family, n);
+  if (plain) f = std::make_unique<PlainFormula>(std::move(f));
   const auto& entry = l2o::optimizers::find_optimizer(optimizer, "bench");
   auto rollout =
       entry.make(entry.canonical(Json::object(), "bench"))->start(*f, f->initial_points(2));
@@ -109,9 +134,11 @@ int main(int argc, char** argv) {
         } catch (const l2o::InputError&) {
           continue;
         }
-        const std::string name = fmt::format("step/{}/{}/n={}", optimizer.name, f, n);
-        benchmark::RegisterBenchmark(name.c_str(), optimizer_step, f, std::string(optimizer.name),
-                                     n);
+        const std::string base = fmt::format("step/{}/{}/n={}", optimizer.name, f, n);
+        for (bool plain : {false, true})
+          benchmark::RegisterBenchmark((base + (plain ? "/plain" : "/kernel")).c_str(),
+                                       optimizer_step, f, std::string(optimizer.name), n, plain);
+        pairs.push_back(base);
       }
     }
   }
