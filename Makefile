@@ -4,6 +4,8 @@
 #   make bench-all   every suite in suites/ -> out/<suite>/
 #   make microbench  Google Benchmark: per-step costs, fused kernels vs plain LibTorch
 #   make smoke       the seconds-long smoke suite
+#   make regression  quick suite from scratch, compared with reports/baselines/quick.json (CI)
+#   make baseline    refresh reports/baselines/quick.json (when a change is meant to move numbers)
 #   make format      clang-format every C++ file
 
 BUILD ?= build
@@ -12,7 +14,7 @@ JOBS ?= $(shell nproc)
 L2OBENCH := $(BUILD)/harness/l2obench
 RUN_FLAGS ?=
 
-.PHONY: all setup configure build test bench bench-all microbench smoke format clean
+.PHONY: all setup configure build test bench bench-all microbench smoke regression baseline format clean
 
 all: build
 
@@ -43,6 +45,22 @@ bench-all: build
 	  $(L2OBENCH) run $$suite --out $(OUT)/$$name $(RUN_FLAGS); \
 	  $(L2OBENCH) show $(OUT)/$$name/report.json; \
 	done
+
+# Regression tracking: the quick suite from scratch (fresh cache, so learned optimizers are
+# trained by this build) with a fixed thread count, compared on final quality with the
+# committed baseline; exits non-zero naming each worse cell.
+BASELINE := reports/baselines/quick.json
+REGRESSION_RUN = $(L2OBENCH) run suites/quick.json --threads 2 --quiet
+
+regression: build
+	rm -rf $(OUT)/regression
+	$(REGRESSION_RUN) --out $(OUT)/regression/quick --cache $(OUT)/regression/cache
+	$(L2OBENCH) compare $(BASELINE) $(OUT)/regression/quick/report.json --json $(OUT)/regression/verdict.json
+
+baseline: build
+	rm -rf $(OUT)/baseline
+	$(REGRESSION_RUN) --out $(OUT)/baseline/quick --cache $(OUT)/baseline/cache
+	$(L2OBENCH) summarize $(OUT)/baseline/quick/report.json --out $(BASELINE)
 
 microbench: build
 	$(BUILD)/bench/l2o_bench

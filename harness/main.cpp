@@ -11,6 +11,7 @@
 #include "core/config.hpp"
 #include "core/error.hpp"
 #include "core/files.hpp"
+#include "harness/compare.hpp"
 #include "harness/instances.hpp"
 #include "harness/report.hpp"
 #include "harness/runner.hpp"
@@ -133,6 +134,27 @@ int run(int argc, char** argv) {
   instances->add_option("--problem", problem_label, "one problem label (default: all)");
   instances->add_option("--out", instances_out, "output file (default: stdout)");
 
+  std::string base_path, new_path, verdict_path;
+  harness::CompareOptions compare_options;
+  bool fail_on_time = false;
+  auto* compare = app.add_subcommand(
+      "compare", "regression check of NEW against BASE (exit 1 on a quality regression)");
+  compare->add_option("base", base_path, "the reference report (or its summary)")->required();
+  compare->add_option("new", new_path, "the report to check")->required();
+  compare->add_option("--tolerance", compare_options.quality_tolerance,
+                      "allowed worsening of the final quality, in log10 units");
+  compare->add_option("--alpha", compare_options.time_alpha,
+                      "significance level of the time U test");
+  compare->add_option("--time-ratio", compare_options.time_ratio, "smallest slow-down reported");
+  compare->add_flag("--fail-on-time", fail_on_time, "exit 1 on a significant slow-down too");
+  compare->add_option("--json", verdict_path, "write the verdict as JSON");
+
+  std::string summary_report, summary_out;
+  auto* summarize = app.add_subcommand(
+      "summarize", "a report without its per-step series (for committed baselines)");
+  summarize->add_option("report", summary_report, "report.json")->required();
+  summarize->add_option("--out", summary_out, "output file (default: stdout)");
+
   std::string report_path;
   auto* show = app.add_subcommand("show", "a table of the final metrics of a report");
   show->add_option("report", report_path, "report.json")->required();
@@ -178,6 +200,15 @@ int run(int argc, char** argv) {
     if (!problem_label.empty()) what.problem = problem_label;
     write_output(instances_out,
                  harness::export_instances(harness::parse_suite_file(instances_suite), what));
+  } else if (*compare) {
+    auto result = harness::compare_reports(harness::read_report(base_path),
+                                           harness::read_report(new_path), compare_options);
+    std::cout << result.table;
+    if (!verdict_path.empty()) l2o::write_json_atomically(verdict_path, result.verdict);
+    const bool slower = result.verdict["summary"]["slower"].get<std::size_t>() > 0;
+    return result.quality_regression || (fail_on_time && slower) ? 1 : 0;
+  } else if (*summarize) {
+    write_output(summary_out, harness::summarize_report(harness::read_report(summary_report)));
   } else if (*show) {
     std::cout << harness::format_report_table(harness::read_report(report_path));
   }

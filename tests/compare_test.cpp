@@ -1,0 +1,153 @@
+// l2obench compare: the rank test, quality verdicts, summaries, and the exit codes of the CLI.
+#include <cmath>
+
+#include <boost/test/unit_test.hpp>
+#include <nlohmann/json.hpp>
+
+#include "core/files.hpp"
+#include "harness/compare.hpp"
+#include "tests/support.hpp"
+
+namespace {
+
+using l2o::Json;
+namespace harness = l2o::harness;
+
+Json cell(const std::string& problem, const std::string& optimizer, int rep, double log_loss,
+          double seconds, int diverged = 0) {
+  return {{"problem", {{"label", problem}}},
+          {"optimizer", {{"label", optimizer}}},
+          {"repetition", rep},
+          {"eval",
+           {{"seconds_per_step", seconds},
+            {"loss", {{"mean", {1.0, 2.0}}}},
+            {"final", {{"log10_mean_loss", log_loss}, {"nonfinite_instances", diverged}}}}}};
+}
+
+Json report(std::vector<Json> cells) {
+  return {{"schema_version", 1}, {"suite", {{"name", "t"}}}, {"cells", cells}};
+}
+
+Json base_report() {
+  std::vector<Json> cells;
+  for (int rep = 0; rep < 10; ++rep) {
+    cells.push_back(cell("lasso-n10", "gd", rep, -1.0 - 0.01 * rep, 1e-5 * (1 + 0.01 * rep)));
+    cells.push_back(cell("lasso-n10", "adam", rep, -2.0, 2e-5 * (1 + 0.01 * rep)));
+  }
+  return report(cells);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(compare)
+
+BOOST_AUTO_TEST_CASE(mann_whitney_p_values) {
+  // Exact: 2 of the C(6, 3) = 20 rank assignments are as extreme as complete separation.
+  BOOST_TEST(harness::mann_whitney_p({1, 2, 3}, {4, 5, 6}) == 0.1,
+             boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(harness::mann_whitney_p({1, 2, 3}, {1, 2, 3}) == 1.0);
+  std::vector<double> low, high;
+  for (int i = 0; i < 10; ++i) {
+    low.push_back(i);
+    high.push_back(10 + i);
+  }
+  BOOST_TEST(harness::mann_whitney_p(low, high) == 2.0 / 184756.0,
+             boost::test_tools::tolerance(1e-9));
+  // Normal approximation (n > 20): separated samples are significant, interleaved ones not.
+  std::vector<double> a, b, c;
+  for (int i = 0; i < 15; ++i) {
+    a.push_back(i);
+    b.push_back(100 + i);
+    c.push_back(i + 0.5);
+  }
+  BOOST_TEST(harness::mann_whitney_p(a, b) < 1e-5);
+  BOOST_TEST(harness::mann_whitney_p(a, c) > 0.5);
+}
+
+BOOST_AUTO_TEST_CASE(identical_reports_pass) {
+  auto result = harness::compare_reports(base_report(), base_report(), {});
+  BOOST_TEST(!result.quality_regression);
+  BOOST_TEST(result.verdict["summary"]["regressions"] == 0);
+  BOOST_TEST(result.verdict["summary"]["slower"] == 0);
+  BOOST_TEST(result.table.find("-> pass") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(an_injected_regression_fails_and_is_named) {
+  Json next = base_report();
+  next["cells"][4]["eval"]["final"]["log10_mean_loss"] = -1.02 + 0.5;  // lasso-n10 x gd r2
+  next["cells"][7]["eval"]["final"]["nonfinite_instances"] = 3;        // lasso-n10 x adam r3
+  next["cells"][9]["eval"]["final"]["log10_mean_loss"] = -2.5;         // an improvement
+  auto result = harness::compare_reports(base_report(), next, {});
+  BOOST_TEST(result.quality_regression);
+  BOOST_TEST(result.verdict["summary"]["regressions"] == 2);
+  BOOST_TEST(result.verdict["summary"]["improvements"] == 1);
+  BOOST_TEST(
+      result.table.find(
+          "REGRESSION   lasso-n10 x gd r2: log10_mean_loss -1.02 -> -0.52 (+0.500 decades") !=
+          std::string::npos,
+      result.table);
+  BOOST_TEST(result.table.find("lasso-n10 x adam r3") != std::string::npos);
+  BOOST_TEST(result.table.find("diverged instances 0 -> 3") != std::string::npos);
+  // Within tolerance is not a regression.
+  Json small = base_report();
+  small["cells"][4]["eval"]["final"]["log10_mean_loss"] = -1.02 + 0.04;
+  BOOST_TEST(!harness::compare_reports(base_report(), small, {}).quality_regression);
+}
+
+BOOST_AUTO_TEST_CASE(a_missing_cell_fails) {
+  Json next = base_report();
+  next["cells"].erase(3);
+  auto result = harness::compare_reports(base_report(), next, {});
+  BOOST_TEST(result.quality_regression);
+  BOOST_TEST(result.verdict["summary"]["missing"] == 1);
+  BOOST_TEST(result.table.find("MISSING      lasso-n10 x adam r1") != std::string::npos,
+             result.table);
+}
+
+BOOST_AUTO_TEST_CASE(time_is_judged_against_the_noise_of_repetitions) {
+  Json slow = base_report();
+  for (Json& c : slow["cells"])
+    if (c["optimizer"]["label"] == "adam")
+      c["eval"]["seconds_per_step"] = c["eval"]["seconds_per_step"].get<double>() * 1.5;
+  auto result = harness::compare_reports(base_report(), slow, {});
+  BOOST_TEST(!result.quality_regression);  // time never fails the quality gate
+  BOOST_TEST(result.verdict["summary"]["slower"] == 1);
+  BOOST_TEST(result.table.find("slower       lasso-n10 x adam") != std::string::npos, result.table);
+  // A 1.5x change inside noise that large is not significant.
+  Json noisy = base_report(), noisy_slow = base_report();
+  for (std::size_t i = 0; i < noisy["cells"].size(); ++i) {
+    const double s = 1e-5 * (1 + (i % 5));
+    noisy["cells"][i]["eval"]["seconds_per_step"] = s;
+    noisy_slow["cells"][i]["eval"]["seconds_per_step"] = s * ((i / 2) % 2 ? 1.5 : 0.8);
+  }
+  BOOST_TEST(harness::compare_reports(noisy, noisy_slow, {}).verdict["summary"]["slower"] == 0);
+}
+
+BOOST_AUTO_TEST_CASE(summaries_drop_series_and_compare_like_reports) {
+  Json summary = harness::summarize_report(base_report());
+  BOOST_TEST(!summary["cells"][0]["eval"].contains("loss"));
+  BOOST_TEST(summary["cells"][0]["eval"]["final"] == base_report()["cells"][0]["eval"]["final"]);
+  BOOST_TEST(!harness::compare_reports(summary, base_report(), {}).quality_regression);
+}
+
+BOOST_AUTO_TEST_CASE(the_cli_exits_1_on_a_regression) {
+  l2o::testing::TempDir dir;
+  l2o::write_json_atomically(dir / "base.json", base_report());
+  Json next = base_report();
+  next["cells"][0]["eval"]["final"]["log10_mean_loss"] = 0.0;
+  l2o::write_json_atomically(dir / "new.json", next);
+  const std::string cli =
+      std::string(L2OBENCH_BINARY) + " compare " + (dir / "base.json").string() + " ";
+  auto same = l2o::testing::run_command(cli + (dir / "base.json").string());
+  BOOST_TEST(same.exit_code == 0, same.output);
+  auto worse = l2o::testing::run_command(cli + (dir / "new.json").string() + " --json " +
+                                         (dir / "v.json").string());
+  BOOST_TEST(worse.exit_code == 1, worse.output);
+  BOOST_TEST(worse.output.find("REGRESSION   lasso-n10 x gd r0") != std::string::npos,
+             worse.output);
+  BOOST_TEST(l2o::read_json_file(dir / "v.json")["summary"]["pass"] == false);
+  auto bad = l2o::testing::run_command(cli + (dir / "nope.json").string());
+  BOOST_TEST(bad.exit_code == 2, bad.output);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
