@@ -1,7 +1,7 @@
 # l2obench — the entry points. Every target installs what is missing first (scripts/setup).
-#   make bench       quick suite -> out/quick/report.json and its table
+#   make bench       quick suite -> out/quick/report.json, its table, out/quick/figures/index.html
 #   make test        build, then every test through CTest
-#   make bench-all   every suite in suites/ -> out/<suite>/
+#   make bench-all   every suite in suites/ -> out/<suite>/, all figures in out/figures/
 #   make microbench  Google Benchmark: per-step costs, fused kernels vs plain LibTorch
 #   make smoke       the seconds-long smoke suite
 #   make regression  quick suite from scratch, compared with reports/baselines/quick.json (CI)
@@ -12,6 +12,8 @@ BUILD ?= build
 OUT ?= out
 JOBS ?= $(shell nproc)
 L2OBENCH := $(BUILD)/harness/l2obench
+PYTHON ?= /usr/bin/python3
+MAKE_REPORT = $(PYTHON) reports/make_report.py
 RUN_FLAGS ?=
 
 .PHONY: all setup configure build test bench bench-all microbench smoke regression baseline format clean
@@ -33,6 +35,7 @@ test: build
 bench: build
 	$(L2OBENCH) run suites/quick.json --out $(OUT)/quick $(RUN_FLAGS)
 	$(L2OBENCH) show $(OUT)/quick/report.json
+	$(MAKE_REPORT) $(OUT)/quick/report.json --out $(OUT)/quick/figures
 
 smoke: build
 	$(L2OBENCH) run suites/smoke.json --out $(OUT)/smoke $(RUN_FLAGS)
@@ -45,6 +48,7 @@ bench-all: build
 	  $(L2OBENCH) run $$suite --out $(OUT)/$$name $(RUN_FLAGS); \
 	  $(L2OBENCH) show $(OUT)/$$name/report.json; \
 	done
+	$(MAKE_REPORT) $(patsubst suites/%.json,$(OUT)/%/report.json,$(wildcard suites/*.json)) --out $(OUT)/figures
 
 # Regression tracking: the quick suite from scratch (fresh cache, so learned optimizers are
 # trained by this build) with a fixed thread count, compared on final quality with the

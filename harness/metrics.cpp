@@ -1,6 +1,7 @@
 #include "harness/metrics.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <vector>
 
@@ -42,6 +43,27 @@ Json summarize_steps(const Tensor& values) {
           {"q90", to_vector(quantile_of_sorted(sorted, 0.9))}};
 }
 
+std::vector<std::int64_t> checkpoint_steps(std::int64_t steps) {
+  std::vector<std::int64_t> out{0};
+  for (double decade = 1; decade <= double(steps); decade *= 10)
+    for (double m : {1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0}) {
+      const auto k = static_cast<std::int64_t>(std::llround(m * decade));
+      if (k <= steps && k > out.back()) out.push_back(k);
+    }
+  if (out.back() != steps) out.push_back(steps);
+  return out;
+}
+
+Json per_instance_losses(const Tensor& losses, const std::optional<Tensor>& minimum) {
+  const std::vector<std::int64_t> steps = checkpoint_steps(losses.size(0) - 1);
+  Tensor f = losses.to(at::kDouble).index_select(0, at::tensor(steps, at::kLong));
+  Json rows = Json::array();
+  for (std::int64_t i = 0; i < f.size(0); ++i) rows.push_back(to_vector(f[i]));
+  Json out = {{"steps", steps}, {"loss", std::move(rows)}};
+  if (minimum) out["f_star"] = to_vector(minimum->to(at::kCPU, at::kDouble));
+  return out;
+}
+
 Json evaluation_metrics(const Tensor& losses, const std::optional<Tensor>& minimum) {
   Tensor f = losses.to(at::kDouble);
   Tensor nonfinite = at::isfinite(f).logical_not().sum(1);
@@ -66,6 +88,7 @@ Json evaluation_metrics(const Tensor& losses, const std::optional<Tensor>& minim
     final["rel_gap_median"] = out["rel_gap"]["median"].back();
   }
   out["final"] = std::move(final);
+  out["per_instance"] = per_instance_losses(f, minimum);
   return out;
 }
 

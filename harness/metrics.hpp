@@ -1,6 +1,8 @@
 #pragma once
 // Per-step statistics of a rollout over the test instances of a cell.
+#include <cstdint>
 #include <optional>
+#include <vector>
 
 #include "core/json_fwd.hpp"
 #include "core/tensor.hpp"
@@ -16,6 +18,11 @@ Json summarize_steps(const Tensor& values);
 // non-finite (diverged) instances per step, and the gap f − f*, log10 of the mean gap and the
 // relative gap (f − f*)/max(|f*|, 1e-12) with their statistics. Non-finite numbers are written
 // as JSON null; NaN instances rank as +inf in the quantiles.
+// Also the loss of every instance at log-spaced checkpoint steps (0, 1, 2, 3, 4, 5, 6, 8, 10,
+// 12, 15, 20, ... and the last), with f* per instance where known: what ECDFs and
+// performance profiles across problems are drawn from.
 Json evaluation_metrics(const Tensor& losses, const std::optional<Tensor>& minimum);
+
+std::vector<std::int64_t> checkpoint_steps(std::int64_t steps);
 
 }  // namespace l2o::harness

@@ -164,6 +164,19 @@ BOOST_AUTO_TEST_CASE(step_statistics_match_hand_computation) {
   BOOST_TEST(m["final"]["loss_mean"].get<double>() == 10.0);
 }
 
+BOOST_AUTO_TEST_CASE(per_instance_losses_are_kept_at_log_spaced_steps) {
+  BOOST_TEST(harness::checkpoint_steps(100) ==
+                 (std::vector<std::int64_t>{0, 1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30, 40, 50,
+                                            60, 80, 100}),
+             boost::test_tools::per_element());
+  BOOST_TEST(harness::checkpoint_steps(7) == (std::vector<std::int64_t>{0, 1, 2, 3, 4, 5, 6, 7}),
+             boost::test_tools::per_element());
+  Tensor losses = at::arange(0, 16, at::kDouble).reshape({8, 2});  // 7 steps, 2 instances
+  Json m = harness::evaluation_metrics(losses, at::tensor({0.5, 1.5}, at::kDouble));
+  BOOST_TEST(m["per_instance"]["loss"][7] == (Json{14.0, 15.0}));
+  BOOST_TEST(m["per_instance"]["f_star"] == (Json{0.5, 1.5}));
+}
+
 BOOST_AUTO_TEST_CASE(diverged_instances_do_not_hide_the_others) {
   const double nan = std::numeric_limits<double>::quiet_NaN(),
                inf = std::numeric_limits<double>::infinity();

@@ -1,0 +1,326 @@
+"""Figures and tables of l2obench reports (report.json), in the papers' style.
+
+    /usr/bin/python3 reports/make_report.py out/quick/report.json [more reports] --out DIR
+
+Per suite: loss (or gap f - f*) vs iteration, one panel per problem, median over the test
+instances with a q10-q90 band; ECDFs of the share of (problem, repetition, instance) triples
+that reach a target vs iterations and vs seconds; tables (markdown and LaTeX) of final values
+with bootstrap confidence intervals over repetitions, the papers' numbers next to ours where
+reports/paper_values.json has them, and training seconds. An index.html and a REPORT.md
+gather everything with each run's context. Everything is deterministic (fixed bootstrap seed).
+"""
+
+import html
+import json
+import math
+import os
+from collections import OrderedDict, defaultdict
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+TARGET_FRACTION = 1e-2  # ECDF target: f_best + 1e-2 (f0 - f_best) per instance
+BOOTSTRAP_SAMPLES = 2000
+
+
+def load(path):
+    with open(path) as f:
+        report = json.load(f)
+    if not isinstance(report, dict) or not isinstance(report.get("cells"), list):
+        raise SystemExit(f"{path}: not an l2obench report (no \"cells\" array)")
+    return report
+
+
+def finite(values):
+    return np.array([np.nan if v is None else float(v) for v in values], dtype=float)
+
+
+def group_cells(report):
+    """(problem label, optimizer label) -> cells over repetitions, in the report's order."""
+    problems, optimizers = OrderedDict(), OrderedDict()
+    groups = defaultdict(list)
+    for cell in report["cells"]:
+        p, o = cell["problem"]["label"], cell["optimizer"]["label"]
+        problems.setdefault(p, cell["problem"])
+        optimizers.setdefault(o, cell["optimizer"])
+        groups[(p, o)].append(cell)
+    return problems, optimizers, groups
+
+
+def series(cells, which):
+    """Repetition-averaged statistic `which` (median, q10, q90, mean) of the loss, or of the
+    gap where every cell knows f*; returns (values, is_gap)."""
+    use_gap = all("gap" in c["eval"] for c in cells)
+    key = "gap" if use_gap else "loss"
+    rows = np.array([finite(c["eval"][key][which]) for c in cells])
+    return np.nanmean(rows, axis=0) if len(rows) > 1 else rows[0], use_gap
+
+
+def bootstrap_ci(values, seed=0):
+    values = np.asarray([v for v in values if v is not None and math.isfinite(v)], dtype=float)
+    if len(values) < 2:
+        return None
+    rng = np.random.default_rng(seed)
+    means = rng.choice(values, size=(BOOTSTRAP_SAMPLES, len(values)), replace=True).mean(axis=1)
+    return float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
+
+
+def final_mean(cells, key="loss_mean"):
+    values = [c["eval"]["final"].get(key) for c in cells]
+    finite_values = [v for v in values if v is not None and math.isfinite(v)]
+    return (float(np.mean(finite_values)) if len(finite_values) == len(values) else float("nan")), values
+
+
+def fmt(v):
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return "n/a"
+    return f"{v:.4g}"
+
+
+def save(fig, out_dir, stem):
+    paths = []
+    for ext in ("png", "svg"):
+        path = os.path.join(out_dir, f"{stem}.{ext}")
+        fig.savefig(path, dpi=130, bbox_inches="tight")
+        paths.append(path)
+    plt.close(fig)
+    return paths
+
+
+def loss_figure(report, out_dir, stem):
+    problems, optimizers, groups = group_cells(report)
+    n = len(problems)
+    cols = min(3, n)
+    rows = math.ceil(n / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.5 * rows), squeeze=False)
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for ax, problem in zip(axes.flat, problems):
+        positive, spans = True, []
+        any_gap = False
+        for k, optimizer in enumerate(optimizers):
+            cells = groups.get((problem, optimizer))
+            if not cells:
+                continue
+            median, is_gap = series(cells, "median")
+            q10, _ = series(cells, "q10")
+            q90, _ = series(cells, "q90")
+            any_gap |= is_gap
+            steps = np.arange(len(median))
+            color = colors[k % len(colors)]
+            ax.plot(steps, median, label=optimizer, color=color, lw=1.6)
+            ax.fill_between(steps, q10, q90, color=color, alpha=0.15, lw=0)
+            vals = np.concatenate([q10, q90, median])
+            vals = vals[np.isfinite(vals)]
+            if len(vals):
+                positive &= bool((vals > 0).all())
+                spans.extend([vals.min(), vals.max()])
+        if positive and spans and max(spans) / max(min(spans), 1e-300) > 100:
+            ax.set_yscale("log")
+        ax.set_title(problem)
+        ax.set_xlabel("iteration")
+        ax.set_ylabel("gap f(x) - f*" if any_gap else "loss f(x)")
+        ax.grid(alpha=0.3)
+    for ax in list(axes.flat)[n:]:
+        ax.axis("off")
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 7), bbox_to_anchor=(0.5, -0.02 - 0.02 * rows))
+    fig.suptitle(f"{report['suite'].get('name', '')}: median over test instances, band q10-q90"
+                 f" ({report['suite'].get('test_instances', '?')} instances x {report['suite'].get('repetitions', 1)} repetitions)")
+    fig.tight_layout(rect=(0, 0.04, 1, 0.97))
+    return save(fig, out_dir, stem)
+
+
+def ecdf_data(report):
+    """Per optimizer: hitting step and hitting seconds of every (problem, repetition, instance)."""
+    problems, optimizers, groups = group_cells(report)
+    hits = defaultdict(lambda: {"steps": [], "seconds": []})
+    for problem in problems:
+        by_rep = defaultdict(dict)
+        for optimizer in optimizers:
+            for cell in groups.get((problem, optimizer), []):
+                if "per_instance" in cell["eval"]:
+                    by_rep[cell.get("repetition", 0)][optimizer] = cell
+        for rep, cells in by_rep.items():
+            losses = {o: np.array([finite(row) for row in c["eval"]["per_instance"]["loss"]]) for o, c in cells.items()}
+            any_cell = next(iter(cells.values()))
+            f0 = losses[next(iter(losses))][0]
+            best = np.nanmin(np.stack([np.nanmin(v, axis=0) for v in losses.values()]), axis=0)
+            if "f_star" in any_cell["eval"]["per_instance"]:
+                best = np.minimum(best, finite(any_cell["eval"]["per_instance"]["f_star"]))
+            target = best + TARGET_FRACTION * (f0 - best)
+            for optimizer, l in losses.items():
+                steps = np.array(cells[optimizer]["eval"]["per_instance"]["steps"])
+                seconds = cells[optimizer]["eval"].get("seconds_per_step") or 0.0
+                reached = l <= target[None, :]
+                first = np.where(reached.any(axis=0), reached.argmax(axis=0), -1)
+                for idx in first:
+                    hit = steps[idx] if idx >= 0 else math.inf
+                    hits[optimizer]["steps"].append(hit)
+                    hits[optimizer]["seconds"].append(hit * seconds)
+    return hits
+
+
+def ecdf_figure(report, out_dir, stem):
+    hits = ecdf_data(report)
+    if not hits:
+        return []
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+    for optimizer, h in hits.items():
+        for ax, key in zip(axes, ("steps", "seconds")):
+            values = np.sort(np.array(h[key], dtype=float))
+            share = np.arange(1, len(values) + 1) / len(values)
+            mask = np.isfinite(values)
+            if mask.any():
+                ax.step(np.maximum(values[mask], 1e-9 if key == "seconds" else 0.5), share[mask], where="post", label=optimizer)
+    axes[0].set_xlabel("iterations")
+    axes[1].set_xlabel("seconds (iterations x seconds per step)")
+    for ax in axes:
+        ax.set_xscale("log")
+        ax.set_ylabel("share of (problem, instance) pairs")
+        ax.set_ylim(0, 1.02)
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=8)
+    fig.suptitle(f"{report['suite'].get('name', '')}: ECDF of reaching f_best + {TARGET_FRACTION:g}(f0 - f_best)")
+    fig.tight_layout()
+    return save(fig, out_dir, stem)
+
+
+def final_table(report):
+    """Rows: problems; columns: optimizers; cells: mean over repetitions of the final mean loss,
+    with a 95 % bootstrap interval when there are several repetitions."""
+    problems, optimizers, groups = group_cells(report)
+    header = ["problem"] + list(optimizers)
+    rows = []
+    for problem in problems:
+        row = [problem]
+        for optimizer in optimizers:
+            cells = groups.get((problem, optimizer))
+            if not cells:
+                row.append("-")
+                continue
+            mean, values = final_mean(cells)
+            ci = bootstrap_ci(values)
+            row.append(fmt(mean) + (f" [{fmt(ci[0])}, {fmt(ci[1])}]" if ci else ""))
+        rows.append(row)
+    return header, rows
+
+
+def paper_table(report, paper_values):
+    _, _, groups = group_cells(report)
+    name = report["suite"].get("name")
+    header = ["problem", "optimizer", "step", "metric", "paper", "ours", "ours - paper", "source"]
+    rows = []
+    for v in paper_values:
+        if v["suite"] != name:
+            continue
+        cells = groups.get((v["problem"], v["optimizer"]))
+        ours = float("nan")
+        if cells:
+            key = {"loss_mean": ("loss", "mean"), "log10_mean_loss": ("log10_mean_loss", None)}[v["metric"]]
+            per_rep = []
+            for c in cells:
+                s = c["eval"][key[0]] if key[1] is None else c["eval"][key[0]][key[1]]
+                per_rep.append(s[v["step"]] if v["step"] < len(s) and s[v["step"]] is not None else float("nan"))
+            ours = float(np.mean(per_rep))
+        rows.append([v["problem"], v["optimizer"], str(v["step"]), v["metric"], fmt(v["value"]), fmt(ours),
+                     fmt(ours - v["value"]), v["source"]])
+    return header, rows
+
+
+def training_table(report):
+    header = ["problem", "optimizer", "training seconds", "epochs", "best epoch", "from cache"]
+    rows, seen = [], set()
+    for cell in report["cells"]:
+        t = cell.get("train")
+        if not t or (cell["problem"]["label"], cell["optimizer"]["label"]) in seen:
+            continue
+        seen.add((cell["problem"]["label"], cell["optimizer"]["label"]))
+        rows.append([cell["problem"]["label"], cell["optimizer"]["label"], fmt(t.get("seconds")), str(t.get("epochs")),
+                     str(t.get("best_epoch")), "yes" if t.get("loaded_from_cache") else "no"])
+    return header, rows
+
+
+def markdown(header, rows):
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+def latex(header, rows):
+    esc = lambda s: s.replace("_", r"\_").replace("%", r"\%").replace("&", r"\&")
+    lines = [r"\begin{tabular}{l" + "r" * (len(header) - 1) + "}", r"\toprule",
+             " & ".join(esc(h) for h in header) + r" \\", r"\midrule"]
+    lines += [" & ".join(esc(c) for c in r) + r" \\" for r in rows]
+    lines += [r"\bottomrule", r"\end{tabular}"]
+    return "\n".join(lines) + "\n"
+
+
+def html_table(header, rows):
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def context_line(report):
+    c = report.get("context", {})
+    return (f"commit {c.get('git_commit', '?')[:12]}{' (dirty)' if c.get('git_dirty') else ''}, host {c.get('host', '?')}, "
+            f"{c.get('threads', '?')} threads, device {c.get('device', '?')}, LibTorch {c.get('libtorch_version', '?')}, "
+            f"{c.get('build_type', '?')} build, {c.get('date', '?')}")
+
+
+def build(report_paths, out_dir, paper_path):
+    os.makedirs(out_dir, exist_ok=True)
+    paper_values = []
+    if paper_path and os.path.exists(paper_path):
+        with open(paper_path) as f:
+            paper_values = json.load(f)["values"]
+    sections, written = [], []
+    for path in report_paths:
+        report = load(path)
+        name = report["suite"].get("name", os.path.basename(os.path.dirname(path)))
+        figures = loss_figure(report, out_dir, f"{name}-loss") + ecdf_figure(report, out_dir, f"{name}-ecdf")
+        tables = [("Final mean loss at step {} (mean over repetitions, 95 % bootstrap interval)".format(
+            report["suite"].get("steps", "?")), final_table(report), f"{name}-final")]
+        header, rows = paper_table(report, paper_values)
+        if rows:
+            tables.append(("The papers' numbers and ours", (header, rows), f"{name}-paper"))
+        header, rows = training_table(report)
+        if rows:
+            tables.append(("Training cost of the learned optimizers", (header, rows), f"{name}-training"))
+        for _, (header, rows), stem in tables:
+            for ext, render in (("md", markdown), ("tex", latex)):
+                p = os.path.join(out_dir, f"{stem}.{ext}")
+                with open(p, "w") as f:
+                    f.write(render(header, rows))
+                written.append(p)
+        written += figures
+        sections.append((name, report, figures, tables))
+
+    with open(os.path.join(out_dir, "REPORT.md"), "w") as f:
+        f.write("# l2obench report\n\n")
+        for name, report, figures, tables in sections:
+            f.write(f"## {name}\n\n{report['suite'].get('description', '')}\n\nRun: {context_line(report)}\n\n")
+            for fig in figures:
+                if fig.endswith(".png"):
+                    f.write(f"![{os.path.basename(fig)}]({os.path.basename(fig)})\n\n")
+            for title, (header, rows), _ in tables:
+                f.write(f"### {title}\n\n{markdown(header, rows)}\n")
+    with open(os.path.join(out_dir, "index.html"), "w") as f:
+        f.write("<!doctype html><html><head><meta charset='utf-8'><title>l2obench report</title><style>"
+                "body{font-family:sans-serif;max-width:1200px;margin:2em auto}table{border-collapse:collapse;margin:1em 0}"
+                "td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}td:first-child,th:first-child{text-align:left}"
+                "img{max-width:100%}</style></head><body><h1>l2obench report</h1>")
+        for name, report, figures, tables in sections:
+            f.write(f"<h2>{html.escape(name)}</h2><p>{html.escape(report['suite'].get('description', ''))}</p>"
+                    f"<p><small>{html.escape(context_line(report))}</small></p>")
+            for fig in figures:
+                if fig.endswith(".svg"):
+                    f.write(f"<p><img src='{html.escape(os.path.basename(fig))}' alt='{html.escape(name)}'></p>")
+            for title, (header, rows), _ in tables:
+                f.write(f"<h3>{html.escape(title)}</h3>{html_table(header, rows)}")
+        f.write("</body></html>\n")
+    written += [os.path.join(out_dir, "REPORT.md"), os.path.join(out_dir, "index.html")]
+    return written

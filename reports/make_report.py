@@ -1,0 +1,26 @@
+#!/usr/bin/python3
+"""Figures, tables, REPORT.md and index.html from l2obench reports; see l2o_report.py."""
+
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import l2o_report  # noqa: E402
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("reports", nargs="+", help="report.json files (one section each)")
+    parser.add_argument("--out", required=True, help="output folder")
+    parser.add_argument("--paper-values", default=os.path.join(os.path.dirname(__file__), "paper_values.json"))
+    args = parser.parse_args()
+    for path in args.reports:
+        if not os.path.exists(path):
+            sys.exit(f"make_report: {path}: no such report")
+    written = l2o_report.build(args.reports, args.out, args.paper_values)
+    print(f"make_report: {len(written)} files -> {os.path.join(args.out, 'index.html')}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,103 @@
+#!/usr/bin/python3
+"""Tests of the figure and table generator, on a smoke run made by the real l2obench binary.
+
+    /usr/bin/python3 reports/test_reports.py path/to/l2obench
+"""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import l2o_report  # noqa: E402
+
+BINARY = None
+
+
+class ReportsFromSmokeRun(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        run = os.path.join(cls.tmp.name, "run")
+        subprocess.run([BINARY, "run", os.path.join(HERE, "..", "suites", "smoke.json"), "--out", run, "--quiet"],
+                       check=True, capture_output=True)
+        cls.report_path = os.path.join(run, "report.json")
+        with open(cls.report_path) as f:
+            cls.report = json.load(f)
+        cls.paper = os.path.join(cls.tmp.name, "paper.json")
+        with open(cls.paper, "w") as f:
+            json.dump({"values": [{"suite": "smoke", "problem": "lasso-n10", "optimizer": "adam", "step": 10,
+                                   "metric": "loss_mean", "value": 1.5, "source": "a test"}]}, f)
+        cls.out = os.path.join(cls.tmp.name, "figures")
+        cls.written = l2o_report.build([cls.report_path], cls.out, cls.paper)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def test_every_figure_and_table_exists_and_is_not_empty(self):
+        for name in ["smoke-loss.png", "smoke-loss.svg", "smoke-ecdf.png", "smoke-ecdf.svg", "smoke-final.md",
+                     "smoke-final.tex", "smoke-paper.md", "smoke-paper.tex", "REPORT.md", "index.html"]:
+            path = os.path.join(self.out, name)
+            self.assertTrue(os.path.exists(path), name)
+            self.assertGreater(os.path.getsize(path), 100, name)
+        self.assertEqual(sorted(self.written), sorted(set(self.written)))
+
+    def test_pages_show_every_figure_with_its_context(self):
+        with open(os.path.join(self.out, "index.html")) as f:
+            page = f.read()
+        self.assertIn("smoke-loss.svg", page)
+        self.assertIn("smoke-ecdf.svg", page)
+        self.assertIn(self.report["context"]["git_commit"][:12], page)
+        with open(os.path.join(self.out, "REPORT.md")) as f:
+            md = f.read()
+        self.assertIn("![smoke-loss.png](smoke-loss.png)", md)
+        self.assertIn("threads", md)
+
+    def test_markdown_table_matches_the_report(self):
+        with open(os.path.join(self.out, "smoke-final.md")) as f:
+            lines = [line for line in f.read().splitlines() if line.startswith("|")]
+        header = [c.strip() for c in lines[0].strip("|").split("|")]
+        self.assertEqual(header, ["problem", "gd", "adam"])
+        rows = {r[0]: r[1:] for r in ([c.strip() for c in line.strip("|").split("|")] for line in lines[2:])}
+        self.assertEqual(sorted(rows), ["lasso-n10", "quadratic-n10", "rastrigin-n2"])
+        for cell in self.report["cells"]:
+            shown = rows[cell["problem"]["label"]][header.index(cell["optimizer"]["label"]) - 1]
+            expected = cell["eval"]["final"]["loss_mean"]  # one repetition: the mean is the value
+            self.assertAlmostEqual(float(shown.split()[0]), expected, delta=abs(expected) * 1e-3)
+
+    def test_paper_table_puts_the_papers_number_next_to_ours(self):
+        with open(os.path.join(self.out, "smoke-paper.md")) as f:
+            row = [c.strip() for c in f.read().splitlines()[2].strip("|").split("|")]
+        ours = [c for c in self.report["cells"]
+                if c["problem"]["label"] == "lasso-n10" and c["optimizer"]["label"] == "adam"][0]
+        value = ours["eval"]["loss"]["mean"][10]
+        self.assertEqual(row[:5], ["lasso-n10", "adam", "10", "loss_mean", "1.5"])
+        self.assertAlmostEqual(float(row[5]), value, delta=abs(value) * 1e-3)
+        self.assertAlmostEqual(float(row[6]), value - 1.5, delta=abs(value) * 1e-3 + 1e-3)
+
+    def test_bootstrap_interval_brackets_the_mean_and_is_deterministic(self):
+        values = [1.0, 2.0, 3.0, 4.0]
+        lo, hi = l2o_report.bootstrap_ci(values)
+        self.assertLessEqual(lo, 2.5)
+        self.assertGreaterEqual(hi, 2.5)
+        self.assertEqual(l2o_report.bootstrap_ci(values), (lo, hi))
+        self.assertIsNone(l2o_report.bootstrap_ci([1.0]))
+
+    def test_latex_escapes_labels(self):
+        tex = l2o_report.latex(["problem", "a_b"], [["x_1", "50%"]])
+        self.assertIn(r"a\_b", tex)
+        self.assertIn(r"50\%", tex)
+        self.assertTrue(tex.startswith(r"\begin{tabular}"))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2:
+        sys.exit("usage: test_reports.py path/to/l2obench")
+    BINARY = sys.argv.pop(1)
+    unittest.main(verbosity=2)
