@@ -97,8 +97,9 @@ def loss_figure(report, out_dir, stem):
     rows = math.ceil(n / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.5 * rows), squeeze=False)
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    handles = OrderedDict()
     for ax, problem in zip(axes.flat, problems):
-        positive, spans = True, []
+        positive, spans, medians = True, [], []
         any_gap = False
         for k, optimizer in enumerate(optimizers):
             cells = groups.get((problem, optimizer))
@@ -110,26 +111,39 @@ def loss_figure(report, out_dir, stem):
             any_gap |= is_gap
             steps = np.arange(len(median))
             color = colors[k % len(colors)]
-            ax.plot(steps, median, label=optimizer, color=color, lw=1.6)
+            (line,) = ax.plot(steps, median, label=optimizer, color=color, lw=1.6)
+            handles.setdefault(optimizer, line)
             ax.fill_between(steps, q10, q90, color=color, alpha=0.15, lw=0)
             vals = np.concatenate([q10, q90, median])
             vals = vals[np.isfinite(vals)]
             if len(vals):
                 positive &= bool((vals > 0).all())
                 spans.extend([vals.min(), vals.max()])
-        if positive and spans and max(spans) / max(min(spans), 1e-300) > 100:
+            medians.extend(median[np.isfinite(median)])
+        log = positive and spans and max(spans) / max(min(spans), 1e-300) > 100
+        if log:
             ax.set_yscale("log")
+        if spans and medians:
+            # Keep the medians readable: a band that explodes (a diverging minority) is clipped.
+            top = max(medians)
+            limit = top * 100 if log else top + 2 * (top - min(min(medians), 0))
+            if max(spans) > limit:
+                ax.set_ylim(top=limit)
         ax.set_title(problem)
         ax.set_xlabel("iteration")
         ax.set_ylabel("gap f(x) - f*" if any_gap else "loss f(x)")
         ax.grid(alpha=0.3)
-    for ax in list(axes.flat)[n:]:
+    spare = list(axes.flat)[n:]
+    for ax in spare:
         ax.axis("off")
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 7), bbox_to_anchor=(0.5, -0.02 - 0.02 * rows))
+    if spare:  # the legend in the first empty panel, else below the figure
+        spare[0].legend(handles.values(), handles.keys(), loc="center", fontsize=10)
+    else:
+        fig.legend(handles.values(), handles.keys(), loc="lower center", ncol=min(len(handles), 7),
+                   bbox_to_anchor=(0.5, -0.06))
     fig.suptitle(f"{report['suite'].get('name', '')}: median over test instances, band q10-q90"
                  f" ({report['suite'].get('test_instances', '?')} instances x {report['suite'].get('repetitions', 1)} repetitions)")
-    fig.tight_layout(rect=(0, 0.04, 1, 0.97))
+    fig.tight_layout(rect=(0, 0, 1, 0.97))
     return save(fig, out_dir, stem)
 
 
