@@ -107,12 +107,33 @@ Comparison compare_reports(const Json& base, const Json& next, const CompareOpti
     const Json& n = *it->second;
     const Json& fb = b["eval"]["final"];
     const Json& fn = n["eval"]["final"];
-    const bool gap = is_number(fb.value("log10_mean_gap", Json())) && fn.contains("log10_mean_gap");
-    const char* metric = gap ? "log10_mean_gap" : "log10_mean_loss";
-    const Json qb = fb.value(metric, Json()), qn = fn.value(metric, Json());
+    // The first measure both reports have as a number: log10 of the mean gap, of the mean
+    // loss, then (where a diverged instance made the means non-finite) log10 of the median gap
+    // or loss, which a minority of diverged instances leaves finite.
+    const char* metric = "log10_mean_loss";
+    Json qb, qn;
+    for (const char* candidate :
+         {"log10_mean_gap", "log10_mean_loss", "gap_median", "loss_median"}) {
+      Json b_value = fb.value(candidate, Json()), n_value = fn.value(candidate, Json());
+      const bool median = std::string(candidate).ends_with("median");
+      if (median) {  // to log10, where positive
+        auto to_log = [](Json& v) {
+          v = is_number(v) && v.get<double>() > 0 ? Json(std::log10(v.get<double>())) : Json();
+        };
+        to_log(b_value);
+        to_log(n_value);
+      }
+      if (is_number(b_value) || fb.contains(candidate)) {
+        metric = candidate;
+        qb = b_value;
+        qn = n_value;
+        if (is_number(b_value) && is_number(n_value)) break;
+      }
+    }
     const auto diverged_b = fb.value("nonfinite_instances", Json(0)).get<std::int64_t>();
     const auto diverged_n = fn.value("nonfinite_instances", Json(0)).get<std::int64_t>();
-    row["metric"] = metric;
+    row["metric"] = std::string(metric).ends_with("median") ? std::string("log10 ") + metric
+                                                            : std::string(metric);
     row["base"] = qb;
     row["new"] = qn;
     row["diverged"] = {diverged_b, diverged_n};
@@ -141,10 +162,16 @@ Comparison compare_reports(const Json& base, const Json& next, const CompareOpti
     }
   }
 
-  std::size_t slower = 0, faster = 0;
+  std::size_t slower = 0, faster = 0, undecidable = 0;
   for (const auto& [key, samples] : times) {
     const auto& [tb, tn] = samples;
     const double ratio = median(tn) / median(tb), p = mann_whitney_p(tb, tn);
+    // With few repetitions even complete separation is not significant: say so.
+    std::vector<double> low(tb.size()), high(tn.size());
+    std::iota(low.begin(), low.end(), 0.0);
+    std::iota(high.begin(), high.end(), double(tb.size()));
+    const bool decidable = mann_whitney_p(low, high) < options.time_alpha;
+    undecidable += !decidable;
     std::string verdict = "same";
     if (p < options.time_alpha && ratio > options.time_ratio) verdict = "slower";
     if (p < options.time_alpha && ratio < 1.0 / options.time_ratio) verdict = "faster";
@@ -157,6 +184,7 @@ Comparison compare_reports(const Json& base, const Json& next, const CompareOpti
                     {"ratio", ratio},
                     {"p", p},
                     {"repetitions", tb.size()},
+                    {"decidable", decidable},
                     {"verdict", verdict}});
   }
 
@@ -175,6 +203,7 @@ Comparison compare_reports(const Json& base, const Json& next, const CompareOpti
                    {"missing", missing},
                    {"slower", slower},
                    {"faster", faster},
+                   {"time_undecidable", undecidable},
                    {"pass", !out.quality_regression}}}};
 
   std::string& t = out.table;
@@ -205,6 +234,11 @@ Comparison compare_reports(const Json& base, const Json& next, const CompareOpti
         row["new_median"].get<double>() * 1e6, row["ratio"].get<double>(), row["p"].get<double>(),
         row["repetitions"].get<std::size_t>());
   }
+  if (undecidable > 0)
+    t += fmt::format(
+        "note: {} of {} time comparisons have too few repetitions for the U test to reach alpha {} "
+        "even when every sample differs; run more repetitions to judge time\n",
+        undecidable, time.size(), options.time_alpha);
   t += fmt::format(
       "{} cells: {} regressions, {} improvements, {} missing (quality tolerance {} decades); "
       "time: {} slower, {} faster (U test, alpha {}, ratio {}) -> {}\n",

@@ -2,12 +2,16 @@
 
 #include <cstdio>
 
+#include <ATen/Parallel.h>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "core/config.hpp"
+#include "core/files.hpp"
 #include "core/seed.hpp"
 #include "harness/cells.hpp"
+#include "harness/context.hpp"
 #include "learned/registry.hpp"
 #include "learned/training.hpp"
 #include "problems/registry.hpp"
@@ -38,7 +42,8 @@ learned::CheckpointKey TrainingCache::key(const OptimizerSpec& optimizer,
           trained_on.family,
           trained_on.config,
           seed,
-          dtype_name(placement_.dtype)};
+          dtype_name(placement_.dtype),
+          placement_.device.str()};
 }
 
 const TrainedModel& TrainingCache::get(const OptimizerSpec& optimizer, const ProblemSpec& problem) {
@@ -52,8 +57,15 @@ const TrainedModel& TrainingCache::get(const OptimizerSpec& optimizer, const Pro
   trained.checkpoint = dir_ / k.file_name();
   learned::TrainResult result;
   if (fs::exists(trained.checkpoint)) {
-    result = learned::load_checkpoint(trained.checkpoint, *trained.model, k);
+    Json provenance;
+    result = learned::load_checkpoint(trained.checkpoint, *trained.model, k, &provenance);
     trained.loaded = true;
+    const Json commit = provenance.is_object() ? provenance.value("git_commit", Json()) : Json();
+    if (commit != build_info().git_commit)
+      std::fprintf(stderr,
+                   "l2obench: warning: %s was trained by another build (commit %s); it is used as "
+                   "is; delete it to retrain with this one\n",
+                   trained.checkpoint.c_str(), commit.dump().c_str());
   } else {
     const auto config =
         parse_config<learned::TrainConfig>(optimizer.training, optimizer.label + ".train");
@@ -72,12 +84,20 @@ const TrainedModel& TrainingCache::get(const OptimizerSpec& optimizer, const Pro
                      what.c_str(), (long long)p.epoch, (long long)p.epochs, p.meta_loss,
                      p.validation, p.best_validation, p.elapsed, eta);
       };
+    // Fail before hours of training, not after, if the checkpoint cannot be written.
+    write_file_atomically(dir_ / ".writable", "");
+    fs::remove(dir_ / ".writable");
     const ProblemSpec& trained_on = optimizer.train_on ? *optimizer.train_on : problem;
     const InstanceSeeds validation = instance_seeds(suite_, trained_on, "validation", 0);
     learned::TrainingProblem training{&problems::find_family(k.family, optimizer.label), k.problem,
                                       k.seed, validation.instances, validation.initial_points};
     result = learned::meta_train(*trained.model, training, config, placement_, report);
-    learned::save_checkpoint(trained.checkpoint, *trained.model, k, result);
+    const BuildInfo build = build_info();
+    learned::save_checkpoint(trained.checkpoint, *trained.model, k, result,
+                             {{"git_commit", build.git_commit},
+                              {"git_dirty", build.git_dirty},
+                              {"date", utc_now()},
+                              {"threads", at::get_num_threads()}});
     if (progress_)
       std::fprintf(stderr, "l2obench: trained %s in %.1fs -> %s\n", what.c_str(), result.seconds,
                    trained.checkpoint.c_str());

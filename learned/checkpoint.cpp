@@ -19,7 +19,9 @@ Json CheckpointKey::to_json() const {
           {"family", family},
           {"problem", problem},
           {"seed", seed},
-          {"dtype", dtype}};
+          {"dtype", dtype},
+          {"device", device},
+          {"training_code_version", training_code_version}};
 }
 
 std::string CheckpointKey::hash() const {
@@ -53,16 +55,17 @@ void weights_from_json(const Json& j, const Weights& weights, const std::string&
 }
 
 void save_checkpoint(const std::filesystem::path& path, const LearnedOptimizer& model,
-                     const CheckpointKey& key, const TrainResult& result) {
+                     const CheckpointKey& key, const TrainResult& result, const Json& provenance) {
   write_json_atomically(path, {{"format", "l2obench-checkpoint"},
                                {"key", key.to_json()},
                                {"hash", key.hash()},
                                {"result", result.to_json()},
+                               {"provenance", provenance},
                                {"weights", weights_to_json(model.weights())}});
 }
 
 TrainResult load_checkpoint(const std::filesystem::path& path, LearnedOptimizer& model,
-                            const CheckpointKey& key) {
+                            const CheckpointKey& key, Json* provenance) {
   const std::string where = path.string();
   Json file = read_json_file(path);
   if (!file.is_object() || file.value("format", "") != "l2obench-checkpoint")
@@ -74,6 +77,7 @@ TrainResult load_checkpoint(const std::filesystem::path& path, LearnedOptimizer&
                     where));
   try {
     weights_from_json(file.at("weights"), model.weights(), where);
+    if (provenance) *provenance = file.value("provenance", Json());
     return TrainResult::from_json(file.at("result"));
   } catch (const nlohmann::json::exception& e) {
     throw InputError(

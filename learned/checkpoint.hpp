@@ -14,6 +14,9 @@
 namespace l2o::learned {
 
 inline constexpr int checkpoint_format_version = 1;
+// Bump when a change to the networks, the training loop or the problem kernels changes what a
+// given key trains to, so that old checkpoints are no longer found.
+inline constexpr int training_code_version = 1;
 
 // Everything that determines the trained weights; its hash names the cache file.
 struct CheckpointKey {
@@ -24,19 +27,22 @@ struct CheckpointKey {
   Json problem;           // canonical training family config
   std::uint64_t seed = 0;
   std::string dtype;
+  std::string device = "cpu";
 
   Json to_json() const;
   std::string hash() const;  // 16 hex digits
   std::string file_name() const { return optimizer + "-" + hash() + ".json"; }
 };
 
+// `provenance` (the build and run context that trained the model) is stored as is.
 void save_checkpoint(const std::filesystem::path& path, const LearnedOptimizer& model,
-                     const CheckpointKey& key, const TrainResult& result);
+                     const CheckpointKey& key, const TrainResult& result, const Json& provenance);
 
 // Loads the weights into `model` (already built with the key's config) and returns the
 // training record.
+// `provenance`, when given, receives the stored provenance (null if none).
 TrainResult load_checkpoint(const std::filesystem::path& path, LearnedOptimizer& model,
-                            const CheckpointKey& key);
+                            const CheckpointKey& key, Json* provenance = nullptr);
 
 // The weights alone, as {name: nested array}, and back (shapes and finiteness checked).
 Json weights_to_json(const Weights& weights);

@@ -34,8 +34,13 @@ void TrainConfig::validate(const std::string& where) const {
 Json TrainResult::to_json() const {
   Json v = Json::array();
   for (const auto& [epoch, loss] : validation) v.push_back({epoch, loss});
-  return {{"seconds", seconds}, {"epochs", epochs},         {"meta_loss", meta_loss},
-          {"validation", v},    {"best_epoch", best_epoch}, {"best_validation", best_validation}};
+  return {{"seconds", seconds},
+          {"epochs", epochs},
+          {"meta_loss", meta_loss},
+          {"validation", v},
+          {"best_epoch", best_epoch},
+          {"best_validation", best_validation},
+          {"skipped_segments", skipped_segments}};
 }
 
 TrainResult TrainResult::from_json(const Json& j) {
@@ -50,6 +55,7 @@ TrainResult TrainResult::from_json(const Json& j) {
   r.best_epoch = j.at("best_epoch").get<std::int64_t>();
   r.best_validation =
       j.at("best_validation").is_number() ? j.at("best_validation").get<double>() : NAN;
+  r.skipped_segments = j.value("skipped_segments", 0);
   return r;
 }
 
@@ -105,7 +111,10 @@ TrainResult meta_train(LearnedOptimizer& model, const TrainingProblem& problem,
   auto validate = [&](std::int64_t epoch) {
     double loss = rollout_mean_loss(model, *validation, validation_x0, config.steps);
     result.validation.emplace_back(epoch, loss);
-    if (best.empty() || loss < result.best_validation) {  // NaN never replaces the best
+    // A NaN never becomes the best, and any number replaces a NaN best.
+    const bool better = best.empty() || loss < result.best_validation ||
+                        (std::isnan(result.best_validation) && !std::isnan(loss));
+    if (better) {
       result.best_validation = loss;
       result.best_epoch = epoch;
       best.clear();
@@ -131,12 +140,19 @@ TrainResult meta_train(LearnedOptimizer& model, const TrainingProblem& problem,
       for (std::int64_t t = 0; t < config.unroll; ++t)
         loss = loss + f->loss(rollout->step()).mean();
       if (config.meta_loss == "mean") loss = loss / double(config.unroll);
+      const double value = loss.item<double>();
       meta_optimizer.zero_grad();
-      loss.backward();
-      if (config.clip > 0) torch::nn::utils::clip_grad_norm_(parameters, config.clip);
-      meta_optimizer.step();
+      // A diverged segment gives no usable meta-gradient: skip its update rather than let
+      // NaN weights end the training.
+      if (std::isfinite(value)) {
+        loss.backward();
+        if (config.clip > 0) torch::nn::utils::clip_grad_norm_(parameters, config.clip);
+        meta_optimizer.step();
+      } else {
+        ++result.skipped_segments;
+      }
       rollout->detach();
-      epoch_loss += loss.item<double>();
+      epoch_loss += value;
     }
     result.meta_loss.push_back(epoch_loss / double(segments));
     const bool validating = epoch % config.validate_every == 0 || epoch == config.epochs;

@@ -64,6 +64,7 @@ struct TrainResult {
   std::vector<std::pair<std::int64_t, double>> validation;  // (epoch, mean f over the rollout)
   std::int64_t best_epoch = 0;
   double best_validation = 0;
+  std::int64_t skipped_segments = 0;  // non-finite meta-loss: no update
 
   Json to_json() const;
   static TrainResult from_json(const Json& j);

@@ -12,6 +12,7 @@ gather everything with each run's context. Everything is deterministic (fixed bo
 
 import html
 import json
+import sys
 import math
 import os
 from collections import OrderedDict, defaultdict
@@ -29,8 +30,10 @@ BOOTSTRAP_SAMPLES = 2000
 def load(path):
     with open(path) as f:
         report = json.load(f)
-    if not isinstance(report, dict) or not isinstance(report.get("cells"), list):
-        raise SystemExit(f"{path}: not an l2obench report (no \"cells\" array)")
+    if not isinstance(report, dict) or not isinstance(report.get("cells"), list) or not isinstance(report.get("suite"), dict):
+        raise SystemExit(f"{path}: not an l2obench report (no \"suite\" object or \"cells\" array)")
+    if report.get("summary") or any("loss" not in c.get("eval", {}) for c in report["cells"]):
+        raise SystemExit(f"{path}: a summary without per-step series (l2obench summarize); draw from the full report.json")
     return report
 
 
@@ -141,7 +144,7 @@ def loss_figure(report, out_dir, stem):
     else:
         fig.legend(handles.values(), handles.keys(), loc="lower center", ncol=min(len(handles), 7),
                    bbox_to_anchor=(0.5, -0.06))
-    fig.suptitle(f"{report['suite'].get('name', '')}: median over test instances, band q10-q90"
+    fig.suptitle(f"{report['suite'].get('name', '')}: median over test instances, band q10-q90, each averaged over repetitions"
                  f" ({report['suite'].get('test_instances', '?')} instances x {report['suite'].get('repetitions', 1)} repetitions)")
     fig.tight_layout(rect=(0, 0, 1, 0.97))
     return save(fig, out_dir, stem)
@@ -163,7 +166,7 @@ def ecdf_data(report):
             f0 = losses[next(iter(losses))][0]
             best = np.nanmin(np.stack([np.nanmin(v, axis=0) for v in losses.values()]), axis=0)
             if "f_star" in any_cell["eval"]["per_instance"]:
-                best = np.minimum(best, finite(any_cell["eval"]["per_instance"]["f_star"]))
+                best = np.fmin(best, finite(any_cell["eval"]["per_instance"]["f_star"]))  # NaN f*: ignored
             target = best + TARGET_FRACTION * (f0 - best)
             for optimizer, l in losses.items():
                 steps = np.array(cells[optimizer]["eval"]["per_instance"]["steps"])
@@ -180,6 +183,8 @@ def ecdf_data(report):
 def ecdf_figure(report, out_dir, stem):
     hits = ecdf_data(report)
     if not hits:
+        print(f"make_report: {report['suite'].get('name', '?')}: no per-instance losses (a report of an older "
+              "l2obench); no ECDF", file=sys.stderr)
         return []
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
     for optimizer, h in hits.items():
@@ -216,7 +221,7 @@ def final_table(report):
                 row.append("-")
                 continue
             mean, values = final_mean(cells)
-            ci = bootstrap_ci(values)
+            ci = bootstrap_ci(values) if math.isfinite(mean) else None
             row.append(fmt(mean) + (f" [{fmt(ci[0])}, {fmt(ci[1])}]" if ci else ""))
         rows.append(row)
     return header, rows
@@ -233,7 +238,10 @@ def paper_table(report, paper_values):
         cells = groups.get((v["problem"], v["optimizer"]))
         ours = float("nan")
         if cells:
-            key = {"loss_mean": ("loss", "mean"), "log10_mean_loss": ("log10_mean_loss", None)}[v["metric"]]
+            metrics = {"loss_mean": ("loss", "mean"), "log10_mean_loss": ("log10_mean_loss", None)}
+            if v["metric"] not in metrics:
+                raise SystemExit(f"paper values: metric \"{v['metric']}\" is not one of: {', '.join(metrics)}")
+            key = metrics[v["metric"]]
             per_rep = []
             for c in cells:
                 s = c["eval"][key[0]] if key[1] is None else c["eval"][key[0]][key[1]]

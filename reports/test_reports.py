@@ -96,6 +96,69 @@ class ReportsFromSmokeRun(unittest.TestCase):
         self.assertTrue(tex.startswith(r"\begin{tabular}"))
 
 
+class ReportsWithRepetitionsAndTraining(unittest.TestCase):
+    """A suite with a learned optimizer and two repetitions: averaging, intervals, training table."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        suite = {"name": "reps", "steps": 20, "test_instances": 16, "repetitions": 2,
+                 "problems": [{"family": "quadratic", "dim": 5}],
+                 "optimizers": [{"name": "gd"},
+                                {"name": "l2o-dm", "train": {"epochs": 2, "batch": 8, "steps": 20,
+                                                             "validation_instances": 8}}]}
+        path = os.path.join(cls.tmp.name, "suite.json")
+        with open(path, "w") as f:
+            json.dump(suite, f)
+        run = os.path.join(cls.tmp.name, "run")
+        subprocess.run([BINARY, "run", path, "--out", run, "--cache", os.path.join(cls.tmp.name, "cache"), "--quiet"],
+                       check=True, capture_output=True)
+        with open(os.path.join(run, "report.json")) as f:
+            cls.report = json.load(f)
+        cls.out = os.path.join(cls.tmp.name, "figures")
+        l2o_report.build([os.path.join(run, "report.json")], cls.out, None)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def rows(self, name):
+        with open(os.path.join(self.out, name)) as f:
+            lines = [line for line in f.read().splitlines() if line.startswith("|")]
+        return [[c.strip() for c in line.strip("|").split("|")] for line in lines]
+
+    def test_final_table_averages_repetitions_with_an_interval(self):
+        header, row = self.rows("reps-final.md")[0], self.rows("reps-final.md")[2]
+        for optimizer in ("gd", "l2o-dm"):
+            values = [c["eval"]["final"]["loss_mean"] for c in self.report["cells"]
+                      if c["optimizer"]["label"] == optimizer]
+            self.assertEqual(len(values), 2)
+            shown = row[header.index(optimizer)]
+            mean, interval = shown.split(" ", 1)
+            self.assertAlmostEqual(float(mean), sum(values) / 2, delta=abs(sum(values) / 2) * 1e-3)
+            lo, hi = (float(x) for x in interval.strip("[]").split(","))
+            self.assertLessEqual(lo, float(mean) * (1 + 1e-3))
+            self.assertGreaterEqual(hi, float(mean) * (1 - 1e-3))
+            # Two values: the resampled means lie between them.
+            self.assertGreaterEqual(lo, min(values) * (1 - 1e-3))
+            self.assertLessEqual(hi, max(values) * (1 + 1e-3))
+
+    def test_training_table_and_ecdf(self):
+        rows = self.rows("reps-training.md")
+        self.assertEqual(rows[0][:4], ["problem", "optimizer", "training seconds", "epochs"])
+        self.assertEqual(rows[2][:2], ["quadratic-n5", "l2o-dm"])
+        self.assertEqual(rows[2][3], "2")
+        self.assertGreater(os.path.getsize(os.path.join(self.out, "reps-ecdf.png")), 1000)
+
+    def test_a_summary_is_refused_with_a_message(self):
+        summary = os.path.join(self.tmp.name, "summary.json")
+        subprocess.run([BINARY, "summarize", os.path.join(self.tmp.name, "run", "report.json"), "--out", summary],
+                       check=True, capture_output=True)
+        with self.assertRaises(SystemExit) as refused:
+            l2o_report.load(summary)
+        self.assertIn("summary without per-step series", str(refused.exception))
+
+
 if __name__ == "__main__":
     if len(sys.argv) < 2:
         sys.exit("usage: test_reports.py path/to/l2obench")

@@ -252,6 +252,34 @@ BOOST_AUTO_TEST_CASE(labels_that_look_alike_get_their_own_files) {
   BOOST_TEST(report["cells"][0]["id"] != report["cells"][1]["id"]);
 }
 
+BOOST_AUTO_TEST_CASE(learned_optimizers_train_once_and_report_their_training) {
+  l2o::testing::TempDir dir;
+  Json s = valid_suite();
+  s["optimizers"] = {{{"name", "l2o-dm"}, {"train", {{"epochs", 2}, {"batch", 8}, {"steps", 20}}}}};
+  s["steps"] = 20;
+  std::ofstream(dir / "suite.json") << s.dump();
+  const std::string suite = (dir / "suite.json").string(), cache = (dir / "cache").string();
+  auto trained = run_command(binary + " train " + suite + " --quiet --cache " + cache);
+  BOOST_REQUIRE_MESSAGE(trained.exit_code == 0, trained.output);
+  BOOST_TEST(trained.output.starts_with("l2o-dm lasso-n10 " + cache + "/l2o-dm-"), trained.output);
+  auto run = run_command(binary + " run " + suite + " --quiet --cache " + cache + " --out " +
+                         (dir / "out").string());
+  BOOST_REQUIRE_MESSAGE(run.exit_code == 0, run.output);
+  Json cell = l2o::read_json_file(dir / "out" / "report.json")["cells"][0];
+  BOOST_TEST(cell["train"]["loaded_from_cache"] == true);  // trained by `train`, loaded by `run`
+  BOOST_TEST(cell["train"]["epochs"] == 2);
+  BOOST_TEST(cell["train"]["seconds"].get<double>() > 0);
+  auto summary = run_command(binary + " summarize " + (dir / "out" / "report.json").string());
+  BOOST_REQUIRE(summary.exit_code == 0);
+  Json small = Json::parse(summary.output.substr(summary.output.find('{')));
+  BOOST_TEST(small["summary"] == true);
+  BOOST_TEST(!small["cells"][0]["eval"].contains("loss"));
+  BOOST_TEST(small["cells"][0]["eval"]["final"] == cell["eval"]["final"]);
+  expect_one_clear_error(
+      run_command(binary + " train " + L2O_SOURCE_DIR "/suites/smoke.json --quiet"),
+      "the suite has no learned optimizer to train");
+}
+
 BOOST_AUTO_TEST_CASE(shards_merge_into_one_report) {
   l2o::testing::TempDir dir;
   const std::string base = binary + " run " + L2O_SOURCE_DIR "/suites/smoke.json --quiet --out " +

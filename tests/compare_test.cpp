@@ -123,6 +123,38 @@ BOOST_AUTO_TEST_CASE(time_is_judged_against_the_noise_of_repetitions) {
   BOOST_TEST(harness::compare_reports(noisy, noisy_slow, {}).verdict["summary"]["slower"] == 0);
 }
 
+BOOST_AUTO_TEST_CASE(gaps_are_preferred_and_medians_back_up_non_finite_means) {
+  Json base = report({cell("p", "o", 0, -1.0, 1e-5)}), next = base;
+  base["cells"][0]["eval"]["final"]["log10_mean_gap"] = -3.0;
+  next["cells"][0]["eval"]["final"]["log10_mean_gap"] = -2.0;  // the loss is unchanged
+  auto by_gap = harness::compare_reports(base, next, {});
+  BOOST_TEST(by_gap.quality_regression);
+  BOOST_TEST(by_gap.verdict["quality"][0]["metric"] == "log10_mean_gap");
+  // Both means non-finite (a diverged instance in each): the medians decide.
+  Json b = report({cell("p", "o", 0, 0.0, 1e-5, 1)}), n = b;
+  b["cells"][0]["eval"]["final"]["log10_mean_loss"] = nullptr;
+  n["cells"][0]["eval"]["final"]["log10_mean_loss"] = nullptr;
+  b["cells"][0]["eval"]["final"]["loss_median"] = 0.1;
+  n["cells"][0]["eval"]["final"]["loss_median"] = 1.0;
+  auto by_median = harness::compare_reports(b, n, {});
+  BOOST_TEST(by_median.quality_regression);
+  BOOST_TEST(by_median.verdict["quality"][0]["metric"] == "log10 loss_median");
+  BOOST_TEST(by_median.verdict["quality"][0]["delta"].get<double>() == 1.0,
+             boost::test_tools::tolerance(1e-12));
+}
+
+BOOST_AUTO_TEST_CASE(too_few_repetitions_to_judge_time_are_reported) {
+  std::vector<Json> base_cells, slow_cells;
+  for (int rep = 0; rep < 3; ++rep) {
+    base_cells.push_back(cell("p", "o", rep, -1.0, 1e-5));
+    slow_cells.push_back(cell("p", "o", rep, -1.0, 5e-5));  // 5x slower, every sample
+  }
+  auto result = harness::compare_reports(report(base_cells), report(slow_cells), {});
+  BOOST_TEST(result.verdict["time"][0]["decidable"] == false);
+  BOOST_TEST(result.verdict["summary"]["time_undecidable"] == 1);
+  BOOST_TEST(result.table.find("too few repetitions") != std::string::npos, result.table);
+}
+
 BOOST_AUTO_TEST_CASE(summaries_drop_series_and_compare_like_reports) {
   Json summary = harness::summarize_report(base_report());
   BOOST_TEST(!summary["cells"][0]["eval"].contains("loss"));

@@ -11,12 +11,14 @@
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
 #include <torch/autograd.h>
+#include <torch/nn/modules/rnn.h>
 
 #include "core/error.hpp"
 #include "core/files.hpp"
 #include "harness/suite.hpp"
 #include "harness/training_cache.hpp"
 #include "learned/checkpoint.hpp"
+#include "learned/lstm.hpp"
 #include "learned/preprocessing.hpp"
 #include "learned/registry.hpp"
 #include "learned/training.hpp"
@@ -155,7 +157,7 @@ BOOST_AUTO_TEST_CASE(checkpoints_round_trip_to_identical_rollouts) {
   auto result = learned::meta_train(*m, problem, short_training(5), {c10::kCPU, at::kFloat});
   learned::CheckpointKey key{"l2o-dm", Json::object(), Json::object(), "quadratic", problem.config,
                              5,        "float32"};
-  learned::save_checkpoint(dir / "c.json", *m, key, result);
+  learned::save_checkpoint(dir / "c.json", *m, key, result, {{"git_commit", "test"}});
 
   auto fresh = make("l2o-dm", 99);  // other initial weights
   auto f = quadratic(16, 7);
@@ -226,6 +228,77 @@ BOOST_AUTO_TEST_CASE(the_training_cache_trains_once_then_loads) {
   std::ofstream(checkpoint) << "garbage";
   l2o::harness::TrainingCache third(dir.path(), suite, {c10::kCPU, at::kFloat}, false);
   BOOST_CHECK_THROW(third.get(o, p), l2o::InputError);
+}
+
+BOOST_AUTO_TEST_CASE(stacked_lstm_matches_torch_nn_lstm) {
+  l2o::RandomStream init(4);
+  learned::StackedLstm ours(3, 4, 2, init);
+  learned::Weights w;
+  ours.collect(w, "lstm");
+  torch::nn::LSTM reference(torch::nn::LSTMOptions(3, 4).num_layers(2));
+  {
+    at::NoGradGuard no_grad;
+    for (int l = 0; l < 2; ++l) {
+      const std::int64_t in = l == 0 ? 3 : 4;
+      Tensor W = w[2 * l].second, b = w[2 * l + 1].second;  // [in + 4, 16], [16]
+      auto p = reference->named_parameters();
+      const std::string s = std::to_string(l);
+      p["weight_ih_l" + s].copy_(W.narrow(0, 0, in).t());
+      p["weight_hh_l" + s].copy_(W.narrow(0, in, 4).t());
+      p["bias_ih_l" + s].copy_(b);
+      p["bias_hh_l" + s].zero_();
+    }
+  }
+  auto state = ours.initial_state(5, at::TensorOptions().dtype(at::kFloat));
+  std::tuple<Tensor, Tensor> torch_state{at::zeros({2, 5, 4}), at::zeros({2, 5, 4})};
+  for (int t = 0; t < 3; ++t) {
+    Tensor x = l2o::RandomStream(10 + t).normal({5, 3}).to(at::kFloat);
+    Tensor h = ours.step(x, state);
+    auto [out, next] = reference->forward(x.unsqueeze(0), torch_state);
+    torch_state = next;
+    BOOST_TEST(l2o::testing::max_relative_difference(h, out.squeeze(0)) < 1e-5, "step " << t);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(training_keeps_the_best_validated_weights) {
+  learned::TrainingProblem problem{
+      &l2o::problems::find_family("quadratic", "t"),
+      l2o::problems::find_family("quadratic", "t").canonical({{"dim", 10}}, "t")};
+  auto config = short_training(6);
+  config.validate_every = 1;
+  config.lr = 1e-2;
+  config.lr_decay = 1000;  // 10 from epoch 3 and 10^4 from epoch 5: later epochs wreck the network
+  config.lr_decay_every = 2;
+  config.clip = 0;
+  auto full = make("l2o-dm", 8);
+  auto result = learned::meta_train(*full, problem, config, {c10::kCPU, at::kFloat});
+  BOOST_TEST_REQUIRE(result.best_epoch < 6,
+                     "the last epoch was the best; the test needs a worse one");
+  // Training only up to the best epoch (same seeds, same trajectory) ends with the same weights.
+  auto shorter = make("l2o-dm", 8);
+  config.epochs = result.best_epoch;
+  learned::meta_train(*shorter, problem, config, {c10::kCPU, at::kFloat});
+  for (std::size_t i = 0; i < full->weights().size(); ++i)
+    BOOST_TEST(at::equal(full->weights()[i].second, shorter->weights()[i].second),
+               full->weights()[i].first);
+}
+
+BOOST_AUTO_TEST_CASE(every_key_field_names_another_checkpoint) {
+  const learned::CheckpointKey base{
+      "l2o-dm", {{"hidden", 20}}, {{"epochs", 3}}, "quadratic", {{"dim", 10}}, 5, "float32", "cpu"};
+  std::vector<learned::CheckpointKey> changed(8, base);
+  changed[0].optimizer = "rnnprop";
+  changed[1].config = {{"hidden", 21}};
+  changed[2].training = {{"epochs", 4}};
+  changed[3].family = "lasso";
+  changed[4].problem = {{"dim", 11}};
+  changed[5].seed = 6;
+  changed[6].dtype = "float64";
+  changed[7].device = "cuda:0";
+  std::set<std::string> names{base.file_name()};
+  for (const auto& k : changed) names.insert(k.file_name());
+  BOOST_TEST(names.size() == 9u);
+  BOOST_TEST(base.to_json()["training_code_version"] == learned::training_code_version);
 }
 
 BOOST_AUTO_TEST_CASE(training_configs_are_validated) {
