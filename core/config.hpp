@@ -136,6 +136,13 @@ Json config_to_json(C config) {
   return std::move(writer.out);
 }
 
+// parse_config then config_to_json: a config object with every default filled in. A plain
+// function, so that registries can point at it.
+template <Config C>
+Json canonical_config(const Json& object, const std::string& where) {
+  return config_to_json(parse_config<C>(object, where));
+}
+
 template <Config C>
 Json describe_config() {
   C config;

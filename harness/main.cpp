@@ -97,10 +97,14 @@ int run(int argc, char** argv) {
   run_cmd->add_option("suite", suite_path, "suite JSON file")->required();
   run_cmd->add_option("--out", out_dir, "output folder (default: out/<suite name>)");
   run_cmd->add_option("--shard", shard, "run every N-th cell starting at i, as i/N");
-  run_cmd->add_option("--threads", threads, "intra-op threads; 0 = all cores");
-  run_cmd->add_option("--device", device, "cpu, cuda or cuda:N");
-  run_cmd->add_flag("--quiet", quiet, "no progress on stderr");
-  run_cmd->add_option("--cache", cache_dir, "checkpoints of trained learned optimizers");
+  // What `run` and `train` share: where models are cached and how the work is executed.
+  auto add_execution_options = [&](CLI::App* command) {
+    command->add_option("--cache", cache_dir, "checkpoints of trained learned optimizers");
+    command->add_option("--threads", threads, "intra-op threads; 0 = all cores");
+    command->add_option("--device", device, "cpu, cuda or cuda:N");
+    command->add_flag("--quiet", quiet, "no progress on stderr");
+  };
+  add_execution_options(run_cmd);
 
   std::string train_optimizer, train_problem;
   auto* train = app.add_subcommand(
@@ -108,10 +112,7 @@ int run(int argc, char** argv) {
   train->add_option("suite", suite_path, "suite JSON file")->required();
   train->add_option("--optimizer", train_optimizer, "only the optimizer with this label");
   train->add_option("--problem", train_problem, "only for the problem with this label");
-  train->add_option("--cache", cache_dir, "checkpoints of trained learned optimizers");
-  train->add_option("--threads", threads, "intra-op threads; 0 = all cores");
-  train->add_option("--device", device, "cpu, cuda or cuda:N");
-  train->add_flag("--quiet", quiet, "no progress on stderr");
+  add_execution_options(train);
 
   std::string merge_dir;
   bool allow_partial = false;

@@ -14,11 +14,8 @@ struct MakeEntry {
     return {
         .name = L::name,
         .summary = L::summary,
-        .describe = [] { return describe_config<typename L::Config>(); },
-        .canonical =
-            [](const Json& config, const std::string& where) {
-              return config_to_json(parse_config<typename L::Config>(config, where));
-            },
+        .describe = &describe_config<typename L::Config>,
+        .canonical = &canonical_config<typename L::Config>,
         .training = &L::training,
         .make =
             [](const Json& canonical, std::uint64_t seed) {

@@ -14,11 +14,8 @@ struct MakeEntry {
     return {
         .name = O::name,
         .summary = O::summary,
-        .describe = [] { return describe_config<typename O::Config>(); },
-        .canonical =
-            [](const Json& config, const std::string& where) {
-              return config_to_json(parse_config<typename O::Config>(config, where));
-            },
+        .describe = &describe_config<typename O::Config>,
+        .canonical = &canonical_config<typename O::Config>,
         .make =
             [](const Json& canonical) {
               return O::make(parse_config<typename O::Config>(canonical, std::string(O::name)));

@@ -19,11 +19,8 @@ struct MakeEntry {
     return {
         .name = F::name,
         .summary = F::summary,
-        .describe = [] { return describe_config<typename F::Config>(); },
-        .canonical =
-            [](const Json& config, const std::string& where) {
-              return config_to_json(parse_config<typename F::Config>(config, where));
-            },
+        .describe = &describe_config<typename F::Config>,
+        .canonical = &canonical_config<typename F::Config>,
         .sample = [](const Json& canonical,
                      const Sampling& s) { return F::sample(config_of<F>(canonical), s); },
         .from_parameters =
