@@ -95,6 +95,13 @@ void ConfigReader::field(std::string_view name, std::string& value, std::string_
   value = j->get<std::string>();
 }
 
+void ConfigReader::field(std::string_view name, Json& value, std::string_view, const Constraint&) {
+  const Json* j = find(name);
+  if (!j) return;
+  if (!j->is_object()) fail(name, "a JSON object", *j);
+  value = *j;
+}
+
 void ConfigReader::reject_unknown(std::initializer_list<std::string_view> reserved) const {
   for (const auto& [key, _] : object_.items()) {
     bool known = std::find(known_.begin(), known_.end(), key) != known_.end() ||
@@ -129,6 +136,11 @@ void ConfigDescriber::field(std::string_view name, const bool& value, std::strin
 void ConfigDescriber::field(std::string_view name, const std::string& value, std::string_view doc,
                             const Constraint& c) {
   add(name, "string", value, doc, c);
+}
+
+void ConfigDescriber::field(std::string_view name, const Json& value, std::string_view doc,
+                            const Constraint& c) {
+  add(name, "object", value, doc, c);
 }
 
 }  // namespace l2o

@@ -71,6 +71,8 @@ class ConfigReader {
   void field(std::string_view name, bool& value, std::string_view doc, const Constraint& c = {});
   void field(std::string_view name, std::string& value, std::string_view doc,
              const Constraint& c = {});
+  // A nested JSON object (another component's config, checked by that component).
+  void field(std::string_view name, Json& value, std::string_view doc, const Constraint& c = {});
 
   // Rejects keys that are neither fields nor `reserved` (keys the caller handles itself).
   void reject_unknown(std::initializer_list<std::string_view> reserved) const;
@@ -102,6 +104,8 @@ class ConfigDescriber {
   void field(std::string_view name, const bool& value, std::string_view doc,
              const Constraint& c = {});
   void field(std::string_view name, const std::string& value, std::string_view doc,
+             const Constraint& c = {});
+  void field(std::string_view name, const Json& value, std::string_view doc,
              const Constraint& c = {});
   Json out = Json::array();
 

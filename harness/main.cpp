@@ -32,7 +32,8 @@ Json registry_json() {
   for (const auto& o : l2o::optimizers::optimizers())
     optimizers.push_back(
         {{"name", o.name}, {"summary", o.summary}, {"learned", false}, {"fields", o.describe()}});
-  for (const auto& l : l2o::learned::learned_optimizers())
+  for (const auto& l : l2o::learned::learned_optimizers()) {
+    const Json defaults = l.canonical(Json::object(), std::string(l.name));
     optimizers.push_back(
         {{"name", l.name},
          {"summary", l.summary},
@@ -40,8 +41,10 @@ Json registry_json() {
          {"fields", l.describe()},
          {"training",
           {{"fields", l2o::describe_config<l2o::learned::TrainConfig>()},
-           {"quick", l2o::config_to_json(l.training(l2o::learned::TrainProfile::quick))},
-           {"paper", l2o::config_to_json(l.training(l2o::learned::TrainProfile::paper))}}}});
+           {"quick", l2o::config_to_json(l.training(defaults, l2o::learned::TrainProfile::quick))},
+           {"paper",
+            l2o::config_to_json(l.training(defaults, l2o::learned::TrainProfile::paper))}}}});
+  }
   return {{"families", families}, {"optimizers", optimizers}};
 }
 

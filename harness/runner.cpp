@@ -157,8 +157,7 @@ void preflight(const Suite& suite, const std::vector<Cell>& cells, const Placeme
     auto objective = problems::find_family(p.family, p.label).sample(p.config, {1, 0, placement});
     try {
       if (o.learned) {
-        auto model = make_untrained(o, 0);
-        model->to(placement);
+        auto model = make_untrained(o, 0, p, placement);
         model->start(*objective, objective->initial_points(0))->step();
       } else {
         optimizers::find_optimizer(o.name, o.label)

@@ -184,7 +184,7 @@ std::vector<OptimizerSpec> parse_optimizers(const Json& list, const std::string&
     if (learned_entry) {
       spec.config = learned_entry->canonical(config, at);
       spec.learned = true;
-      Json training = config_to_json(learned_entry->training(profile));
+      Json training = config_to_json(learned_entry->training(spec.config, profile));
       if (auto it = entry.find("train"); it != entry.end()) {
         if (!it->is_object())
           throw InputError(fmt::format("{}.train: expected an object, got {}", at, it->dump()));

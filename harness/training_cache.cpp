@@ -21,9 +21,18 @@ namespace l2o::harness {
 namespace fs = std::filesystem;
 
 std::unique_ptr<learned::LearnedOptimizer> make_untrained(const OptimizerSpec& optimizer,
-                                                          std::uint64_t seed) {
-  return learned::find_learned(optimizer.name)
-      ->make(optimizer.config, derive_seed(seed, {optimizer.name, "init"}));
+                                                          std::uint64_t seed,
+                                                          const ProblemSpec& problem,
+                                                          const Placement& placement) {
+  // Seeded by the trained part, so that a hybrid and its learned part start from one init.
+  const learned::LearnedEntry* entry = learned::find_learned(optimizer.name);
+  auto model = entry->make(optimizer.config,
+                           derive_seed(seed, {entry->trained_part(optimizer.config).name, "init"}));
+  const ProblemSpec& trained_on = optimizer.train_on ? *optimizer.train_on : problem;
+  model->shape_for(*problems::find_family(trained_on.family, optimizer.label)
+                        .sample(trained_on.config, {1, 0, placement}));
+  model->to(placement);
+  return model;
 }
 
 TrainingCache::TrainingCache(fs::path dir, const Suite& suite, const Placement& placement,
@@ -36,8 +45,10 @@ learned::CheckpointKey TrainingCache::key(const OptimizerSpec& optimizer,
   // Every optimizer trained on a problem sees the same training instances: the problem's
   // "train" stream (validation uses its "validation" split, see get()).
   const std::uint64_t seed = instance_seeds(suite_, trained_on, "train", 0).instances;
-  return {optimizer.name,
-          optimizer.config,
+  // A composition is trained and cached as the learned optimizer whose weights it carries.
+  learned::TrainedPart part = learned::find_learned(optimizer.name)->trained_part(optimizer.config);
+  return {std::move(part.name),
+          std::move(part.config),
           optimizer.training,
           trained_on.family,
           trained_on.config,
@@ -52,8 +63,7 @@ const TrainedModel& TrainingCache::get(const OptimizerSpec& optimizer, const Pro
   if (auto it = models_.find(hash); it != models_.end()) return it->second;
 
   TrainedModel trained;
-  trained.model = make_untrained(optimizer, k.seed);
-  trained.model->to(placement_);
+  trained.model = make_untrained(optimizer, k.seed, problem, placement_);
   trained.checkpoint = dir_ / k.file_name();
   learned::TrainResult result;
   if (fs::exists(trained.checkpoint)) {
@@ -91,7 +101,7 @@ const TrainedModel& TrainingCache::get(const OptimizerSpec& optimizer, const Pro
     const InstanceSeeds validation = instance_seeds(suite_, trained_on, "validation", 0);
     learned::TrainingProblem training{&problems::find_family(k.family, optimizer.label), k.problem,
                                       k.seed, validation.instances, validation.initial_points};
-    result = learned::meta_train(*trained.model, training, config, placement_, report);
+    result = trained.model->train(training, config, placement_, report);
     const BuildInfo build = build_info();
     learned::save_checkpoint(trained.checkpoint, *trained.model, k, result,
                              {{"git_commit", build.git_commit},

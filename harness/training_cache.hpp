@@ -40,8 +40,11 @@ class TrainingCache {
   std::map<std::string, TrainedModel> models_;  // by key hash
 };
 
-// The untrained model of a learned entry (weights initialised from the key's seed).
+// The untrained model of a learned entry for `problem` (or the entry's train_on problem):
+// weights initialised from the key's seed, networks sized for that problem, placed.
 std::unique_ptr<learned::LearnedOptimizer> make_untrained(const OptimizerSpec& optimizer,
-                                                          std::uint64_t seed);
+                                                          std::uint64_t seed,
+                                                          const ProblemSpec& problem,
+                                                          const Placement& placement);
 
 }  // namespace l2o::harness

@@ -29,7 +29,7 @@ class L2oDmModel final : public CoordinateLstmOptimizer {
 
 }  // namespace
 
-TrainConfig L2oDm::training(TrainProfile profile) {
+TrainConfig L2oDm::training(const Config&, TrainProfile profile) {
   TrainConfig t;
   t.lr = 1e-3;
   t.epochs = profile == TrainProfile::paper ? 10000 : 300;

@@ -31,7 +31,7 @@ struct L2oDm {
   };
 
   // Reference budget: 10,000 epochs (hours here); quick: minutes.
-  static TrainConfig training(TrainProfile profile);
+  static TrainConfig training(const Config& config, TrainProfile profile);
   static std::unique_ptr<LearnedOptimizer> make(const Config& config, std::uint64_t init_seed);
 };
 

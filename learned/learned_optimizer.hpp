@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "learned/training.hpp"
 #include "optimizers/optimizer.hpp"
 
 namespace l2o::learned {
@@ -36,6 +37,16 @@ class LearnedOptimizer : public optimizers::Optimizer {
   std::unique_ptr<Rollout> start(const Objective& objective, const Tensor& x0) const override {
     return start_learned(objective, x0);
   }
+
+  // Sizes the networks for problems shaped like `example` (its dimension, its feature count).
+  // Called before weights are loaded or trained; coordinate-wise models need nothing and keep
+  // the default. A model already sized otherwise throws InputError.
+  virtual void shape_for(const Objective& example) { (void)example; }
+
+  // Trains the weights in place (ending with the best validated ones). The default is the shared
+  // truncated-BPTT loop, meta_train(); a method trained otherwise (Diff-L2O) overrides it.
+  virtual TrainResult train(const TrainingProblem& problem, const TrainConfig& config,
+                            const Placement& placement, const ProgressFn& progress);
 };
 
 }  // namespace l2o::learned

@@ -8,6 +8,11 @@ namespace l2o::learned {
 
 namespace {
 
+template <class L>
+typename L::Config config_of(const Json& canonical) {
+  return parse_config<typename L::Config>(canonical, std::string(L::name));
+}
+
 struct MakeEntry {
   template <LearnedOptimizerType L>
   LearnedEntry operator()() const {
@@ -16,12 +21,19 @@ struct MakeEntry {
         .summary = L::summary,
         .describe = &describe_config<typename L::Config>,
         .canonical = &canonical_config<typename L::Config>,
-        .training = &L::training,
-        .make =
-            [](const Json& canonical, std::uint64_t seed) {
-              return L::make(parse_config<typename L::Config>(canonical, std::string(L::name)),
-                             seed);
+        .training =
+            [](const Json& canonical, TrainProfile profile) {
+              return L::training(config_of<L>(canonical), profile);
             },
+        .trained_part =
+            [](const Json& canonical) {
+              if constexpr (requires { L::trained_part(config_of<L>(canonical)); })
+                return L::trained_part(config_of<L>(canonical));
+              else
+                return TrainedPart{std::string(L::name), canonical};
+            },
+        .make = [](const Json& canonical,
+                   std::uint64_t seed) { return L::make(config_of<L>(canonical), seed); },
     };
   }
 };

@@ -5,6 +5,9 @@
 #include <string_view>
 #include <vector>
 
+#include "learned/diff_l2o.hpp"
+#include "learned/diff_l2o_elementwise.hpp"
+#include "learned/hybrid.hpp"
 #include "learned/l2o_dm.hpp"
 #include "learned/learned_optimizer.hpp"
 #include "learned/rnnprop.hpp"
@@ -13,14 +16,23 @@
 
 namespace l2o::learned {
 
+// A learned optimizer type: `make` builds the untrained model from its config and an init seed,
+// `training(config, profile)` gives the default training budget. A composition that carries
+// another learned optimizer's weights (the hybrid) also has `trained_part(config)`: that
+// optimizer's name and canonical config, under which its weights are trained and cached.
 template <class L>
 concept LearnedOptimizerType = Named<L> && Config<typename L::Config> &&
     requires(const typename L::Config& c, std::uint64_t seed, TrainProfile profile) {
   { L::make(c, seed) } -> std::same_as<std::unique_ptr<LearnedOptimizer>>;
-  { L::training(profile) } -> std::same_as<TrainConfig>;
+  { L::training(c, profile) } -> std::same_as<TrainConfig>;
 };
 
-using LearnedOptimizers = TypeList<L2oDm, RnnProp>;
+struct TrainedPart {
+  std::string name;
+  Json config;  // canonical
+};
+
+using LearnedOptimizers = TypeList<L2oDm, RnnProp, DiffL2o, DiffL2oElementwise, Hybrid>;
 
 template <LearnedOptimizerType... Ls>
 constexpr bool all_learned_optimizer_types(TypeList<Ls...>) {
@@ -35,7 +47,8 @@ struct LearnedEntry {
   std::string_view name, summary;
   Json (*describe)();
   Json (*canonical)(const Json& config, const std::string& where);
-  TrainConfig (*training)(TrainProfile profile);
+  TrainConfig (*training)(const Json& canonical, TrainProfile profile);
+  TrainedPart (*trained_part)(const Json& canonical);
   std::unique_ptr<LearnedOptimizer> (*make)(const Json& canonical, std::uint64_t init_seed);
 };
 

@@ -33,7 +33,7 @@ class RnnPropModel final : public CoordinateLstmOptimizer {
 
 }  // namespace
 
-TrainConfig RnnProp::training(TrainProfile profile) {
+TrainConfig RnnProp::training(const Config&, TrainProfile profile) {
   TrainConfig t;
   t.lr = profile == TrainProfile::paper ? 1e-4 : 1e-3;
   t.epochs = profile == TrainProfile::paper ? 10000 : 300;

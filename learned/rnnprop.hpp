@@ -38,7 +38,7 @@ struct RnnProp {
     }
   };
 
-  static TrainConfig training(TrainProfile profile);
+  static TrainConfig training(const Config& config, TrainProfile profile);
   static std::unique_ptr<LearnedOptimizer> make(const Config& config, std::uint64_t init_seed);
 };
 

@@ -59,6 +59,36 @@ TrainResult TrainResult::from_json(const Json& j) {
   return r;
 }
 
+TrainResult LearnedOptimizer::train(const TrainingProblem& problem, const TrainConfig& config,
+                                    const Placement& placement, const ProgressFn& progress) {
+  return meta_train(*this, problem, config, placement, progress);
+}
+
+double learning_rate_at(const TrainConfig& config, std::int64_t epoch) {
+  if (config.lr_decay_every <= 0) return config.lr;
+  return config.lr * std::pow(config.lr_decay, double((epoch - 1) / config.lr_decay_every));
+}
+
+void set_learning_rate(torch::optim::Optimizer& optimizer, double lr) {
+  for (auto& group : optimizer.param_groups()) group.options().set_lr(lr);
+}
+
+void BestWeights::offer(std::int64_t epoch, double validation, TrainResult& result) {
+  result.validation.emplace_back(epoch, validation);
+  const bool better = best_.empty() || validation < result.best_validation ||
+                      (std::isnan(result.best_validation) && !std::isnan(validation));
+  if (!better) return;
+  result.best_validation = validation;
+  result.best_epoch = epoch;
+  best_.clear();
+  for (const Tensor& p : parameters_) best_.push_back(p.detach().clone());
+}
+
+void BestWeights::restore() const {
+  at::NoGradGuard no_grad;
+  for (std::size_t i = 0; i < parameters_.size(); ++i) parameters_[i].copy_(best_[i]);
+}
+
 double rollout_mean_loss(const LearnedOptimizer& model, const problems::Objective& f,
                          const Tensor& x0, std::int64_t steps) {
   c10::InferenceMode no_autograd;
@@ -107,28 +137,15 @@ TrainResult meta_train(LearnedOptimizer& model, const TrainingProblem& problem,
   const Tensor validation_x0 = validation->initial_points(problem.validation_initial_points);
 
   TrainResult result;
-  std::vector<Tensor> best;
+  BestWeights best(parameters);
   auto validate = [&](std::int64_t epoch) {
-    double loss = rollout_mean_loss(model, *validation, validation_x0, config.steps);
-    result.validation.emplace_back(epoch, loss);
-    // A NaN never becomes the best, and any number replaces a NaN best.
-    const bool better = best.empty() || loss < result.best_validation ||
-                        (std::isnan(result.best_validation) && !std::isnan(loss));
-    if (better) {
-      result.best_validation = loss;
-      result.best_epoch = epoch;
-      best.clear();
-      for (const Tensor& p : parameters) best.push_back(p.detach().clone());
-    }
+    best.offer(epoch, rollout_mean_loss(model, *validation, validation_x0, config.steps), result);
   };
   validate(0);
 
   const std::int64_t segments = config.steps / config.unroll;
   for (std::int64_t epoch = 1; epoch <= config.epochs; ++epoch) {
-    if (config.lr_decay_every > 0 && epoch > 1 && (epoch - 1) % config.lr_decay_every == 0)
-      for (auto& group : meta_optimizer.param_groups())
-        static_cast<torch::optim::AdamOptions&>(group.options())
-            .lr(static_cast<torch::optim::AdamOptions&>(group.options()).lr() * config.lr_decay);
+    set_learning_rate(meta_optimizer, learning_rate_at(config, epoch));
 
     auto f = training_batch(problem, config, epoch, placement);
     const Tensor x0 = f->initial_points(derive_seed(
@@ -163,10 +180,7 @@ TrainResult meta_train(LearnedOptimizer& model, const TrainingProblem& problem,
                 std::chrono::duration<double>(Clock::now() - start).count()});
   }
 
-  {
-    at::NoGradGuard no_grad;
-    for (std::size_t i = 0; i < parameters.size(); ++i) parameters[i].copy_(best[i]);
-  }
+  best.restore();
   result.epochs = config.epochs;
   result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   return result;

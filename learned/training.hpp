@@ -11,6 +11,10 @@
 #include "core/json_fwd.hpp"
 #include "problems/family.hpp"
 
+namespace torch::optim {
+class Optimizer;
+}
+
 namespace l2o::learned {
 
 class LearnedOptimizer;
@@ -90,6 +94,24 @@ struct TrainingProblem {
 TrainResult meta_train(LearnedOptimizer& model, const TrainingProblem& problem,
                        const TrainConfig& config, const Placement& placement,
                        const ProgressFn& progress = {});
+
+// Pieces of a training loop that other loops (Diff-L2O's) share with meta_train.
+
+// The meta-optimizer's learning rate in `epoch` (1-based): lr decayed every lr_decay_every.
+double learning_rate_at(const TrainConfig& config, std::int64_t epoch);
+void set_learning_rate(torch::optim::Optimizer& optimizer, double lr);
+
+// Records validations into a TrainResult and keeps a copy of the best weights so far; a NaN
+// never becomes the best, and any number replaces a NaN best.
+class BestWeights {
+ public:
+  explicit BestWeights(std::vector<Tensor> parameters) : parameters_(std::move(parameters)) {}
+  void offer(std::int64_t epoch, double validation, TrainResult& result);
+  void restore() const;  // copies the best weights back into the parameters
+
+ private:
+  std::vector<Tensor> parameters_, best_;
+};
 
 // Mean of f over steps 1..steps and instances: the validation metric.
 double rollout_mean_loss(const LearnedOptimizer& model, const problems::Objective& f,

@@ -1,0 +1,70 @@
+#include "learned/diff_l2o.hpp"
+
+#include <ATen/ATen.h>
+#include <fmt/format.h>
+
+#include "core/error.hpp"
+
+namespace l2o::learned {
+
+Tensor compress_gradient(const Tensor& gradient) {
+  return at::asinh(gradient);
+}
+
+namespace {
+
+class DiffL2oModel final : public DiffusionOptimizer {
+ public:
+  DiffL2oModel(const DiffL2o::Config& config, std::uint64_t seed)
+      : DiffusionOptimizer(config.diffusion, seed), config_(config) {}
+
+  Tensor denoise(const Tensor& x_t, const DiffusionContext& context,
+                 std::int64_t t) const override {
+    std::vector<Tensor> input{x_t};
+    if (uses_gradient()) input.push_back(compress_gradient(context.objective.grad(x_t)));
+    if (reads_features()) input.push_back(context.features);
+    input.push_back(sinusoidal_embedding(at::full({x_t.size(0)}, double(t), x_t.options()),
+                                         config_.time_embedding));
+    return net_(at::cat(input, 1));
+  }
+
+  bool reads_features() const override { return config_.guidance != "gradient"; }
+
+ protected:
+  void build_denoiser(std::int64_t n, std::int64_t p, RandomStream& init) override {
+    const std::int64_t in =
+        n + (uses_gradient() ? n : 0) + (reads_features() ? p : 0) + config_.time_embedding;
+    net_ = Mlp(in, config_.width, config_.depth, n, init);
+  }
+  void collect_denoiser(Weights& out) const override { net_.collect(out, "opt"); }
+  void denoiser_to(const Placement& placement) override { net_.to(placement); }
+
+ private:
+  bool uses_gradient() const { return config_.guidance != "global"; }
+
+  DiffL2o::Config config_;
+  Mlp net_;
+};
+
+}  // namespace
+
+void DiffL2o::Config::validate(const std::string& where) const {
+  if (time_embedding % 2 != 0)
+    throw InputError(
+        fmt::format("{}.time_embedding: expected an even number, got {}", where, time_embedding));
+  diffusion.validate(where);
+}
+
+TrainConfig DiffL2o::training(const Config&, TrainProfile profile) {
+  TrainConfig t;
+  t.lr = 1e-3;
+  t.epochs = profile == TrainProfile::paper ? 300 : 60;
+  t.validate_every = profile == TrainProfile::paper ? 25 : 10;
+  return t;
+}
+
+std::unique_ptr<LearnedOptimizer> DiffL2o::make(const Config& config, std::uint64_t init_seed) {
+  return std::make_unique<DiffL2oModel>(config, init_seed);
+}
+
+}  // namespace l2o::learned

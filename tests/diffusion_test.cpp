@@ -1,0 +1,238 @@
+// Diff-L2O: the noise schedule's marginals, training of every guidance and oracle variant,
+// checkpoints, the element-wise variant across dimensions, and the hybrid's switch.
+#include <cmath>
+
+#include <boost/test/unit_test.hpp>
+#include <nlohmann/json.hpp>
+
+#include <ATen/ATen.h>
+#include <c10/core/InferenceMode.h>
+
+#include "core/error.hpp"
+#include "learned/checkpoint.hpp"
+#include "learned/diffusion.hpp"
+#include "learned/registry.hpp"
+#include "optimizers/registry.hpp"
+#include "problems/registry.hpp"
+#include "tests/support.hpp"
+
+namespace {
+
+using l2o::Json;
+using l2o::Tensor;
+namespace learned = l2o::learned;
+
+const l2o::Placement cpu{c10::kCPU, at::kFloat};
+
+// A small, fast Diff-L2O: 10 reverse steps, a narrow network, a short solver.
+Json small(Json overrides = Json::object()) {
+  Json c = {{"diffusion_steps", 10}, {"beta_end", 0.2},    {"width", 32},
+            {"solver_steps", 100},   {"oracle_width", 32}, {"oracle_pretrain", 20}};
+  c.update(overrides);
+  return c;
+}
+
+std::unique_ptr<learned::LearnedOptimizer> make(const std::string& name, const Json& config,
+                                                std::uint64_t seed = 1) {
+  const auto* entry = learned::find_learned(name);
+  return entry->make(entry->canonical(config, "test"), seed);
+}
+
+learned::TrainingProblem problem(const std::string& family, Json config) {
+  const auto& f = l2o::problems::find_family(family, "test");
+  return {&f, f.canonical(config, "test"), 11, 12, 13};
+}
+
+std::unique_ptr<l2o::problems::Objective> sample(const learned::TrainingProblem& p,
+                                                 std::int64_t count, std::uint64_t seed) {
+  return p.family->sample(p.config, {count, seed, cpu});
+}
+
+learned::TrainConfig short_training(std::int64_t epochs) {
+  learned::TrainConfig c;
+  c.epochs = epochs;
+  c.batch = 32;
+  c.lr = 3e-3;
+  c.validate_every = epochs;
+  c.validation_instances = 64;
+  return c;
+}
+
+std::vector<Tensor> iterates(const l2o::optimizers::Optimizer& m, const l2o::problems::Objective& f,
+                             const Tensor& x0, int steps) {
+  c10::InferenceMode guard;
+  auto r = m.start(f, x0);
+  std::vector<Tensor> out;
+  for (int k = 0; k < steps; ++k) out.push_back(r->step().clone());
+  return out;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(diffusion)
+
+BOOST_AUTO_TEST_CASE(the_schedule_is_linear_and_its_marginals_match_algorithm_1) {
+  const learned::NoiseSchedule s(100, 1e-5, 2e-2);
+  BOOST_TEST(s.beta(1) == 1e-5, boost::test_tools::tolerance(1e-15));
+  BOOST_TEST(s.beta(100) == 2e-2, boost::test_tools::tolerance(1e-15));
+  BOOST_TEST(s.alpha_bar(0) == 1.0);
+  double product = 1;
+  for (int t = 1; t <= 100; ++t) product *= 1 - s.beta(t);
+  BOOST_TEST(s.alpha_bar(100) == product, boost::test_tools::tolerance(1e-12));
+
+  // 200,000 draws of x̃_t around a fixed x̃_0: mean √ᾱ_t x̃_0, variance 1 − ᾱ_t.
+  const std::int64_t N = 200000;
+  Tensor x0 = at::tensor({1.5, -2.0, 0.0}, at::kDouble).expand({N, 3}).contiguous();
+  l2o::RandomStream noise(5);
+  const auto trajectory = s.forward_trajectory(x0, noise);
+  BOOST_REQUIRE(trajectory.size() == 101u);
+  BOOST_TEST(at::equal(trajectory[0], x0));
+  for (int t : {1, 10, 50, 100}) {
+    BOOST_TEST_CONTEXT("t = " << t) {
+      Tensor mean = trajectory[t].mean(0), variance = trajectory[t].var(0);
+      const double sd = std::sqrt(1 - s.alpha_bar(t));
+      for (int i = 0; i < 3; ++i) {
+        const double expected = std::sqrt(s.alpha_bar(t)) * x0[0][i].item<double>();
+        // 5 standard errors of the mean and of the variance (√(2/N)·σ²).
+        BOOST_TEST(std::abs(mean[i].item<double>() - expected) < 5 * sd / std::sqrt(double(N)));
+        BOOST_TEST(std::abs(variance[i].item<double>() - sd * sd) <
+                   5 * std::sqrt(2.0 / double(N)) * sd * sd);
+      }
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(the_reverse_step_is_ddpms_mean_and_posterior_noise) {
+  // DDPM's formula term by term; the posterior noise vanishes at the last step.
+  const learned::NoiseSchedule s(10, 1e-3, 0.1);
+  Tensor x = at::tensor({2.0, -1.0}, at::kDouble).unsqueeze(0);
+  Tensor eps = at::tensor({0.5, 0.25}, at::kDouble).unsqueeze(0);
+  const int t = 7;
+  Tensor expected =
+      (x - s.beta(t) / std::sqrt(1 - s.alpha_bar(t)) * eps) / std::sqrt(1 - s.beta(t));
+  BOOST_TEST(at::allclose(s.reverse_mean(x, eps, t), expected, 0, 1e-15));
+  BOOST_TEST(s.reverse_std(1) == 0.0);
+  BOOST_TEST(
+      s.reverse_std(t) == std::sqrt(s.beta(t) * (1 - s.alpha_bar(t - 1)) / (1 - s.alpha_bar(t))),
+      boost::test_tools::tolerance(1e-15));
+}
+
+BOOST_AUTO_TEST_CASE(every_guidance_and_oracle_variant_trains_and_lowers_its_loss) {
+  const auto lasso = problem("lasso", {{"rows", 5}, {"dim", 10}});
+  std::vector<Json> variants;
+  for (const char* g : {"gradient", "global", "all"}) variants.push_back({{"guidance", g}});
+  for (const char* o : {"solver", "noisy", "fixed", "partial", "perfect", "ours"})
+    variants.push_back({{"oracle", o}});
+  for (const Json& variant : variants) {
+    BOOST_TEST_CONTEXT(variant.dump()) {
+      auto m = make("diff-l2o", small(variant));
+      auto result = m->train(lasso, short_training(30), cpu, {});
+      BOOST_REQUIRE(result.validation.size() == 2u);
+      BOOST_TEST(result.validation[1].second < 0.8 * result.validation[0].second);
+      BOOST_TEST(result.meta_loss.size() == 30u);
+      BOOST_TEST(result.skipped_segments == 0);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_trained_model_round_trips_through_its_checkpoint) {
+  l2o::testing::TempDir dir;
+  const auto lasso = problem("lasso", {{"rows", 5}, {"dim", 10}});
+  auto m = make("diff-l2o", small({{"oracle", "ours"}}), 3);
+  auto result = m->train(lasso, short_training(5), cpu, {});
+  learned::CheckpointKey key{"diff-l2o",   small(), Json::object(), "lasso",
+                             lasso.config, 3,       "float32"};
+  l2o::learned::save_checkpoint(dir / "m.json", *m, key, result, Json());
+
+  auto f = sample(lasso, 16, 99);
+  auto fresh = make("diff-l2o", small({{"oracle", "ours"}}), 4);  // other initial weights
+  fresh->shape_for(*f);
+  const Tensor x0 = f->initial_points(1);
+  BOOST_TEST(!at::equal(iterates(*m, *f, x0, 10).back(), iterates(*fresh, *f, x0, 10).back()));
+  learned::load_checkpoint(dir / "m.json", *fresh, key);
+  const auto a = iterates(*m, *f, x0, 10), b = iterates(*fresh, *f, x0, 10);
+  for (std::size_t k = 0; k < a.size(); ++k) BOOST_TEST(at::equal(a[k], b[k]));
+}
+
+BOOST_AUTO_TEST_CASE(a_rollout_is_T_reverse_steps_then_holds_its_sample) {
+  const auto lasso = problem("lasso", {{"rows", 5}, {"dim", 10}});
+  auto f = sample(lasso, 8, 5);
+  auto m = make("diff-l2o", small());
+  m->shape_for(*f);
+  const auto x = iterates(*m, *f, f->initial_points(2), 13);
+  BOOST_TEST(!at::equal(x[8], x[9]));  // step 10 is the last reverse step (t = 1)
+  BOOST_TEST(at::equal(x[9], x[10]));
+  BOOST_TEST(at::equal(x[9], x[12]));
+  // Same weights, same x0: the sampling noise is a fixed stream, so rollouts repeat exactly.
+  BOOST_TEST(at::equal(iterates(*m, *f, f->initial_points(2), 10).back(), x[9]));
+}
+
+BOOST_AUTO_TEST_CASE(a_joint_model_refuses_another_dimension_the_elementwise_one_serves_all) {
+  const auto small_lasso = problem("lasso", {{"rows", 5}, {"dim", 10}});
+  const auto large_lasso = problem("lasso", {{"rows", 25}, {"dim", 50}});
+  auto joint = make("diff-l2o", small());
+  joint->shape_for(*sample(small_lasso, 1, 0));
+  auto large = sample(large_lasso, 4, 1);
+  BOOST_CHECK_THROW(joint->start(*large, large->initial_points(0)), l2o::InputError);
+
+  auto ele = make("diff-l2o-ele", small());
+  auto result = ele->train(small_lasso, short_training(12), cpu, {});
+  BOOST_TEST(result.validation[1].second < result.validation[0].second);
+  // The weights trained at n = 10 run at n = 50, unchanged in number.
+  const auto before = ele->weights().size();
+  ele->shape_for(*large);
+  BOOST_TEST(ele->weights().size() == before);
+  const auto x = iterates(*ele, *large, large->initial_points(0), 10);
+  BOOST_TEST(x.back().size(1) == 50);
+  BOOST_TEST(at::isfinite(x.back()).all().item<bool>());
+}
+
+BOOST_AUTO_TEST_CASE(the_elementwise_phases_go_global_local_elementwise) {
+  auto ele = make("diff-l2o-ele", small());
+  auto& diffusion = dynamic_cast<learned::DiffusionOptimizer&>(*ele);
+  BOOST_TEST(diffusion.update_groups(1, 30, 10) == 1);
+  BOOST_TEST(diffusion.update_groups(10, 30, 10) == 1);
+  BOOST_TEST(diffusion.update_groups(11, 30, 10) == 3);
+  BOOST_TEST(diffusion.update_groups(21, 30, 10) == 10);
+  BOOST_TEST(diffusion.update_groups(30, 30, 10) == 10);
+  BOOST_CHECK_THROW(make("diff-l2o-ele", small({{"oracle", "ours"}})), l2o::InputError);
+}
+
+BOOST_AUTO_TEST_CASE(the_hybrid_switches_to_the_classical_optimizer_exactly_at_step_k) {
+  const auto rastrigin = problem("rastrigin", {{"dim", 10}});
+  auto f = sample(rastrigin, 8, 5);
+  const Tensor x0 = f->initial_points(1);
+  auto learned_part = make("diff-l2o", small(), 7);
+  learned_part->shape_for(*f);
+  auto hybrid = make("hybrid",
+                     {{"learned_config", small()},
+                      {"switch_at", 4},
+                      {"classical", "gd"},
+                      {"classical_config", {{"lr", 0.01}}}},
+                     7);
+  hybrid->shape_for(*f);
+  const auto h = iterates(*hybrid, *f, x0, 8);
+  const auto d = iterates(*learned_part, *f, x0, 8);
+  for (int k = 0; k < 4; ++k) BOOST_TEST(at::equal(h[k], d[k]));
+  BOOST_TEST(!at::equal(h[4], d[4]));
+  const auto& gd = l2o::optimizers::find_optimizer("gd", "test");
+  const auto g = iterates(*gd.make(gd.canonical({{"lr", 0.01}}, "test")), *f, d[3], 4);
+  for (int k = 0; k < 4; ++k) BOOST_TEST(at::equal(h[4 + k], g[k]));
+}
+
+BOOST_AUTO_TEST_CASE(the_hybrid_is_trained_and_cached_as_its_learned_part) {
+  const auto* hybrid = learned::find_learned("hybrid");
+  const Json config = hybrid->canonical({{"learned_config", {{"guidance", "all"}}}}, "test");
+  const learned::TrainedPart part = hybrid->trained_part(config);
+  BOOST_TEST(part.name == "diff-l2o");
+  BOOST_TEST(part.config ==
+             learned::find_learned("diff-l2o")->canonical({{"guidance", "all"}}, "t"));
+  BOOST_TEST(hybrid->training(config, learned::TrainProfile::quick).epochs ==
+             learned::find_learned("diff-l2o")
+                 ->training(part.config, learned::TrainProfile::quick)
+                 .epochs);
+  BOOST_CHECK_THROW(hybrid->canonical({{"learned", "hybrid"}}, "test"), l2o::InputError);
+  BOOST_CHECK_THROW(hybrid->canonical({{"classical", "l2o-dm"}}, "test"), l2o::InputError);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
