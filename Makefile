@@ -2,6 +2,7 @@
 #   make bench       quick suite -> out/quick/report.json, its table, out/quick/figures/index.html
 #   make test        build, then every test through CTest
 #   make bench-all   every suite in suites/ -> out/<suite>/, all figures in out/figures/
+#                    (PROFILE=paper: the papers' training budgets, into out/paper/)
 #   make microbench  Google Benchmark: per-step costs, fused kernels vs plain LibTorch
 #   make smoke       the seconds-long smoke suite
 #   make regression  quick suite from scratch, compared with reports/baselines/quick.json (CI)
@@ -41,14 +42,18 @@ smoke: build
 	$(L2OBENCH) run suites/smoke.json --out $(OUT)/smoke $(RUN_FLAGS)
 	$(L2OBENCH) show $(OUT)/smoke/report.json
 
+# PROFILE=paper trains every learned optimizer with its paper budget (hours) into out/paper/.
+PROFILE ?= quick
+ALL_OUT := $(if $(filter paper,$(PROFILE)),$(OUT)/paper,$(OUT))
+
 bench-all: build
 	@set -e; for suite in suites/*.json; do \
 	  name=$$(basename $$suite .json); \
 	  echo "== $$name"; \
-	  $(L2OBENCH) run $$suite --out $(OUT)/$$name $(RUN_FLAGS); \
-	  $(L2OBENCH) show $(OUT)/$$name/report.json; \
+	  $(L2OBENCH) run $$suite --out $(ALL_OUT)/$$name --train-profile $(PROFILE) $(RUN_FLAGS); \
+	  $(L2OBENCH) show $(ALL_OUT)/$$name/report.json; \
 	done
-	$(MAKE_REPORT) $(patsubst suites/%.json,$(OUT)/%/report.json,$(wildcard suites/*.json)) --out $(OUT)/figures
+	$(MAKE_REPORT) $(patsubst suites/%.json,$(ALL_OUT)/%/report.json,$(wildcard suites/*.json)) --out $(ALL_OUT)/figures
 
 # Regression tracking: the quick suite from scratch (fresh cache, so learned optimizers are
 # trained by this build) with a fixed thread count, compared on final quality with the

@@ -92,7 +92,8 @@ int run(int argc, char** argv) {
       app.add_subcommand("list", "problem families and optimizers with their config fields");
   list->add_flag("--json", list_json, "machine-readable output");
 
-  std::string suite_path, out_dir, shard = "0/1", device = "cpu", cache_dir = "out/cache";
+  std::string suite_path, out_dir, shard = "0/1", device = "cpu", cache_dir = "out/cache",
+                                   train_profile;
   int threads = 0;
   bool quiet = false;
   auto* run_cmd =
@@ -106,6 +107,8 @@ int run(int argc, char** argv) {
     command->add_option("--threads", threads, "intra-op threads; 0 = all cores");
     command->add_option("--device", device, "cpu, cuda or cuda:N");
     command->add_flag("--quiet", quiet, "no progress on stderr");
+    command->add_option("--train-profile", train_profile,
+                        "training budgets: quick or paper (default: the suite's)");
   };
   add_execution_options(run_cmd);
 
@@ -172,8 +175,11 @@ int run(int argc, char** argv) {
     else
       print_registry_text(registry);
   } else if (*run_cmd) {
-    const harness::Suite suite = harness::parse_suite_file(suite_path);
-    harness::RunOptions options{.out = out_dir.empty() ? std::filesystem::path("out") / suite.name
+    const harness::Suite suite = harness::parse_suite_file(suite_path, train_profile);
+    // A paper-profile run of a quick suite gets its own default folder.
+    const std::string folder =
+        train_profile.empty() ? suite.name : fmt::format("{}-{}", suite.name, train_profile);
+    harness::RunOptions options{.out = out_dir.empty() ? std::filesystem::path("out") / folder
                                                        : std::filesystem::path(out_dir),
                                 .cache = cache_dir,
                                 .shard = harness::Shard::parse(shard),
@@ -192,7 +198,7 @@ int run(int argc, char** argv) {
                  shard, summary.cells, summary.evaluated, summary.skipped, options.out.string(),
                  options.out.string());
   } else if (*train) {
-    const harness::Suite suite = harness::parse_suite_file(suite_path);
+    const harness::Suite suite = harness::parse_suite_file(suite_path, train_profile);
     harness::train_suite(
         suite, {.cache = cache_dir, .threads = threads, .device = device, .progress = !quiet},
         train_optimizer, train_problem);

@@ -238,8 +238,13 @@ Suite parse_suite_json(const Json& suite, const std::string& where) {
   return out;
 }
 
-Suite parse_suite_file(const std::filesystem::path& path) {
-  return parse_suite_json(read_json_file(path), path.string());
+Suite parse_suite_file(const std::filesystem::path& path, const std::string& train_profile) {
+  Json suite = read_json_file(path);
+  if (!train_profile.empty() && suite.is_object()) {
+    learned::parse_train_profile(train_profile, "--train-profile");
+    suite["train_profile"] = train_profile;
+  }
+  return parse_suite_json(suite, path.string());
 }
 
 bool OptimizerSpec::runs_on(const ProblemSpec& problem) const {

@@ -59,7 +59,9 @@ struct Suite {
 };
 
 // Reads and validates a suite file; every error names the file and the field.
-Suite parse_suite_file(const std::filesystem::path& path);
+// `train_profile`, when not empty, replaces the suite's (quick or paper): one suite file serves
+// both budgets.
+Suite parse_suite_file(const std::filesystem::path& path, const std::string& train_profile = {});
 Suite parse_suite_json(const Json& suite, const std::string& where);
 
 }  // namespace l2o::harness

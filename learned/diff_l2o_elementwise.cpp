@@ -84,8 +84,9 @@ void DiffL2oElementwise::Config::validate(const std::string& where) const {
 TrainConfig DiffL2oElementwise::training(const Config&, TrainProfile profile) {
   TrainConfig t;
   t.lr = 1e-3;
+  t.batch = 512;
   t.epochs = profile == TrainProfile::paper ? 150 : 30;
-  t.validate_every = profile == TrainProfile::paper ? 25 : 10;
+  t.validate_every = 10;
   return t;
 }
 

@@ -237,18 +237,46 @@ def paper_table(report, paper_values):
             continue
         cells = groups.get((v["problem"], v["optimizer"]))
         ours = float("nan")
-        if cells:
-            metrics = {"loss_mean": ("loss", "mean"), "log10_mean_loss": ("log10_mean_loss", None)}
-            if v["metric"] not in metrics:
-                raise SystemExit(f"paper values: metric \"{v['metric']}\" is not one of: {', '.join(metrics)}")
+        metrics = {"loss_mean": ("loss", "mean"), "log10_mean_loss": ("log10_mean_loss", None),
+                   "train_seconds": None}
+        if v["metric"] not in metrics:
+            raise SystemExit(f"paper values: metric \"{v['metric']}\" is not one of: {', '.join(metrics)}")
+        if cells and v["metric"] == "train_seconds":
+            seconds = [c["train"]["seconds"] for c in cells if c.get("train")]
+            ours = float(np.mean(seconds)) if seconds else float("nan")
+        elif cells:
             key = metrics[v["metric"]]
             per_rep = []
             for c in cells:
                 s = c["eval"][key[0]] if key[1] is None else c["eval"][key[0]][key[1]]
                 per_rep.append(s[v["step"]] if v["step"] < len(s) and s[v["step"]] is not None else float("nan"))
             ours = float(np.mean(per_rep))
-        rows.append([v["problem"], v["optimizer"], str(v["step"]), v["metric"], fmt(v["value"]), fmt(ours),
+        step = "-" if v["metric"] == "train_seconds" else str(v["step"])
+        rows.append([v["problem"], v["optimizer"], step, v["metric"], fmt(v["value"]), fmt(ours),
                      fmt(ours - v["value"]), v["source"]])
+    return header, rows
+
+
+def checkpoint_table(report, steps=(10,)):
+    """Rows: (problem, optimizer); columns: mean loss and log10 mean loss at early steps and at the
+    last one, averaged over repetitions (the papers quote "within 10 steps" and "at 100")."""
+    problems, optimizers, groups = group_cells(report)
+    last = report["suite"].get("steps", 0)
+    at = [k for k in steps if k < last] + [last]
+    header = ["problem", "optimizer"] + [f"loss @{k}" for k in at] + [f"log10 @{k}" for k in at]
+    rows = []
+    for problem in problems:
+        for optimizer in optimizers:
+            cells = groups.get((problem, optimizer))
+            if not cells:
+                continue
+            def mean_at(series_of, k):
+                values = [series_of(c)[k] for c in cells if k < len(series_of(c))]
+                values = [float("nan") if v is None else v for v in values]
+                return float(np.mean(values)) if values else float("nan")
+            loss = [mean_at(lambda c: c["eval"]["loss"]["mean"], k) for k in at]
+            log_loss = [mean_at(lambda c: c["eval"]["log10_mean_loss"], k) for k in at]
+            rows.append([problem, optimizer] + [fmt(v) for v in loss] + [fmt(v) for v in log_loss])
     return header, rows
 
 
@@ -306,6 +334,8 @@ def build(report_paths, out_dir, paper_path):
         figures = loss_figure(report, out_dir, f"{name}-loss") + ecdf_figure(report, out_dir, f"{name}-ecdf")
         tables = [("Final mean loss at step {} (mean over repetitions, 95 % bootstrap interval)".format(
             report["suite"].get("steps", "?")), final_table(report), f"{name}-final")]
+        tables.append(("Mean loss and log10 mean loss at step 10 and at the last step",
+                       checkpoint_table(report), f"{name}-steps"))
         header, rows = paper_table(report, paper_values)
         if rows:
             tables.append(("The papers' numbers and ours", (header, rows), f"{name}-paper"))

@@ -250,6 +250,23 @@ BOOST_AUTO_TEST_CASE(an_optimizer_can_be_limited_to_some_families) {
              "lasso, rastrigin, ackley, quadratic");
 }
 
+BOOST_AUTO_TEST_CASE(the_train_profile_can_be_overridden_per_run) {
+  Json s = small_suite();
+  s["optimizers"] = {{{"name", "l2o-dm"}}, {{"name", "diff-l2o"}}};
+  l2o::testing::TempDir dir;
+  l2o::write_json_atomically(dir / "s.json", s);
+  const auto quick = harness::parse_suite_file(dir / "s.json");
+  const auto paper = harness::parse_suite_file(dir / "s.json", "paper");
+  BOOST_TEST(quick.train_profile == "quick");
+  BOOST_TEST(paper.train_profile == "paper");
+  for (std::size_t i = 0; i < 2; ++i)
+    BOOST_TEST(paper.optimizers[i].training.at("epochs").get<int>() >
+               quick.optimizers[i].training.at("epochs").get<int>());
+  // Another budget is another cell: a paper run never reuses a quick run's results.
+  BOOST_TEST(harness::expand(quick)[0].id != harness::expand(paper)[0].id);
+  BOOST_CHECK_THROW(harness::parse_suite_file(dir / "s.json", "slow"), l2o::InputError);
+}
+
 BOOST_AUTO_TEST_CASE(unsupported_combinations_fail_before_any_cell_runs) {
   Json s = small_suite();
   s["problems"] = {{{"family", "ackley"}, {"dim", 2}}};
