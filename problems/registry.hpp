@@ -7,12 +7,13 @@
 #include "problems/ackley.hpp"
 #include "problems/family.hpp"
 #include "problems/lasso.hpp"
+#include "problems/mlp.hpp"
 #include "problems/quadratic.hpp"
 #include "problems/rastrigin.hpp"
 
 namespace l2o::problems {
 
-using ProblemFamilies = TypeList<Lasso, Rastrigin, Ackley, Quadratic>;
+using ProblemFamilies = TypeList<Lasso, Rastrigin, Ackley, Quadratic, Mlp>;
 
 template <ProblemFamily... Fs>
 constexpr bool all_problem_families(TypeList<Fs...>) {

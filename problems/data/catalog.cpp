@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include <ATen/ATen.h>
+#include <c10/core/InferenceMode.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -164,6 +165,9 @@ fs::path missing_file(const CatalogEntry& entry, const fs::path& folder) {
 const DataSet& load_dataset(std::string_view name) {
   const CatalogEntry& entry = find_dataset(name, "data");
   const fs::path folder = data_folder();
+  // Shared for the whole process: normal tensors even when first loaded under InferenceMode,
+  // so that meta-training may use them later.
+  c10::InferenceMode normal_tensors(false);
   std::lock_guard lock(cache_mutex);
   const std::string key = (folder / name).string();
   if (auto it = datasets.find(key); it != datasets.end()) return it->second;
@@ -178,6 +182,7 @@ const DataSet& load_dataset(std::string_view name) {
 const TrainTest& load_train_test(std::string_view name) {
   const CatalogEntry& entry = find_dataset(name, "data");
   const DataSet& all = load_dataset(name);
+  c10::InferenceMode normal_tensors(false);
   std::lock_guard lock(cache_mutex);
   const std::string key = (data_folder() / name).string();
   if (auto it = splits.find(key); it != splits.end()) return it->second;
