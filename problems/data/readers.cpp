@@ -308,9 +308,12 @@ class DigitFileParser : public nlohmann::json_sax<Json> {
  private:
   bool number(double v) {
     if (depth_ != 2) return unexpected("a number outside \"data\"");
-    if (!(v >= 0 && v <= 1))
-      return unexpected(fmt::format("pixel {} = {} (pixels are in [0, 1])", out_.size(), v));
+    if (!(v >= 0 && v <= 1)) {
+      error_ = fmt::format("value {} of \"data\" is {}, not a pixel in [0, 1]", count_, v);
+      return false;
+    }
     out_.push_back(v);
+    ++count_;
     return true;
   }
   bool unexpected(const std::string& what) {
@@ -321,6 +324,7 @@ class DigitFileParser : public nlohmann::json_sax<Json> {
   std::vector<double>& out_;
   std::string error_;
   int depth_ = 0;
+  std::size_t count_ = 0;
   bool seen_data_ = false;
 };
 
