@@ -18,6 +18,7 @@
 #include "harness/suite.hpp"
 #include "learned/registry.hpp"
 #include "optimizers/registry.hpp"
+#include "problems/data/catalog.hpp"
 #include "problems/registry.hpp"
 
 namespace {
@@ -74,6 +75,32 @@ void print_registry_text(const Json& registry) {
       }
     }
   }
+}
+
+// The data sets of the catalogue: installed or not, where, their shape; with `verify`, every
+// installed one is read (and its shape checked). Missing ones say what installs them.
+void print_datasets(bool verify) {
+  namespace data = l2o::problems::data;
+  const auto folder = data::data_folder();
+  fmt::print("data folder: {} (set L2OBENCH_DATA to use another)\n", folder.string());
+  std::size_t missing = 0;
+  for (const auto& entry : data::catalog()) {
+    const auto absent = data::missing_file(entry, folder);
+    std::string shape = fmt::format("{} x {}", entry.rows, entry.columns);
+    if (entry.classes > 0) shape += fmt::format(", {} classes", entry.classes);
+    if (absent.empty() && verify) data::load_dataset(entry.name);
+    fmt::print("  {:<14} {:<13} {:<24} {}\n", entry.name,
+               absent.empty() ? (verify ? "verified" : "installed") : "MISSING", shape,
+               (folder / entry.files.front()).parent_path().string());
+    if (!absent.empty()) {
+      ++missing;
+      fmt::print("      {} is missing: run scripts/setup ({})\n", absent.string(),
+                 entry.installed_by);
+    }
+  }
+  if (missing > 0)
+    fmt::print("{} of {} data sets missing; families on them stop with this message\n", missing,
+               data::catalog().size());
 }
 
 void write_output(const std::string& out, const Json& value) {
@@ -166,6 +193,11 @@ int run(int argc, char** argv) {
   auto* show = app.add_subcommand("show", "a table of the final metrics of a report");
   show->add_option("report", report_path, "report.json")->required();
 
+  bool verify_data = false;
+  auto* datasets = app.add_subcommand(
+      "datasets", "the real data sets: installed or not, where, shape (scripts/setup installs)");
+  datasets->add_flag("--verify", verify_data, "read every installed data set and check it");
+
   CLI11_PARSE(app, argc, argv);
 
   if (*list) {
@@ -219,6 +251,8 @@ int run(int argc, char** argv) {
     return result.quality_regression || (fail_on_time && slower) ? 1 : 0;
   } else if (*summarize) {
     write_output(summary_out, harness::summarize_report(harness::read_report(summary_report)));
+  } else if (*datasets) {
+    print_datasets(verify_data);
   } else if (*show) {
     std::cout << harness::format_report_table(harness::read_report(report_path));
   }

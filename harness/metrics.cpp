@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <stdexcept>
 #include <vector>
 
 #include <ATen/ATen.h>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 namespace l2o::harness {
@@ -90,6 +92,30 @@ Json evaluation_metrics(const Tensor& losses, const std::optional<Tensor>& minim
   out["final"] = std::move(final);
   out["per_instance"] = per_instance_losses(f, minimum);
   return out;
+}
+
+void ExtraSeries::record(const std::vector<std::pair<std::string, Tensor>>& metrics) {
+  for (const auto& [name, values] : metrics) {
+    auto it = std::find_if(series_.begin(), series_.end(),
+                           [&](const auto& s) { return s.first == name; });
+    if (it == series_.end()) it = series_.insert(series_.end(), {name, {}});
+    it->second.push_back(values.detach().to(at::kCPU, at::kDouble));
+  }
+}
+
+void ExtraSeries::add_to(Json& eval) const {
+  if (series_.empty()) return;
+  Json extra = Json::object();
+  for (const auto& [name, steps] : series_) {
+    // A metric missing at some step would misalign the series; families report all or none.
+    if (steps.size() != series_.front().second.size())
+      throw std::logic_error(fmt::format("metric {} reported at {} steps, not {}", name,
+                                         steps.size(), series_.front().second.size()));
+    extra[name] = summarize_steps(at::stack(steps));
+    eval["final"][name + "_mean"] = extra[name]["mean"].back();
+    eval["final"][name + "_median"] = extra[name]["median"].back();
+  }
+  eval["extra"] = std::move(extra);
 }
 
 }  // namespace l2o::harness

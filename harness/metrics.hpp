@@ -2,6 +2,8 @@
 // Per-step statistics of a rollout over the test instances of a cell.
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "core/json_fwd.hpp"
@@ -24,5 +26,19 @@ Json summarize_steps(const Tensor& values);
 Json evaluation_metrics(const Tensor& losses, const std::optional<Tensor>& minimum);
 
 std::vector<std::int64_t> checkpoint_steps(std::int64_t steps);
+
+// The per-step metrics a family reports beyond the loss (Objective::evaluation_metrics), by
+// name, in the order first seen.
+class ExtraSeries {
+ public:
+  // One step's values, name -> [B].
+  void record(const std::vector<std::pair<std::string, Tensor>>& metrics);
+  // eval["extra"][name]: the statistics of summarize_steps over the steps; eval["final"] gains
+  // "<name>_mean" and "<name>_median" of the last step. Nothing when there were no metrics.
+  void add_to(Json& eval) const;
+
+ private:
+  std::vector<std::pair<std::string, std::vector<Tensor>>> series_;
+};
 
 }  // namespace l2o::harness

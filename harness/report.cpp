@@ -105,6 +105,12 @@ std::string format_report_table(const Json& report) {
   std::vector<std::vector<std::string>> rows{{"problem", "optimizer", "rep", "loss mean",
                                               "loss median", "log10 mean", "gap median", "us/step",
                                               "train s"}};
+  // Families' own metrics (eval.extra: test loss, test accuracy), a column of final means each.
+  std::vector<std::string> extra;
+  for (const Json& cell : report["cells"])
+    for (const auto& [name, series] : cell["eval"].value("extra", Json::object()).items())
+      if (std::find(extra.begin(), extra.end(), name) == extra.end()) extra.push_back(name);
+  for (const std::string& name : extra) rows.front().push_back(name);
   for (const Json& cell : report["cells"]) {
     const Json& eval = cell["eval"];
     const Json& final = eval["final"];
@@ -125,6 +131,8 @@ std::string format_report_table(const Json& report) {
                     final_value("gap_median"),
                     step.is_number() ? fmt::format("{:.1f}", step.get<double>() * 1e6) : "-",
                     train_seconds()});
+    for (const std::string& name : extra)
+      rows.back().push_back(final_value((name + "_mean").c_str()));
   }
   std::vector<std::size_t> width(rows.front().size(), 0);
   for (const auto& row : rows)

@@ -93,24 +93,29 @@ Json evaluate(const Suite& suite, const Cell& cell, Instances& instances, Traini
 
   std::vector<Tensor> losses;
   losses.reserve(suite.steps + 1);
+  ExtraSeries extra;  // the family's own metrics (test loss, accuracy), per step
   double step_seconds = 0;
   auto start = Clock::now();
   {
     // Evaluation builds no graph; learned optimizers run their networks the same way.
     c10::InferenceMode no_autograd;
-    auto rollout = optimizer->start(f, instances.x0);
+    f.rewind();  // every optimizer sees the same minibatches (stochastic families)
     losses.push_back(f.loss(instances.x0));
+    extra.record(f.evaluation_metrics(instances.x0));
+    auto rollout = optimizer->start(f, instances.x0);
     for (std::int64_t k = 0; k < suite.steps; ++k) {
       auto step_start = Clock::now();
       Tensor x = rollout->step();
       if (x.is_cuda()) torch::cuda::synchronize();  // time the work, not the kernel launches
       step_seconds += seconds_since(step_start);
       losses.push_back(f.loss(x));
+      extra.record(f.evaluation_metrics(x));
     }
   }
   const double rollout_seconds = seconds_since(start);
 
   Json eval = evaluation_metrics(at::stack(losses).to(at::kCPU), instances.minimum);
+  extra.add_to(eval);
   eval["instances"] = f.batch();
   eval["steps"] = suite.steps;
   eval["seconds_per_step"] = step_seconds / double(suite.steps);

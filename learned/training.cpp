@@ -92,6 +92,7 @@ void BestWeights::restore() const {
 double rollout_mean_loss(const LearnedOptimizer& model, const problems::Objective& f,
                          const Tensor& x0, std::int64_t steps) {
   c10::InferenceMode no_autograd;
+  f.rewind();  // the same minibatches at every validation (stochastic families)
   auto rollout = model.start_learned(f, x0);
   Tensor total = at::zeros({}, at::kDouble);
   for (std::int64_t k = 0; k < steps; ++k) total += f.loss(rollout->step()).mean().to(at::kDouble);

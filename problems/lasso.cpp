@@ -1,47 +1,26 @@
 #include "problems/lasso.hpp"
 
-#include <cmath>
-#include <limits>
-
 #include <ATen/ATen.h>
-#include <Eigen/Eigenvalues>
 
 #include "problems/kernel.hpp"
 #include "problems/kernel_objective.hpp"
+#include "problems/linear_model.hpp"
+#include "problems/reference_solvers.hpp"
 
 namespace l2o::problems {
 
 namespace {
 
-// Reference optimum of one instance, in float64: FISTA with step τ = 0.9999/L and
-// gradient-based adaptive restart (O'Donoghue & Candès), stopped when the gradient mapping
-// ‖y − prox(y − τ∇s(y))‖∞/τ falls below `tolerance`, not after a fixed count. Returns NaN if
-// the cap is reached first, so that an unconverged f* is never taken for one.
+// Reference optimum of one instance, in float64 (FISTA with restart to a gradient-mapping
+// tolerance).
 double lasso_minimum(const Eigen::MatrixXd& A, const Eigen::VectorXd& b, double lambda,
                      double lipschitz) {
-  constexpr double tolerance = 1e-10;
-  constexpr int max_iterations = 1'000'000;
-  const double step = 0.9999 / lipschitz;
-  auto prox = [&](const Eigen::VectorXd& v) {
-    return v
-        .unaryExpr([t = lambda * step](double e) {
-          return std::copysign(std::max(std::abs(e) - t, 0.0), e);
-        })
-        .eval();
-  };
-  Eigen::VectorXd x = Eigen::VectorXd::Zero(A.cols()), y = x;
-  double t = 1.0;
-  for (int k = 0; k < max_iterations; ++k) {
-    Eigen::VectorXd next = prox(y - step * (A.transpose() * (A * y - b)));
-    if ((y - next).lpNorm<Eigen::Infinity>() / step <= tolerance)
-      return 0.5 * (A * next - b).squaredNorm() + lambda * next.lpNorm<1>();
-    bool restart = (y - next).dot(next - x) > 0;
-    double t_next = restart ? 1.0 : 0.5 * (1.0 + std::sqrt(1.0 + 4.0 * t * t));
-    y = restart ? next : (next + ((t - 1.0) / t_next) * (next - x)).eval();
-    x = std::move(next);
-    t = t_next;
-  }
-  return std::numeric_limits<double>::quiet_NaN();
+  return reference::fista_l1_minimum(
+      A.cols(), lambda, lipschitz,
+      [&](const Eigen::VectorXd& y) { return (A.transpose() * (A * y - b)).eval(); },
+      [&](const Eigen::VectorXd& x) {
+        return 0.5 * (A * x - b).squaredNorm() + lambda * x.lpNorm<1>();
+      });
 }
 
 class LassoObjective final : public KernelObjective {
@@ -55,12 +34,7 @@ class LassoObjective final : public KernelObjective {
   NamedTensors parameters() const override { return {{"A", A_}, {"b", b_}}; }
 
   std::optional<Tensor> lipschitz() const override {
-    if (!lipschitz_) {
-      Tensor A = A_.to(at::kCPU, at::kDouble);
-      Tensor gram =
-          A.size(1) <= A.size(2) ? at::bmm(A, A.transpose(1, 2)) : at::bmm(A.transpose(1, 2), A);
-      lipschitz_ = std::get<0>(at::linalg_eigh(gram)).select(1, -1).contiguous();
-    }
+    if (!lipschitz_) lipschitz_ = squared_spectral_norm(A_);
     return lipschitz_;
   }
 

@@ -53,6 +53,17 @@ class Objective {
 
   // Starting points for a rollout, [B, n], drawn from the given stream; N(0, I) by default.
   virtual Tensor initial_points(std::uint64_t seed) const;
+
+  // Stochastic objectives (the MLP) evaluate on minibatches from their own seeded stream:
+  // loss() uses the current minibatch, grad() uses it and then moves to the next one, so that
+  // the k-th step of a rollout sees minibatch k. rewind() goes back to the first minibatch; a
+  // rollout calls it first so that every optimizer on the same instances sees the same
+  // minibatches. Deterministic objectives ignore it.
+  virtual void rewind() const {}
+
+  // Metrics of iterates beyond the loss, name -> [B] (the MLP's "test_loss" and
+  // "test_accuracy" on held-out data); the harness records them per step. None by default.
+  virtual NamedTensors evaluation_metrics(const Tensor& x) const { return {}; }
 };
 
 }  // namespace l2o::problems

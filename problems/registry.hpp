@@ -7,12 +7,15 @@
 #include "problems/ackley.hpp"
 #include "problems/family.hpp"
 #include "problems/lasso.hpp"
+#include "problems/logistic.hpp"
+#include "problems/mlp.hpp"
 #include "problems/quadratic.hpp"
 #include "problems/rastrigin.hpp"
+#include "problems/ridge.hpp"
 
 namespace l2o::problems {
 
-using ProblemFamilies = TypeList<Lasso, Rastrigin, Ackley, Quadratic>;
+using ProblemFamilies = TypeList<Lasso, Rastrigin, Ackley, Quadratic, Mlp, Logistic, Ridge>;
 
 template <ProblemFamily... Fs>
 constexpr bool all_problem_families(TypeList<Fs...>) {

@@ -21,6 +21,10 @@ NamedTensors ScaledObjective::parameters() const {
   return p;
 }
 
+NamedTensors ScaledObjective::evaluation_metrics(const Tensor& x) const {
+  return f_->evaluation_metrics(scale_ * x);
+}
+
 Tensor ScaledObjective::initial_points(std::uint64_t seed) const {
   return f_->initial_points(seed) / scale_;
 }

@@ -23,6 +23,8 @@ class ScaledObjective final : public Objective {
   NamedTensors parameters() const override;
   std::optional<Tensor> reference_minimum() const override { return f_->reference_minimum(); }
   Tensor initial_points(std::uint64_t seed) const override;
+  void rewind() const override { f_->rewind(); }
+  NamedTensors evaluation_metrics(const Tensor& x) const override;
 
  private:
   std::unique_ptr<Objective> f_;

@@ -150,6 +150,69 @@ def loss_figure(report, out_dir, stem):
     return save(fig, out_dir, stem)
 
 
+def extra_metrics(report):
+    """Names of the families' own per-step metrics (eval.extra: test_loss, test_accuracy), in order."""
+    names = OrderedDict()
+    for cell in report["cells"]:
+        for name in cell["eval"].get("extra", {}):
+            names.setdefault(name, None)
+    return list(names)
+
+
+def extra_figure(report, out_dir, stem):
+    """One row per problem that reports extra metrics, one panel per metric: the median over test
+    instances with its q10-q90 band, averaged over repetitions. No figure when there are none."""
+    names = extra_metrics(report)
+    problems, optimizers, groups = group_cells(report)
+    shown = [p for p in problems if any("extra" in c["eval"] for o in optimizers for c in groups.get((p, o), []))]
+    if not names or not shown:
+        return []
+    fig, axes = plt.subplots(len(shown), len(names), figsize=(4.6 * len(names), 3.5 * len(shown)), squeeze=False)
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    handles = OrderedDict()
+    for row, problem in zip(axes, shown):
+        for ax, name in zip(row, names):
+            for k, optimizer in enumerate(optimizers):
+                cells = [c for c in groups.get((problem, optimizer), []) if name in c["eval"].get("extra", {})]
+                if not cells:
+                    continue
+                stat = {w: np.nanmean([finite(c["eval"]["extra"][name][w]) for c in cells], axis=0)
+                        for w in ("median", "q10", "q90")}
+                steps = np.arange(len(stat["median"]))
+                color = colors[k % len(colors)]
+                (line,) = ax.plot(steps, stat["median"], color=color, lw=1.6)
+                handles.setdefault(optimizer, line)
+                ax.fill_between(steps, stat["q10"], stat["q90"], color=color, alpha=0.15, lw=0)
+            ax.set_title(f"{problem}: {name.replace('_', ' ')}")
+            ax.set_xlabel("iteration")
+            ax.grid(alpha=0.3)
+    fig.legend(handles.values(), handles.keys(), loc="lower center", ncol=min(len(handles), 7),
+               bbox_to_anchor=(0.5, -0.06))
+    fig.tight_layout()
+    return save(fig, out_dir, stem)
+
+
+def extra_table(report):
+    """Rows: (problem, optimizer) with extra metrics; columns: the final mean of each metric, averaged
+    over repetitions, with a 95 % bootstrap interval when there are several."""
+    names = extra_metrics(report)
+    problems, optimizers, groups = group_cells(report)
+    header = ["problem", "optimizer"] + names
+    rows = []
+    for problem in problems:
+        for optimizer in optimizers:
+            cells = groups.get((problem, optimizer))
+            if not cells or not any("extra" in c["eval"] for c in cells):
+                continue
+            row = [problem, optimizer]
+            for name in names:
+                mean, values = final_mean(cells, f"{name}_mean")
+                ci = bootstrap_ci(values) if math.isfinite(mean) else None
+                row.append(fmt(mean) + (f" [{fmt(ci[0])}, {fmt(ci[1])}]" if ci else ""))
+            rows.append(row)
+    return header, rows
+
+
 def ecdf_data(report):
     """Per optimizer: hitting step and hitting seconds of every (problem, repetition, instance)."""
     problems, optimizers, groups = group_cells(report)
@@ -331,11 +394,16 @@ def build(report_paths, out_dir, paper_path):
     for path in report_paths:
         report = load(path)
         name = report["suite"].get("name", os.path.basename(os.path.dirname(path)))
-        figures = loss_figure(report, out_dir, f"{name}-loss") + ecdf_figure(report, out_dir, f"{name}-ecdf")
+        figures = (loss_figure(report, out_dir, f"{name}-loss") + extra_figure(report, out_dir, f"{name}-extra")
+                   + ecdf_figure(report, out_dir, f"{name}-ecdf"))
         tables = [("Final mean loss at step {} (mean over repetitions, 95 % bootstrap interval)".format(
             report["suite"].get("steps", "?")), final_table(report), f"{name}-final")]
         tables.append(("Mean loss and log10 mean loss at step 10 and at the last step",
                        checkpoint_table(report), f"{name}-steps"))
+        header, rows = extra_table(report)
+        if rows:
+            tables.append(("Final test metrics (mean over test instances, then over repetitions)", (header, rows),
+                           f"{name}-extra"))
         header, rows = paper_table(report, paper_values)
         if rows:
             tables.append(("The papers' numbers and ours", (header, rows), f"{name}-paper"))

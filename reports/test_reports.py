@@ -96,6 +96,43 @@ class ReportsFromSmokeRun(unittest.TestCase):
         self.assertTrue(tex.startswith(r"\begin{tabular}"))
 
 
+class ReportsWithExtraMetrics(unittest.TestCase):
+    """Families' own metrics (the MLP's test loss and accuracy): a figure and a table when present."""
+
+    def test_extra_metrics_get_a_figure_and_a_table(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            run = os.path.join(tmp, "run")
+            subprocess.run([BINARY, "run", os.path.join(HERE, "..", "suites", "smoke.json"), "--out", run, "--quiet"],
+                           check=True, capture_output=True)
+            with open(os.path.join(run, "report.json")) as f:
+                report = json.load(f)
+            # What the runner writes for a family with evaluation_metrics, on one problem only.
+            for k, cell in enumerate(c for c in report["cells"] if c["problem"]["label"] == "lasso-n10"):
+                accuracy = [0.1 + 0.01 * k * step for step in range(len(cell["eval"]["loss"]["mean"]))]
+                cell["eval"]["extra"] = {"test_accuracy": {w: accuracy for w in ("mean", "median", "q10", "q90")}}
+                cell["eval"]["final"]["test_accuracy_mean"] = accuracy[-1]
+            path = os.path.join(tmp, "report.json")
+            with open(path, "w") as f:
+                json.dump(report, f)
+            out = os.path.join(tmp, "figures")
+            written = l2o_report.build([path], out, None)
+            self.assertIn(os.path.join(out, "smoke-extra.png"), written)
+            with open(os.path.join(out, "smoke-extra.md")) as f:
+                rows = [[c.strip() for c in line.strip("|").split("|")] for line in f.read().splitlines()]
+            self.assertEqual(rows[0], ["problem", "optimizer", "test_accuracy"])
+            expected = {(c["optimizer"]["label"]): c["eval"]["final"]["test_accuracy_mean"]
+                        for c in report["cells"] if "extra" in c["eval"]}
+            self.assertEqual(sorted(r[1] for r in rows[2:]), sorted(expected))
+            for row in rows[2:]:
+                self.assertEqual(row[0], "lasso-n10")
+                self.assertAlmostEqual(float(row[2]), expected[row[1]], delta=1e-3)
+            with open(os.path.join(out, "index.html")) as f:
+                self.assertIn("smoke-extra.svg", f.read())
+
+    def test_no_extra_metrics_no_extra_figure(self):
+        self.assertEqual(l2o_report.extra_figure({"cells": [], "suite": {}}, "/nonexistent", "x"), [])
+
+
 class ReportsWithRepetitionsAndTraining(unittest.TestCase):
     """A suite with a learned optimizer and two repetitions: averaging, intervals, training table."""
 

@@ -59,7 +59,8 @@ BOOST_AUTO_TEST_CASE(list_json_names_every_family_and_optimizer_with_fields) {
     optimizers.push_back(o["name"]);
     BOOST_TEST(!o["fields"].empty());
   }
-  BOOST_TEST(families == (std::vector<std::string>{"lasso", "rastrigin", "ackley", "quadratic"}));
+  BOOST_TEST(families == (std::vector<std::string>{"lasso", "rastrigin", "ackley", "quadratic",
+                                                   "mlp", "logistic", "ridge"}));
   BOOST_TEST(optimizers ==
              (std::vector<std::string>{"gd", "momentum", "adam", "ista", "fista", "l2o-dm",
                                        "rnnprop", "diff-l2o", "diff-l2o-ele", "hybrid"}));
@@ -75,7 +76,7 @@ BOOST_AUTO_TEST_CASE(bad_input_gives_one_clear_error_and_a_nonzero_exit) {
       run_suite_text(dir, s.dump()),
       file +
           ".problems[0].family: unknown problem family \"lasso3\"; allowed: lasso, rastrigin, "
-          "ackley, quadratic");
+          "ackley, quadratic, mlp, logistic, ridge");
   s = valid_suite();
   s["optimizers"][0]["name"] = "adamw";
   expect_one_clear_error(run_suite_text(dir, s.dump()),

@@ -96,14 +96,15 @@ BOOST_AUTO_TEST_CASE(registries_list_every_type_and_reject_unknown_names) {
   std::vector<std::string> families, optimizers;
   for (const auto& f : l2o::problems::families()) families.emplace_back(f.name);
   for (const auto& o : l2o::optimizers::optimizers()) optimizers.emplace_back(o.name);
-  BOOST_TEST(families == (std::vector<std::string>{"lasso", "rastrigin", "ackley", "quadratic"}));
+  BOOST_TEST(families == (std::vector<std::string>{"lasso", "rastrigin", "ackley", "quadratic",
+                                                   "mlp", "logistic", "ridge"}));
   BOOST_TEST(optimizers == (std::vector<std::string>{"gd", "momentum", "adam", "ista", "fista"}));
   BOOST_CHECK_EXCEPTION(
       l2o::problems::find_family("lasso2", "s.json: problems[0].family"), InputError,
       [](const InputError& e) {
         return std::string(e.what()) ==
                "s.json: problems[0].family: unknown problem family \"lasso2\"; allowed: lasso, "
-               "rastrigin, ackley, quadratic";
+               "rastrigin, ackley, quadratic, mlp, logistic, ridge";
       });
 }
 

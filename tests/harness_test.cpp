@@ -247,7 +247,7 @@ BOOST_AUTO_TEST_CASE(an_optimizer_can_be_limited_to_some_families) {
   s["optimizers"][2]["families"] = {"lasso", "lassoo"};
   BOOST_TEST(parse_error(s) ==
              "s.json.optimizers[2].families[1]: unknown problem family \"lassoo\"; allowed: "
-             "lasso, rastrigin, ackley, quadratic");
+             "lasso, rastrigin, ackley, quadratic, mlp, logistic, ridge");
 }
 
 BOOST_AUTO_TEST_CASE(the_train_profile_can_be_overridden_per_run) {

@@ -34,6 +34,9 @@ const std::vector<Case>& cases() {
       {"ackley", {{"dim", 10}}},
       {"quadratic", {{"dim", 10}}},
       {"quadratic", {{"dim", 10}, {"kind", "conditioned"}, {"condition", 50}}},
+      {"logistic", {{"dataset", "synthetic"}}},
+      {"logistic", {{"regularizer", "l1"}, {"rows", 100}, {"dim", 20}}},
+      {"ridge", {{"dataset", "synthetic"}}},
   };
   return all;
 }

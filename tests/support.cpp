@@ -8,6 +8,9 @@
 #include <random>
 
 #include <ATen/ATen.h>
+#include <boost/test/unit_test.hpp>
+
+#include "problems/data/catalog.hpp"
 
 namespace l2o::testing {
 
@@ -38,6 +41,15 @@ CommandResult run_command(const std::string& command) {
   int status = ::pclose(pipe);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return result;
+}
+
+bool dataset_installed(const std::string& name) {
+  namespace data = l2o::problems::data;
+  const auto missing = data::missing_file(data::find_dataset(name, "test"), data::data_folder());
+  if (missing.empty()) return true;
+  BOOST_TEST_MESSAGE("skipped: data set " << name << " is not installed (" << missing.string()
+                                          << " is missing; scripts/setup installs it)");
+  return false;
 }
 
 }  // namespace l2o::testing

@@ -32,4 +32,8 @@ struct CommandResult {
 // Runs a shell command line and captures what it prints.
 CommandResult run_command(const std::string& command);
 
+// Whether the named catalogue data set is installed in the data folder; if not, says so in the
+// test log (a test on real data then returns early: skipped, not failed).
+bool dataset_installed(const std::string& name);
+
 }  // namespace l2o::testing
