@@ -10,6 +10,7 @@
 #include "learned/hybrid.hpp"
 #include "learned/l2o_dm.hpp"
 #include "learned/learned_optimizer.hpp"
+#include "learned/loa_bfgs.hpp"
 #include "learned/rnnprop.hpp"
 #include "learned/training.hpp"
 #include "optimizers/registry.hpp"
@@ -32,7 +33,7 @@ struct TrainedPart {
   Json config;  // canonical
 };
 
-using LearnedOptimizers = TypeList<L2oDm, RnnProp, DiffL2o, DiffL2oElementwise, Hybrid>;
+using LearnedOptimizers = TypeList<L2oDm, RnnProp, DiffL2o, DiffL2oElementwise, Hybrid, LoaBfgs>;
 
 template <LearnedOptimizerType... Ls>
 constexpr bool all_learned_optimizer_types(TypeList<Ls...>) {
