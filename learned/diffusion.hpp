@@ -69,7 +69,7 @@ struct DiffusionSettings {
   double beta_start = 1e-5;
   double beta_end = 2e-2;
   double alpha = 0.5;
-  std::string parameterization = "epsilon";
+  std::string parameterization = "step";
   bool sampling_noise = true;
   std::string oracle = "solver";
   std::string solver = "adam";
@@ -91,7 +91,8 @@ struct DiffusionSettings {
     v.field("alpha", alpha, "loss weight: α·f(x̂_{t−1}) + (1−α)·MSE(x̃_{t−1}, x̂_{t−1})",
             between(0, 1));
     v.field("parameterization", parameterization,
-            "network output: DDPM noise ε (x̂_{t−1} = reverse mean) or the step x̂_{t−1} − x̂_t",
+            "network output: the step x̂_{t−1} − x̂_t, or DDPM's noise ε (x̂_{t−1} = reverse "
+            "mean)",
             one_of({"epsilon", "step"}));
     v.field("sampling_noise", sampling_noise,
             "add the DDPM posterior noise in each reverse step (a fixed seeded stream)");
