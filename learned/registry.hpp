@@ -7,9 +7,11 @@
 
 #include "learned/diff_l2o.hpp"
 #include "learned/diff_l2o_elementwise.hpp"
+#include "learned/go_math_l2o.hpp"
 #include "learned/hybrid.hpp"
 #include "learned/l2o_dm.hpp"
 #include "learned/learned_optimizer.hpp"
+#include "learned/math_l2o.hpp"
 #include "learned/rnnprop.hpp"
 #include "learned/training.hpp"
 #include "optimizers/registry.hpp"
@@ -32,7 +34,8 @@ struct TrainedPart {
   Json config;  // canonical
 };
 
-using LearnedOptimizers = TypeList<L2oDm, RnnProp, DiffL2o, DiffL2oElementwise, Hybrid>;
+using LearnedOptimizers =
+    TypeList<L2oDm, RnnProp, DiffL2o, DiffL2oElementwise, Hybrid, MathL2o, GoMathL2o>;
 
 template <LearnedOptimizerType... Ls>
 constexpr bool all_learned_optimizer_types(TypeList<Ls...>) {

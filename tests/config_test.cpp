@@ -97,7 +97,7 @@ BOOST_AUTO_TEST_CASE(registries_list_every_type_and_reject_unknown_names) {
   for (const auto& f : l2o::problems::families()) families.emplace_back(f.name);
   for (const auto& o : l2o::optimizers::optimizers()) optimizers.emplace_back(o.name);
   BOOST_TEST(families == (std::vector<std::string>{"lasso", "rastrigin", "ackley", "quadratic",
-                                                   "mlp", "logistic", "ridge"}));
+                                                   "mlp", "logistic", "ridge", "lasso-sparse"}));
   BOOST_TEST(optimizers == (std::vector<std::string>{"gd", "momentum", "adam", "ista", "fista"}));
   BOOST_CHECK_EXCEPTION(
       l2o::problems::find_family("lasso2", "s.json: problems[0].family"), InputError,

@@ -1,0 +1,21 @@
+#include "problems/transformed_objective.hpp"
+
+#include <ATen/ATen.h>
+
+namespace l2o::problems {
+
+TransformedObjective::TransformedObjective(std::unique_ptr<Objective> f, double scale, double shift)
+    : f_(std::move(f)), scale_(scale), shift_(shift) {}
+
+Tensor TransformedObjective::inner(const Tensor& x) const {
+  Tensor y = scale_ == 1.0 ? x : scale_ * x;
+  return shift_ == 0.0 ? y : y + shift_;
+}
+
+std::optional<Tensor> TransformedObjective::lipschitz() const {
+  auto L = f_->lipschitz();
+  if (!L) return std::nullopt;
+  return *L * (scale_ * scale_);
+}
+
+}  // namespace l2o::problems
