@@ -104,7 +104,7 @@ BOOST_AUTO_TEST_CASE(registries_list_every_type_and_reject_unknown_names) {
       [](const InputError& e) {
         return std::string(e.what()) ==
                "s.json: problems[0].family: unknown problem family \"lasso2\"; allowed: lasso, "
-               "rastrigin, ackley, quadratic, mlp, logistic, ridge";
+               "rastrigin, ackley, quadratic, mlp, logistic, ridge, lasso-sparse";
       });
 }
 
