@@ -21,8 +21,8 @@
 #include "harness/report.hpp"
 #include "harness/training_cache.hpp"
 #include "optimizers/registry.hpp"
+#include "problems/affine_objective.hpp"
 #include "problems/registry.hpp"
-#include "problems/transformed_objective.hpp"
 
 namespace l2o::harness {
 
@@ -71,7 +71,7 @@ void load_instances(Instances& cache, const Suite& suite, const Cell& cell,
   const Scenario& scenario = p.scenario;
   if (scenario.start_shift() != 0) cache.x0 = cache.x0 + scenario.start_shift();
   if (scenario.scale() != 1 || scenario.objective_shift() != 0)
-    cache.objective = std::make_unique<problems::TransformedObjective>(
+    cache.objective = std::make_unique<problems::AffineObjective>(
         std::move(cache.objective), scenario.scale(), scenario.objective_shift());
   if (same_instances) return;  // minimum and minimum_seconds carry over
   auto start = Clock::now();

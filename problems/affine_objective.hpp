@@ -11,9 +11,9 @@
 
 namespace l2o::problems {
 
-class TransformedObjective final : public Objective {
+class AffineObjective final : public Objective {
  public:
-  TransformedObjective(std::unique_ptr<Objective> f, double scale, double shift);
+  AffineObjective(std::unique_ptr<Objective> f, double scale, double shift);
 
   std::int64_t batch() const override { return f_->batch(); }
   std::int64_t dim() const override { return f_->dim(); }

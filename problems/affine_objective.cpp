@@ -1,18 +1,18 @@
-#include "problems/transformed_objective.hpp"
+#include "problems/affine_objective.hpp"
 
 #include <ATen/ATen.h>
 
 namespace l2o::problems {
 
-TransformedObjective::TransformedObjective(std::unique_ptr<Objective> f, double scale, double shift)
+AffineObjective::AffineObjective(std::unique_ptr<Objective> f, double scale, double shift)
     : f_(std::move(f)), scale_(scale), shift_(shift) {}
 
-Tensor TransformedObjective::inner(const Tensor& x) const {
+Tensor AffineObjective::inner(const Tensor& x) const {
   Tensor y = scale_ == 1.0 ? x : scale_ * x;
   return shift_ == 0.0 ? y : y + shift_;
 }
 
-std::optional<Tensor> TransformedObjective::lipschitz() const {
+std::optional<Tensor> AffineObjective::lipschitz() const {
   auto L = f_->lipschitz();
   if (!L) return std::nullopt;
   return *L * (scale_ * scale_);
