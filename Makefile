@@ -53,7 +53,8 @@ bench-all: build
 	  $(L2OBENCH) run $$suite --out $(ALL_OUT)/$$name --train-profile $(PROFILE) $(RUN_FLAGS); \
 	  $(L2OBENCH) show $(ALL_OUT)/$$name/report.json; \
 	done
-	$(MAKE_REPORT) $(patsubst suites/%.json,$(ALL_OUT)/%/report.json,$(wildcard suites/*.json)) --out $(ALL_OUT)/figures
+	$(L2OBENCH) equivariance --json $(ALL_OUT)/equivariance.json
+	$(MAKE_REPORT) $(patsubst suites/%.json,$(ALL_OUT)/%/report.json,$(wildcard suites/*.json)) --out $(ALL_OUT)/figures --equivariance $(ALL_OUT)/equivariance.json
 
 # Regression tracking: the quick suite from scratch (fresh cache, so learned optimizers are
 # trained by this build) with a fixed thread count, compared on final quality with the

@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include <c10/util/Exception.h>
 #include <fmt/format.h>
@@ -12,10 +13,12 @@
 #include "core/error.hpp"
 #include "core/files.hpp"
 #include "harness/compare.hpp"
+#include "harness/equivariance.hpp"
 #include "harness/instances.hpp"
 #include "harness/report.hpp"
 #include "harness/runner.hpp"
 #include "harness/suite.hpp"
+#include "learned/checkpoint.hpp"
 #include "learned/registry.hpp"
 #include "optimizers/registry.hpp"
 #include "problems/data/catalog.hpp"
@@ -101,6 +104,33 @@ void print_datasets(bool verify) {
   if (missing > 0)
     fmt::print("{} of {} data sets missing; families on them stop with this message\n", missing,
                data::catalog().size());
+}
+
+// A checkpoint's weights as one flat array in the model's documented order (for loa-bfgs the
+// 216 numbers its "weights_file" reads back).
+Json export_weights(const std::string& path) {
+  const Json checkpoint = l2o::read_json_file(path);
+  if (!checkpoint.is_object() || !checkpoint.contains("key") || !checkpoint.contains("weights"))
+    throw l2o::InputError(
+        fmt::format("{}: not an l2obench checkpoint (no \"key\"/\"weights\")", path));
+  const Json& key = checkpoint["key"];
+  const auto* entry = l2o::learned::find_learned(key.at("optimizer").get<std::string>());
+  if (!entry)
+    throw l2o::InputError(
+        fmt::format("{}: unknown learned optimizer {}", path, key.at("optimizer").dump()));
+  auto model = entry->make(key.at("config"), 0);
+  model->shape_for(*l2o::problems::find_family(key.at("family").get<std::string>(), path)
+                        .sample(key.at("problem"), {1, 0, {}}));
+  l2o::learned::weights_from_json(checkpoint["weights"], model->weights(), path);
+  return l2o::learned::flatten_weights(model->weights());
+}
+
+Json parse_json_option(const std::string& text, const std::string& option) {
+  try {
+    return Json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    throw l2o::InputError(fmt::format("{}: not valid JSON: {}", option, e.what()));
+  }
 }
 
 void write_output(const std::string& out, const Json& value) {
@@ -193,6 +223,35 @@ int run(int argc, char** argv) {
   auto* show = app.add_subcommand("show", "a table of the final metrics of a report");
   show->add_option("report", report_path, "report.json")->required();
 
+  harness::EquivarianceOptions equivariance_options;
+  std::vector<std::string> equivariance_problems, equivariance_optimizers;
+  std::string equivariance_json;
+  auto* equivariance = app.add_subcommand(
+      "equivariance",
+      "run optimizers on instances and on permuted, translated and scaled twins; print the "
+      "deviation of the mapped-back iterates");
+  equivariance->add_option("--problem", equivariance_problems,
+                           "a suite problem entry as JSON (repeatable; default: "
+                           "{\"family\": \"logistic\"})");
+  equivariance->add_option("--optimizer", equivariance_optimizers,
+                           "a name or a suite optimizer entry as JSON (repeatable; default: all)");
+  equivariance->add_option("--steps", equivariance_options.steps, "steps per rollout");
+  equivariance->add_option("--instances", equivariance_options.instances, "test instances");
+  equivariance->add_option("--seed", equivariance_options.seed, "seed of instances and twins");
+  equivariance->add_option("--scale", equivariance_options.scale, "c of g(x) = f(c x)");
+  equivariance->add_option("--translation", equivariance_options.translation,
+                           "v ~ this * N(0, I) in g(x) = f(x - v)");
+  equivariance->add_option("--tolerance", equivariance_options.tolerance,
+                           "largest relative deviation called equivariant");
+  equivariance->add_option("--json", equivariance_json, "also write the measurements as JSON");
+
+  std::string export_checkpoint, export_out;
+  auto* export_cmd = app.add_subcommand(
+      "export-weights", "a checkpoint's weights as a flat JSON array in the documented order");
+  export_cmd->add_option("checkpoint", export_checkpoint, "checkpoint file (out/cache/...)")
+      ->required();
+  export_cmd->add_option("--out", export_out, "output file (default: stdout)");
+
   bool verify_data = false;
   auto* datasets = app.add_subcommand(
       "datasets", "the real data sets: installed or not, where, shape (scripts/setup installs)");
@@ -253,6 +312,23 @@ int run(int argc, char** argv) {
     write_output(summary_out, harness::summarize_report(harness::read_report(summary_report)));
   } else if (*datasets) {
     print_datasets(verify_data);
+  } else if (*equivariance) {
+    if (!equivariance_problems.empty()) {
+      equivariance_options.problems = Json::array();
+      for (const std::string& p : equivariance_problems)
+        equivariance_options.problems.push_back(parse_json_option(p, "--problem"));
+    }
+    if (!equivariance_optimizers.empty()) {
+      equivariance_options.optimizers = Json::array();
+      for (const std::string& o : equivariance_optimizers)
+        equivariance_options.optimizers.push_back(
+            o.starts_with("{") ? parse_json_option(o, "--optimizer") : Json{{"name", o}});
+    }
+    auto result = harness::measure_equivariance(equivariance_options, "equivariance");
+    std::cout << result.table;
+    if (!equivariance_json.empty()) l2o::write_json_atomically(equivariance_json, result.json);
+  } else if (*export_cmd) {
+    write_output(export_out, export_weights(export_checkpoint));
   } else if (*show) {
     std::cout << harness::format_report_table(harness::read_report(report_path));
   }

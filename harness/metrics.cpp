@@ -113,6 +113,8 @@ Json evaluation_metrics(const Tensor& losses, const std::optional<Tensor>& minim
     out["log10_mean_gap"] = to_vector(at::log10(gap.mean(1)));
     const Tensor rel = gap / f_star.abs().clamp_min(1e-12);
     out["rel_gap"] = summarize_steps(rel);
+    // LOA's metric: the gap relative to the starting gap, 1 at step 0 whatever the scale of f.
+    out["normalized_gap"] = summarize_steps(gap / gap[0].clamp_min(1e-300));
     out["to_target"] = iterations_to_target(rel, target);
     final["iterations_to_target_median"] = out["to_target"]["median"];
     final["iterations_to_target_mean_curve"] = out["to_target"]["mean_curve"];
@@ -120,6 +122,7 @@ Json evaluation_metrics(const Tensor& losses, const std::optional<Tensor>& minim
     final["gap_median"] = out["gap"]["median"].back();
     final["log10_mean_gap"] = out["log10_mean_gap"].back();
     final["rel_gap_median"] = out["rel_gap"]["median"].back();
+    final["normalized_gap_median"] = out["normalized_gap"]["median"].back();
   }
   out["final"] = std::move(final);
   out["per_instance"] = per_instance_losses(f, minimum);

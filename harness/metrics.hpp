@@ -18,7 +18,8 @@ Json summarize_steps(const Tensor& values);
 // The `eval` metrics of a cell from its loss history [K, B] and, where known, the reference
 // minimum f* [B]: loss statistics, log10 of the mean loss (the papers' "log loss"), the count of
 // non-finite (diverged) instances per step, and the gap f − f*, log10 of the mean gap and the
-// relative gap (f − f*)/max(|f*|, 1e-12) with their statistics. Non-finite numbers are written
+// relative gap (f − f*)/max(|f*|, 1e-12) and the normalized gap (f − f*)/(f₀ − f*) (LOA's
+// metric) with their statistics. Non-finite numbers are written
 // as JSON null; NaN instances rank as +inf in the quantiles.
 // Also the loss of every instance at log-spaced checkpoint steps (0, 1, 2, 3, 4, 5, 6, 8, 10,
 // 12, 15, 20, ... and the last), with f* per instance where known: what ECDFs and

@@ -107,6 +107,7 @@ Json evaluate(const Suite& suite, const Cell& cell, Instances& instances, Traini
   losses.reserve(suite.steps + 1);
   ExtraSeries extra;  // the family's own metrics (test loss, accuracy), per step
   double step_seconds = 0;
+  optimizers::Counters counters;  // what the rollout counted (BFGS's skipped updates, ...)
   auto start = Clock::now();
   {
     // Evaluation builds no graph; learned optimizers run their networks the same way.
@@ -123,6 +124,7 @@ Json evaluate(const Suite& suite, const Cell& cell, Instances& instances, Traini
       losses.push_back(f.loss(x));
       extra.record(f.evaluation_metrics(x));
     }
+    counters = rollout->counters();
   }
   const double rollout_seconds = seconds_since(start);
 
@@ -133,6 +135,7 @@ Json evaluate(const Suite& suite, const Cell& cell, Instances& instances, Traini
   eval["seconds_per_step"] = step_seconds / double(suite.steps);
   eval["rollout_seconds"] = rollout_seconds;
   eval["reference_seconds"] = instances.minimum_seconds;
+  for (const auto& [name, value] : counters) eval["counters"][name] = value;
   Json record = {{"id", cell.id},
                  {"index", cell.index},
                  {"problem",

@@ -1,5 +1,8 @@
 #include "learned/checkpoint.hpp"
 
+#include <cmath>
+#include <vector>
+
 #include <ATen/ATen.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -52,6 +55,48 @@ void weights_from_json(const Json& j, const Weights& weights, const std::string&
   if (j.size() != weights.size())
     throw InputError(fmt::format("{}: {} weights in the file, the model has {}", where, j.size(),
                                  weights.size()));
+}
+
+Json flatten_weights(const Weights& weights) {
+  Json out = Json::array();
+  for (const auto& [name, t] : weights) {
+    const Tensor flat = t.detach().to(at::kCPU, at::kDouble).contiguous().view(-1);
+    for (std::int64_t i = 0; i < flat.numel(); ++i) out.push_back(flat.data_ptr<double>()[i]);
+  }
+  return out;
+}
+
+void unflatten_weights(const Json& numbers, const Weights& weights, const std::string& where) {
+  std::int64_t total = 0;
+  for (const auto& [name, t] : weights) total += t.numel();
+  if (!numbers.is_array() || std::int64_t(numbers.size()) != total)
+    throw InputError(
+        fmt::format("{}: expected an array of {} numbers (the model's weights in "
+                    "their documented order), got {}",
+                    where, total,
+                    numbers.is_array() ? fmt::format("{} entries", numbers.size())
+                                       : std::string(numbers.type_name())));
+  std::vector<double> values;
+  for (std::size_t i = 0; i < numbers.size(); ++i) {
+    if (!numbers[i].is_number() || !std::isfinite(numbers[i].get<double>()))
+      throw InputError(fmt::format("{}: entry {} is not a finite number", where, i));
+    values.push_back(numbers[i].get<double>());
+  }
+  at::NoGradGuard no_grad;
+  std::int64_t offset = 0;
+  const Tensor all = at::tensor(values, at::kDouble);
+  for (const auto& [name, t] : weights) {
+    t.copy_(all.slice(0, offset, offset + t.numel()).view(t.sizes()));
+    offset += t.numel();
+  }
+}
+
+void read_weights_file(const std::filesystem::path& path, const Weights& weights) {
+  const Json j = read_json_file(path);
+  if (j.is_object() && j.contains("weights"))
+    weights_from_json(j["weights"], weights, path.string());
+  else
+    unflatten_weights(j, weights, path.string());
 }
 
 void save_checkpoint(const std::filesystem::path& path, const LearnedOptimizer& model,

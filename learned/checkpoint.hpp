@@ -48,4 +48,13 @@ TrainResult load_checkpoint(const std::filesystem::path& path, LearnedOptimizer&
 Json weights_to_json(const Weights& weights);
 void weights_from_json(const Json& j, const Weights& weights, const std::string& where);
 
+// The weights as one flat array of numbers: each tensor row-major, in the model's weights()
+// order (what a method documents as its flat order), and back (count and finiteness checked).
+Json flatten_weights(const Weights& weights);
+void unflatten_weights(const Json& numbers, const Weights& weights, const std::string& where);
+
+// Reads a weights file into `weights`: a flat array (unflatten_weights) or a checkpoint file
+// (its "weights" object). Errors name the file.
+void read_weights_file(const std::filesystem::path& path, const Weights& weights);
+
 }  // namespace l2o::learned

@@ -46,7 +46,7 @@ class ElementwiseModel final : public DiffusionOptimizer {
     const double progress = double(epoch - 1) / double(std::max<std::int64_t>(epochs, 1));
     if (progress < config_.global_until) return 1;
     if (progress < config_.local_until) return std::min<std::int64_t>(3, dim);
-    return dim;
+    return std::min(dim, config_.max_groups);
   }
 
  protected:

@@ -4,7 +4,8 @@
 // sees its iterate and gradient, permutation-invariant summaries of both (mean and root mean
 // square over the coordinates), the time embedding and a sinusoidal positional encoding of its
 // index. Training moves through Global → Local → element phases: one update per reverse step
-// for all coordinates, then one per third of them, then one per coordinate.
+// for all coordinates, then one per third of them, then one per coordinate (at most max_groups
+// groups of coordinates, so that a 15,910-weight MLP stays trainable).
 #include <memory>
 #include <string>
 #include <string_view>
@@ -29,6 +30,7 @@ struct DiffL2oElementwise {
     std::int64_t position_embedding = 16;
     double global_until = 1.0 / 3.0;
     double local_until = 2.0 / 3.0;
+    std::int64_t max_groups = 50;
     DiffusionSettings diffusion;
 
     template <class Visitor>
@@ -43,6 +45,9 @@ struct DiffL2oElementwise {
               "share of the epochs with one update per reverse step (N1)", between(0, 1));
       v.field("local_until", local_until,
               "share of the epochs before per-coordinate updates start (N2)", between(0, 1));
+      v.field("max_groups", max_groups,
+              "most updates per reverse step in the last phase (one per coordinate up to this)",
+              at_least(1));
       diffusion.fields(v);
     }
     void validate(const std::string& where) const;

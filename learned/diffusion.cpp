@@ -299,11 +299,28 @@ TrainResult DiffusionOptimizer::train(const TrainingProblem& problem, const Trai
       problem.config, {config.validation_instances, problem.validation_instances, placement});
   const Tensor validation_x0 = validation->initial_points(problem.validation_initial_points);
 
+  // Each reverse step updates the network, so the raw weights drift toward the last steps of
+  // the last batch; as in DDPM, an exponential moving average of them is what is validated.
+  std::vector<Tensor> average;
+  for (const Tensor& p : parameters) average.push_back(p.detach().clone());
+  auto track = [&] {
+    if (settings_.ema == 0) return;
+    at::NoGradGuard no_grad;
+    for (std::size_t i = 0; i < parameters.size(); ++i)
+      average[i].mul_(settings_.ema).add_(parameters[i].detach(), 1 - settings_.ema);
+  };
   TrainResult result;
   BestWeights best(parameters);
   const std::int64_t T = schedule_.steps();
   auto validate = [&](std::int64_t epoch) {
+    at::NoGradGuard no_grad;
+    std::vector<Tensor> raw;
+    for (std::size_t i = 0; i < parameters.size() && settings_.ema > 0; ++i) {
+      raw.push_back(parameters[i].detach().clone());
+      parameters[i].copy_(average[i]);
+    }
     best.offer(epoch, rollout_mean_loss(*this, *validation, validation_x0, T), result);
+    for (std::size_t i = 0; i < raw.size(); ++i) parameters[i].copy_(raw[i]);
   };
   validate(0);
 
@@ -346,10 +363,12 @@ TrainResult DiffusionOptimizer::train(const TrainingProblem& problem, const Trai
         Tensor iterate = groups == 1 ? out : at::where(in_group, out, out.detach());
         Tensor loss = alpha * f->loss(iterate).mean() +
                       (1 - alpha) * mean_squared_error(iterate, target[t - 1]);
-        if (update(*optimizer, parameters, loss, config.clip))
+        if (update(*optimizer, parameters, loss, config.clip)) {
           epoch_loss += loss.item<double>();
-        else
+          track();
+        } else {
           ++result.skipped_segments;
+        }
         ++updates;
         next = groups == 1 ? out.detach() : at::where(in_group, out.detach(), next);
       }

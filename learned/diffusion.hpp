@@ -80,6 +80,7 @@ struct DiffusionSettings {
   std::int64_t oracle_width = 128;
   std::int64_t oracle_pretrain = 200;
   double oracle_lr = 1e-3;
+  double ema = 0.995;
 
   template <class Visitor>
   void fields(Visitor& v) {
@@ -111,6 +112,10 @@ struct DiffusionSettings {
     v.field("oracle_pretrain", oracle_pretrain,
             "oracle updates on f before the denoiser trains (fixed, partial, ours)", at_least(0));
     v.field("oracle_lr", oracle_lr, "Adam learning rate of the oracle", greater_than(0));
+    v.field("ema", ema,
+            "decay of the exponential moving average of the weights that is validated and kept "
+            "(0: the raw weights)",
+            half_open_unit_interval());
   }
   void validate(const std::string& where) const;
 };

@@ -11,6 +11,7 @@
 #include "learned/hybrid.hpp"
 #include "learned/l2o_dm.hpp"
 #include "learned/learned_optimizer.hpp"
+#include "learned/loa_bfgs.hpp"
 #include "learned/math_l2o.hpp"
 #include "learned/rnnprop.hpp"
 #include "learned/training.hpp"
@@ -35,7 +36,7 @@ struct TrainedPart {
 };
 
 using LearnedOptimizers =
-    TypeList<L2oDm, RnnProp, DiffL2o, DiffL2oElementwise, Hybrid, MathL2o, GoMathL2o>;
+    TypeList<L2oDm, RnnProp, DiffL2o, DiffL2oElementwise, Hybrid, LoaBfgs, MathL2o, GoMathL2o>;
 
 template <LearnedOptimizerType... Ls>
 constexpr bool all_learned_optimizer_types(TypeList<Ls...>) {

@@ -3,6 +3,8 @@
 #include <concepts>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/config.hpp"
 #include "core/type_list.hpp"
@@ -12,11 +14,16 @@ namespace l2o::optimizers {
 
 using problems::Objective;
 
+// Events a rollout counts over its steps and instances (BFGS's skipped updates, LOA's guard),
+// by name; the harness records them in the cell's eval block.
+using Counters = std::vector<std::pair<std::string, double>>;
+
 class Rollout {
  public:
   virtual ~Rollout() = default;
   // One iteration; returns the new iterate [B, n].
   virtual Tensor step() = 0;
+  virtual Counters counters() const { return {}; }
 };
 
 class Optimizer {

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "optimizers/adam.hpp"
+#include "optimizers/bfgs.hpp"
 #include "optimizers/fista.hpp"
 #include "optimizers/gd.hpp"
 #include "optimizers/ista.hpp"
@@ -13,7 +14,7 @@
 
 namespace l2o::optimizers {
 
-using Optimizers = TypeList<GradientDescent, Momentum, Adam, Ista, Fista>;
+using Optimizers = TypeList<GradientDescent, Momentum, Adam, Ista, Fista, Bfgs>;
 
 template <OptimizerType... Os>
 constexpr bool all_optimizer_types(TypeList<Os...>) {

@@ -385,6 +385,64 @@ def checkpoint_table(report, steps=(10,)):
     return header, rows
 
 
+def normalized_gap_table(report, steps=(10, 25, 50)):
+    """LOA's metric: median over instances of (f - f*)/(f0 - f*) at fixed iterations and at the
+    last one, averaged over repetitions; empty when no cell knows f*."""
+    problems, optimizers, groups = group_cells(report)
+    last = report["suite"].get("steps", 0)
+    at = [k for k in steps if k < last] + [last]
+    header = ["problem", "optimizer"] + [f"median @{k}" for k in at]
+    rows = []
+    for problem in problems:
+        for optimizer in optimizers:
+            cells = [c for c in groups.get((problem, optimizer), []) if "normalized_gap" in c["eval"]]
+            if not cells:
+                continue
+            values = []
+            for k in at:
+                v = [c["eval"]["normalized_gap"]["median"][k] for c in cells]
+                v = [float("nan") if x is None else x for x in v]
+                values.append(float(np.mean(v)))
+            rows.append([problem, optimizer] + [fmt(v) for v in values])
+    return header, rows
+
+
+def counters_table(report):
+    """What rollouts counted (BFGS's skipped updates, LOA's guard fallbacks), summed over the
+    instances and steps of each cell."""
+    names = []
+    for cell in report["cells"]:
+        for name in cell["eval"].get("counters", {}):
+            if name not in names:
+                names.append(name)
+    header = ["problem", "optimizer"] + names
+    rows = []
+    for cell in report["cells"]:
+        counters = cell["eval"].get("counters")
+        if counters:
+            rows.append([cell["problem"]["label"], cell["optimizer"]["label"]]
+                        + [fmt(counters.get(n)) for n in names])
+    return header, rows
+
+
+def equivariance_table(equivariance):
+    """The JSON of `l2obench equivariance --json`: optimizer x transformation -> deviation."""
+    transformations = ["permutation", "translation", "scaling"]
+    header = ["problem", "optimizer"] + transformations
+    rows = []
+    for row in equivariance["rows"]:
+        cells = []
+        for t in transformations:
+            m = row["transformations"].get(t, {})
+            if "error" in m:
+                cells.append("n/a")
+            else:
+                d = m.get("deviation")
+                cells.append(f"{'inf' if d is None else f'{d:.1e}'} {'yes' if m.get('equivariant') else 'NO'}")
+        rows.append([row["problem"], row["optimizer"]] + cells)
+    return header, rows
+
+
 def training_table(report):
     header = ["problem", "optimizer", "training seconds", "epochs", "best epoch", "from cache"]
     rows, seen = [], set()
@@ -426,7 +484,7 @@ def context_line(report):
             f"{c.get('build_type', '?')} build, {c.get('date', '?')}")
 
 
-def build(report_paths, out_dir, paper_path):
+def build(report_paths, out_dir, paper_path, equivariance_path=None):
     os.makedirs(out_dir, exist_ok=True)
     paper_values = []
     if paper_path and os.path.exists(paper_path):
@@ -442,6 +500,14 @@ def build(report_paths, out_dir, paper_path):
             report["suite"].get("steps", "?")), final_table(report), f"{name}-final")]
         tables.append(("Mean loss and log10 mean loss at step 10 and at the last step",
                        checkpoint_table(report), f"{name}-steps"))
+        header, rows = normalized_gap_table(report)
+        if rows:
+            tables.append(("(f - f*)/(f0 - f*): median over test instances at fixed iterations", (header, rows),
+                           f"{name}-normalized-gap"))
+        header, rows = counters_table(report)
+        if rows:
+            tables.append(("Rollout counters (summed over instances and steps)", (header, rows),
+                           f"{name}-counters"))
         header, rows = extra_table(report)
         if rows:
             tables.append(("Final test metrics (mean over test instances, then over repetitions)", (header, rows),
@@ -465,11 +531,29 @@ def build(report_paths, out_dir, paper_path):
                 written.append(p)
         written += figures
         sections.append((name, report, figures, tables))
+    if equivariance_path:
+        with open(equivariance_path) as f:
+            equivariance = json.load(f)
+        if not isinstance(equivariance, dict) or not isinstance(equivariance.get("rows"), list):
+            raise SystemExit(f"{equivariance_path}: not the JSON of l2obench equivariance (no \"rows\" array)")
+        settings = equivariance.get("settings", {})
+        table = equivariance_table(equivariance)
+        for ext, render in (("md", markdown), ("tex", latex)):
+            p = os.path.join(out_dir, f"equivariance.{ext}")
+            with open(p, "w") as f:
+                f.write(render(*table))
+            written.append(p)
+        description = (f"Deviation of the mapped-back iterates on transformed twins ({settings.get('deviation', '')}); "
+                       f"{settings.get('steps')} steps, {settings.get('instances')} instances, scale c = {settings.get('scale')}, "
+                       f"float64; 'yes' when at most {settings.get('tolerance')}.")
+        sections.append(("equivariance", {"suite": {"description": description}}, [],
+                         [("Equivariance (l2obench equivariance)", table, "equivariance")]))
 
     with open(os.path.join(out_dir, "REPORT.md"), "w") as f:
         f.write("# l2obench report\n\n")
         for name, report, figures, tables in sections:
-            f.write(f"## {name}\n\n{report['suite'].get('description', '')}\n\nRun: {context_line(report)}\n\n")
+            run = f"Run: {context_line(report)}\n\n" if "context" in report else ""
+            f.write(f"## {name}\n\n{report['suite'].get('description', '')}\n\n{run}")
             for fig in figures:
                 if fig.endswith(".png"):
                     f.write(f"![{os.path.basename(fig)}]({os.path.basename(fig)})\n\n")
@@ -482,7 +566,7 @@ def build(report_paths, out_dir, paper_path):
                 "img{max-width:100%}</style></head><body><h1>l2obench report</h1>")
         for name, report, figures, tables in sections:
             f.write(f"<h2>{html.escape(name)}</h2><p>{html.escape(report['suite'].get('description', ''))}</p>"
-                    f"<p><small>{html.escape(context_line(report))}</small></p>")
+                    + (f"<p><small>{html.escape(context_line(report))}</small></p>" if "context" in report else ""))
             for fig in figures:
                 if fig.endswith(".svg"):
                     f.write(f"<p><img src='{html.escape(os.path.basename(fig))}' alt='{html.escape(name)}'></p>")

@@ -11,14 +11,15 @@ import l2o_report  # noqa: E402
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("reports", nargs="+", help="report.json files (one section each)")
+    parser.add_argument("reports", nargs="*", help="report.json files (one section each)")
     parser.add_argument("--out", required=True, help="output folder")
     parser.add_argument("--paper-values", default=os.path.join(os.path.dirname(__file__), "paper_values.json"))
+    parser.add_argument("--equivariance", help="JSON of `l2obench equivariance --json` (a section with its table)")
     args = parser.parse_args()
-    for path in args.reports:
+    for path in args.reports + ([args.equivariance] if args.equivariance else []):
         if not os.path.exists(path):
             sys.exit(f"make_report: {path}: no such report")
-    written = l2o_report.build(args.reports, args.out, args.paper_values)
+    written = l2o_report.build(args.reports, args.out, args.paper_values, args.equivariance)
     print(f"make_report: {len(written)} files -> {os.path.join(args.out, 'index.html')}", file=sys.stderr)
 
 

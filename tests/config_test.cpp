@@ -98,7 +98,8 @@ BOOST_AUTO_TEST_CASE(registries_list_every_type_and_reject_unknown_names) {
   for (const auto& o : l2o::optimizers::optimizers()) optimizers.emplace_back(o.name);
   BOOST_TEST(families == (std::vector<std::string>{"lasso", "rastrigin", "ackley", "quadratic",
                                                    "mlp", "logistic", "ridge", "lasso-sparse"}));
-  BOOST_TEST(optimizers == (std::vector<std::string>{"gd", "momentum", "adam", "ista", "fista"}));
+  BOOST_TEST(optimizers ==
+             (std::vector<std::string>{"gd", "momentum", "adam", "ista", "fista", "bfgs"}));
   BOOST_CHECK_EXCEPTION(
       l2o::problems::find_family("lasso2", "s.json: problems[0].family"), InputError,
       [](const InputError& e) {

@@ -195,6 +195,7 @@ BOOST_AUTO_TEST_CASE(the_elementwise_phases_go_global_local_elementwise) {
   BOOST_TEST(diffusion.update_groups(11, 30, 10) == 3);
   BOOST_TEST(diffusion.update_groups(21, 30, 10) == 10);
   BOOST_TEST(diffusion.update_groups(30, 30, 10) == 10);
+  BOOST_TEST(diffusion.update_groups(30, 30, 15910) == 50);  // capped by max_groups
   BOOST_CHECK_THROW(make("diff-l2o-ele", small({{"oracle", "ours"}})), l2o::InputError);
 }
 

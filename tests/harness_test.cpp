@@ -120,7 +120,8 @@ BOOST_AUTO_TEST_CASE(suite_errors_name_the_field) {
   s["optimizers"][0]["name"] = "sgd";
   BOOST_TEST(parse_error(s) ==
              "s.json.optimizers[0].name: unknown optimizer \"sgd\"; allowed: gd, momentum, adam, "
-             "ista, fista, l2o-dm, rnnprop, diff-l2o, diff-l2o-ele, hybrid, math-l2o, go-math-l2o");
+             "ista, fista, bfgs, l2o-dm, rnnprop, diff-l2o, diff-l2o-ele, hybrid, loa-bfgs, "
+             "math-l2o, go-math-l2o");
 }
 
 BOOST_AUTO_TEST_CASE(splits_and_repetitions_draw_from_distinct_streams) {

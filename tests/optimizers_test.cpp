@@ -50,6 +50,7 @@ BOOST_AUTO_TEST_CASE(every_optimizer_reaches_the_minimum_of_a_quadratic) {
       {"ista", Json::object()},
       {"fista", Json::object()},
       {"fista", {{"restart", true}}},
+      {"bfgs", Json::object()},
   };
   std::map<std::string, int> covered;
   for (const auto& [name, config] : settings) {
