@@ -39,6 +39,10 @@ std::string cell_id(const Suite& suite, const ProblemSpec& p, const OptimizerSpe
       {"steps", suite.steps},
       {"instances", suite.test_instances},
       {"dtype", dtype_name(suite.dtype)}};
+  // Added only when they are not the defaults, so that the ids of suites without scenarios or
+  // with the default target stay what they were (committed baselines are matched by id).
+  if (!p.scenario.identity()) key["scenario"] = p.scenario.to_json();
+  if (suite.target != 1e-3) key["target"] = suite.target;
   auto hash = static_cast<std::uint32_t>(hash_string(key.dump()));
   return fmt::format("{}.{}.r{}.{:08x}", file_safe(p.label), file_safe(o.label), rep, hash);
 }

@@ -66,7 +66,34 @@ Json per_instance_losses(const Tensor& losses, const std::optional<Tensor>& mini
   return out;
 }
 
-Json evaluation_metrics(const Tensor& losses, const std::optional<Tensor>& minimum) {
+Tensor first_step_below(const Tensor& rel, double target) {
+  Tensor below = rel <= target;
+  // Steps before the first crossing: the count of leading falses.
+  Tensor first = (below.to(at::kLong).cumsum(0) == 0).sum(0);
+  return at::where(below.any(0), first, at::full_like(first, -1));
+}
+
+Json iterations_to_target(const Tensor& rel, double target) {
+  constexpr double inf = std::numeric_limits<double>::infinity();
+  const Tensor first = first_step_below(rel, target);
+  const Tensor reached = first >= 0;
+  const std::int64_t count = reached.sum().item<std::int64_t>();
+  Tensor steps = at::where(reached, first.to(at::kDouble), at::full_like(first, inf, at::kDouble));
+  Tensor sorted = std::get<0>(steps.sort()).unsqueeze(0);
+  const double median = quantile_of_sorted(sorted, 0.5).item<double>();
+  const Tensor mean_curve = first_step_below(rel.to(at::kDouble).mean(1, true), target);
+  const std::int64_t curve = mean_curve.item<std::int64_t>();
+  return {{"target", target},
+          {"median", std::isfinite(median) ? Json(median) : Json()},
+          {"mean_reached",
+           count > 0 ? Json(first.masked_select(reached).to(at::kDouble).mean().item<double>())
+                     : Json()},
+          {"never", 1.0 - double(count) / double(rel.size(1))},
+          {"mean_curve", curve >= 0 ? Json(curve) : Json()},
+          {"per_instance", to_vector(first)}};
+}
+
+Json evaluation_metrics(const Tensor& losses, const std::optional<Tensor>& minimum, double target) {
   Tensor f = losses.to(at::kDouble);
   Tensor nonfinite = at::isfinite(f).logical_not().sum(1);
   Json out = {{"loss", summarize_steps(f)},
@@ -84,9 +111,14 @@ Json evaluation_metrics(const Tensor& losses, const std::optional<Tensor>& minim
     // log10 of the mean gap: the "log loss" for families whose f* is not 0 (where f < 0,
     // log10 of the mean loss is undefined).
     out["log10_mean_gap"] = to_vector(at::log10(gap.mean(1)));
-    out["rel_gap"] = summarize_steps(gap / f_star.abs().clamp_min(1e-12));
+    const Tensor rel = gap / f_star.abs().clamp_min(1e-12);
+    out["rel_gap"] = summarize_steps(rel);
     // LOA's metric: the gap relative to the starting gap, 1 at step 0 whatever the scale of f.
     out["normalized_gap"] = summarize_steps(gap / gap[0].clamp_min(1e-300));
+    out["to_target"] = iterations_to_target(rel, target);
+    final["iterations_to_target_median"] = out["to_target"]["median"];
+    final["iterations_to_target_mean_curve"] = out["to_target"]["mean_curve"];
+    final["never_reached"] = out["to_target"]["never"];
     final["gap_median"] = out["gap"]["median"].back();
     final["log10_mean_gap"] = out["log10_mean_gap"].back();
     final["rel_gap_median"] = out["rel_gap"]["median"].back();

@@ -24,7 +24,20 @@ Json summarize_steps(const Tensor& values);
 // Also the loss of every instance at log-spaced checkpoint steps (0, 1, 2, 3, 4, 5, 6, 8, 10,
 // 12, 15, 20, ... and the last), with f* per instance where known: what ECDFs and
 // performance profiles across problems are drawn from.
-Json evaluation_metrics(const Tensor& losses, const std::optional<Tensor>& minimum);
+// Where f* is known, also iterations-to-target (see iterations_to_target) under "to_target",
+// with its median and the share of instances never reaching the target in "final".
+Json evaluation_metrics(const Tensor& losses, const std::optional<Tensor>& minimum,
+                        double target = 1e-3);
+
+// Per instance, the first step k at which the relative gap rel [K, B] is <= target, or -1
+// where it never is (a NaN gap never is).
+Tensor first_step_below(const Tensor& rel, double target);
+
+// {"target", "median" (over instances; one that never reaches it counts as +inf, so the median
+// is null when half of them never do), "mean_reached" (mean over those that do), "never" (their
+// share), "mean_curve" (the first step where the mean relative gap is <= target, the papers'
+// reading of a curve; null if never), "per_instance" (first steps, -1 for never)}.
+Json iterations_to_target(const Tensor& rel, double target);
 
 std::vector<std::int64_t> checkpoint_steps(std::int64_t steps);
 

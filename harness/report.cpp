@@ -111,6 +111,15 @@ std::string format_report_table(const Json& report) {
     for (const auto& [name, series] : cell["eval"].value("extra", Json::object()).items())
       if (std::find(extra.begin(), extra.end(), name) == extra.end()) extra.push_back(name);
   for (const std::string& name : extra) rows.front().push_back(name);
+  // Iterations to the relative-gap target (median over instances; the share that never got
+  // there), where some cell knows f*.
+  const bool to_target = std::any_of(report["cells"].begin(), report["cells"].end(),
+                                     [](const Json& c) { return c["eval"].contains("to_target"); });
+  if (to_target) {
+    rows.front().push_back(
+        fmt::format("iters to {}", number(report["suite"].value("target", Json(1e-3)))));
+    rows.front().push_back("never");
+  }
   for (const Json& cell : report["cells"]) {
     const Json& eval = cell["eval"];
     const Json& final = eval["final"];
@@ -133,6 +142,17 @@ std::string format_report_table(const Json& report) {
                     train_seconds()});
     for (const std::string& name : extra)
       rows.back().push_back(final_value((name + "_mean").c_str()));
+    if (to_target) {
+      const Json t = eval.value("to_target", Json::object());
+      const bool known = t.is_object() && t.contains("median");
+      // A null median: more than half the instances never reach the target.
+      rows.back().push_back(!known                  ? "-"
+                            : t["median"].is_null() ? fmt::format(">{}", eval.value("steps", 0))
+                                                    : number(t["median"]));
+      rows.back().push_back(known && t.value("never", Json()).is_number()
+                                ? fmt::format("{:.0f}%", 100 * t["never"].get<double>())
+                                : "-");
+    }
   }
   std::vector<std::size_t> width(rows.front().size(), 0);
   for (const auto& row : rows)

@@ -21,6 +21,7 @@
 #include "harness/report.hpp"
 #include "harness/training_cache.hpp"
 #include "optimizers/registry.hpp"
+#include "problems/affine_objective.hpp"
 #include "problems/registry.hpp"
 
 namespace l2o::harness {
@@ -58,10 +59,21 @@ void load_instances(Instances& cache, const Suite& suite, const Cell& cell,
   const ProblemSpec& p = suite.problems[cell.problem];
   cache.problem = cell.problem;
   cache.repetition = cell.repetition;
-  cache.seeds = instance_seeds(suite, p, "test", cell.repetition);
+  const InstanceSeeds seeds = instance_seeds(suite, p, "test", cell.repetition);
+  // The scenarios of a problem are consecutive and share its instances and f*: solve once.
+  const bool same_instances = cache.objective && cache.minimum &&
+                              seeds.instances == cache.seeds.instances &&
+                              seeds.initial_points == cache.seeds.initial_points;
+  cache.seeds = seeds;
   cache.objective = problems::find_family(p.family, p.label)
                         .sample(p.config, {suite.test_instances, cache.seeds.instances, placement});
   cache.x0 = cache.objective->initial_points(cache.seeds.initial_points);
+  const Scenario& scenario = p.scenario;
+  if (scenario.start_shift() != 0) cache.x0 = cache.x0 + scenario.start_shift();
+  if (scenario.scale() != 1 || scenario.objective_shift() != 0)
+    cache.objective = std::make_unique<problems::AffineObjective>(
+        std::move(cache.objective), scenario.scale(), scenario.objective_shift());
+  if (same_instances) return;  // minimum and minimum_seconds carry over
   auto start = Clock::now();
   cache.minimum = cache.objective->reference_minimum();
   cache.minimum_seconds = seconds_since(start);
@@ -116,7 +128,7 @@ Json evaluate(const Suite& suite, const Cell& cell, Instances& instances, Traini
   }
   const double rollout_seconds = seconds_since(start);
 
-  Json eval = evaluation_metrics(at::stack(losses).to(at::kCPU), instances.minimum);
+  Json eval = evaluation_metrics(at::stack(losses).to(at::kCPU), instances.minimum, suite.target);
   extra.add_to(eval);
   eval["instances"] = f.batch();
   eval["steps"] = suite.steps;
@@ -126,7 +138,11 @@ Json evaluate(const Suite& suite, const Cell& cell, Instances& instances, Traini
   for (const auto& [name, value] : counters) eval["counters"][name] = value;
   Json record = {{"id", cell.id},
                  {"index", cell.index},
-                 {"problem", {{"label", p.label}, {"family", p.family}, {"config", p.config}}},
+                 {"problem",
+                  {{"label", p.label},
+                   {"family", p.family},
+                   {"config", p.config},
+                   {"scenario", p.scenario.to_json()}}},
                  {"optimizer", {{"label", o.label}, {"name", o.name}, {"config", o.config}}},
                  {"repetition", cell.repetition},
                  {"seeds",

@@ -29,6 +29,7 @@ struct Settings {
   std::int64_t repetitions = 1;
   std::string dtype = "float32";
   std::string train_profile = "quick";
+  double target = 1e-3;
 
   template <class Visitor>
   void fields(Visitor& v) {
@@ -42,6 +43,9 @@ struct Settings {
     v.field("dtype", dtype, "precision of instances and iterates", one_of({"float32", "float64"}));
     v.field("train_profile", train_profile, "training budgets of learned optimizers",
             one_of({"quick", "paper"}));
+    v.field("target", target,
+            "relative gap (f - f*)/|f*| of the iterations-to-target metric (first step below it)",
+            greater_than(0));
   }
 };
 
@@ -82,7 +86,63 @@ void claim_label(std::map<std::string, std::string>& owners, const std::string& 
                     where, label, it->second));
 }
 
-std::vector<ProblemSpec> parse_problems(const Json& list, const std::string& where) {
+// One "scenarios" entry: {"kind": ..., "value": number or non-empty list}; "none" takes no
+// value. Values: a shift is finite and non-zero, a scale finite and > 0 (and not 1).
+std::vector<Scenario> parse_scenario(const Json& entry, const std::string& at) {
+  if (!entry.is_object())
+    throw InputError(fmt::format("{}: expected an object {{\"kind\": ..., \"value\": ...}}, got {}",
+                                 at, entry.dump()));
+  for (const auto& [key, value] : entry.items())
+    if (key != "kind" && key != "value")
+      throw InputError(fmt::format("{}.{}: unknown field; allowed: kind, value", at, key));
+  const std::string kind = require_string(entry, "kind", at);
+  if (kind != "none" && kind != "start" && kind != "objective" && kind != "both" && kind != "scale")
+    throw InputError(
+        fmt::format("{}.kind: expected one of: {}, got \"{}\"", at, scenario_kinds, kind));
+  auto it = entry.find("value");
+  if (kind == "none") {
+    if (it != entry.end())
+      throw InputError(fmt::format("{}.value: the scenario \"none\" takes no value", at));
+    return {Scenario{}};
+  }
+  const std::string allowed = kind == "scale"
+                                  ? "a finite number > 0 other than 1 (the factor c in F(c x))"
+                                  : "a finite non-zero number (the shift; the paper uses +-10, "
+                                    "+-20, +-50, +-100)";
+  if (it == entry.end())
+    throw InputError(
+        fmt::format("{}.value: missing; expected {} or a non-empty list of them", at, allowed));
+  const bool list = it->is_array();
+  if (list && it->empty())
+    throw InputError(fmt::format("{}.value: expected {} or a non-empty list of them", at, allowed));
+  std::vector<Json> values = list ? it->get<std::vector<Json>>() : std::vector<Json>{*it};
+  std::vector<Scenario> out;
+  for (std::size_t k = 0; k < values.size(); ++k) {
+    const std::string at_k = list ? fmt::format("{}.value[{}]", at, k) : at + ".value";
+    const bool number = values[k].is_number() && std::isfinite(values[k].get<double>());
+    const double v = number ? values[k].get<double>() : 0.0;
+    const bool ok = number && (kind == "scale" ? v > 0 && v != 1 : v != 0);
+    if (!ok)
+      throw InputError(fmt::format("{}: expected {}, got {}", at_k, allowed, values[k].dump()));
+    out.push_back({kind, v});
+  }
+  return out;
+}
+
+std::vector<Scenario> parse_scenarios(const Json& list, const std::string& at) {
+  if (!list.is_array() || list.empty())
+    throw InputError(fmt::format(
+        "{}: expected a non-empty array of scenarios ({{\"kind\": one of {}, \"value\": ...}}), "
+        "got {}",
+        at, scenario_kinds, list.dump()));
+  std::vector<Scenario> out;
+  for (std::size_t i = 0; i < list.size(); ++i)
+    for (Scenario s : parse_scenario(list[i], fmt::format("{}[{}]", at, i))) out.push_back(s);
+  return out;
+}
+
+std::vector<ProblemSpec> parse_problems(const Json& list, const std::string& where,
+                                        const std::vector<Scenario>& suite_scenarios) {
   std::vector<ProblemSpec> out;
   std::map<std::string, std::string> owners;
   for (std::size_t i = 0; i < list.size(); ++i) {
@@ -97,6 +157,10 @@ std::vector<ProblemSpec> parse_problems(const Json& list, const std::string& whe
     Json config = entry;
     config.erase("family");
     config.erase("label");
+    config.erase("scenarios");
+    const std::vector<Scenario> scenarios =
+        entry.contains("scenarios") ? parse_scenarios(entry["scenarios"], at + ".scenarios")
+                                    : suite_scenarios;
     std::vector<Json> dims{config.contains("dim") ? config["dim"] : Json()};
     const bool dim_list = config.contains("dim") && config["dim"].is_array();
     if (dim_list) {
@@ -118,8 +182,12 @@ std::vector<ProblemSpec> parse_problems(const Json& list, const std::string& whe
       const std::int64_t dim = canonical.at("dim").get<std::int64_t>();
       std::string name = label.empty() ? fmt::format("{}-n{}", family, dim)
                                        : (dim_list ? fmt::format("{}-n{}", label, dim) : label);
-      claim_label(owners, name, at_dim);
-      out.push_back({std::move(name), family, std::move(canonical)});
+      for (const Scenario& scenario : scenarios) {
+        std::string scenario_name =
+            scenario.identity() ? name : fmt::format("{}/{}", name, scenario.label());
+        claim_label(owners, scenario_name, at_dim);
+        out.push_back({std::move(scenario_name), family, canonical, scenario});
+      }
     }
   }
   return out;
@@ -209,7 +277,7 @@ std::vector<OptimizerSpec> parse_optimizers(const Json& list, const std::string&
 }  // namespace
 
 Suite parse_suite_json(const Json& suite, const std::string& where) {
-  auto settings = parse_config<Settings>(suite, where, {"problems", "optimizers"});
+  auto settings = parse_config<Settings>(suite, where, {"problems", "optimizers", "scenarios"});
   // The name becomes the default output folder out/<name>: keep it a plain file name.
   const std::string& name = settings.name;
   const bool plain =
@@ -230,7 +298,11 @@ Suite parse_suite_json(const Json& suite, const std::string& where) {
   out.test_instances = settings.test_instances;
   out.repetitions = settings.repetitions;
   out.dtype = parse_dtype(settings.dtype, where + ".dtype");
-  out.problems = parse_problems(require_array(suite, "problems", where), where);
+  out.target = settings.target;
+  const std::vector<Scenario> scenarios =
+      suite.contains("scenarios") ? parse_scenarios(suite["scenarios"], where + ".scenarios")
+                                  : std::vector<Scenario>{Scenario{}};
+  out.problems = parse_problems(require_array(suite, "problems", where), where, scenarios);
   out.train_profile = settings.train_profile;
   out.optimizers = parse_optimizers(
       require_array(suite, "optimizers", where), where,
@@ -247,6 +319,29 @@ Suite parse_suite_file(const std::filesystem::path& path, const std::string& tra
   return parse_suite_json(suite, path.string());
 }
 
+double Scenario::start_shift() const {
+  return kind == "start" ? value : kind == "both" ? -value : 0.0;
+}
+
+double Scenario::objective_shift() const {
+  return kind == "objective" || kind == "both" ? value : 0.0;
+}
+
+double Scenario::scale() const {
+  return kind == "scale" ? value : 1.0;
+}
+
+std::string Scenario::label() const {
+  if (identity()) return {};
+  if (kind == "scale") return fmt::format("scale{:g}", value);
+  return fmt::format("{}{:+g}", kind, value);
+}
+
+Json Scenario::to_json() const {
+  if (identity()) return {{"kind", kind}};
+  return {{"kind", kind}, {"value", value}};
+}
+
 bool OptimizerSpec::runs_on(const ProblemSpec& problem) const {
   return families.empty() ||
          std::find(families.begin(), families.end(), problem.family) != families.end();
@@ -257,7 +352,10 @@ Json Suite::to_json() const {
   for (const auto& p : problems) {
     Json entry = p.config;
     entry["family"] = p.family;
-    entry["label"] = p.label;
+    // Written as the base label with its one scenario, which parses back to this problem.
+    const std::string suffix = p.scenario.identity() ? "" : "/" + p.scenario.label();
+    entry["label"] = p.label.substr(0, p.label.size() - suffix.size());
+    if (!p.scenario.identity()) entry["scenarios"] = Json::array({p.scenario.to_json()});
     problem_list.push_back(std::move(entry));
   }
   for (const auto& o : optimizers) {
@@ -281,6 +379,7 @@ Json Suite::to_json() const {
           {"repetitions", repetitions},
           {"dtype", dtype_name(dtype)},
           {"train_profile", train_profile},
+          {"target", target},
           {"problems", std::move(problem_list)},
           {"optimizers", std::move(optimizer_list)}};
 }

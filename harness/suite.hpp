@@ -6,7 +6,10 @@
 //    "problems":   [{"family": "lasso", "dim": [10, 50]}, {"family": "rastrigin", "dim": 2}],
 //    "optimizers": [{"name": "gd", "lr": 0.01}, {"name": "adam", "label": "adam-0.1", "lr": 0.1}]}
 //
-// A problem's `dim` may be a list: one problem per entry. An optimizer's optional "families"
+// A problem's `dim` may be a list: one problem per entry. "scenarios" (suite level, or per
+// problem to override it) lists out-of-distribution transformations of the test instances,
+// {"kind": "objective", "value": [10, -10]} (a value list expands like dim); each becomes a
+// problem labelled "<label>/<scenario>" (see Scenario). An optimizer's optional "families"
 // list restricts it to problems of those families (proximal methods need a Lipschitz constant,
 // which not every family has). A learned optimizer entry may carry "train" (fields of its
 // training config over the suite's "train_profile") and "train_on" (a problem object). Every entry
@@ -16,6 +19,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/json_fwd.hpp"
@@ -23,10 +27,37 @@
 
 namespace l2o::harness {
 
+// An out-of-distribution transformation of a problem's test instances (GO-Math-L2O's
+// scenarios). With v = value:
+//   none       the instances as sampled (in distribution)
+//   start      x₀ + v·1                                  (the start moves)
+//   objective  F(x + v·1), x₀ as drawn                    (the minimiser moves by −v, F* kept)
+//   both       F(x + v·1) from x₀ − v·1                   (s = −t: start and minimiser move
+//                                                          together, far from the origin)
+//   scale      F(v·x), v > 0, x₀ as drawn                 (the data matrix scaled by v; the
+//                                                          minimiser at x*/v, F* kept)
+// Learned optimizers are trained on the untransformed problem. Every scenario of a problem
+// shares its instances, starting points and f*.
+struct Scenario {
+  std::string kind = "none";
+  double value = 0;
+
+  bool identity() const { return kind == "none"; }
+  double start_shift() const;      // s, added to x₀
+  double objective_shift() const;  // t in F(c·x + t)
+  double scale() const;            // c in F(c·x + t)
+  std::string label() const;       // "objective+10", "start-20", "both+50", "scale0.5"; "" for none
+  Json to_json() const;            // {"kind", "value"}
+};
+
+// The scenario kinds, in the order error messages list them.
+inline constexpr std::string_view scenario_kinds = "none, start, objective, both, scale";
+
 struct ProblemSpec {
-  std::string label;   // unique within the suite, e.g. "lasso-n10"
+  std::string label;   // unique within the suite, e.g. "lasso-n10" or "lasso-n10/objective+10"
   std::string family;  // registry name
   Json config;         // canonical family config
+  Scenario scenario;   // how the test instances are transformed (none: in distribution)
 };
 
 struct OptimizerSpec {
@@ -52,6 +83,7 @@ struct Suite {
   std::int64_t repetitions = 1;
   c10::ScalarType dtype = c10::kFloat;
   std::string train_profile = "quick";  // training budgets of learned optimizers: quick or paper
+  double target = 1e-3;  // relative gap (f − f*)/|f*| whose first crossing is iterations-to-target
   std::vector<ProblemSpec> problems;
   std::vector<OptimizerSpec> optimizers;
 

@@ -7,10 +7,12 @@
 
 #include "learned/diff_l2o.hpp"
 #include "learned/diff_l2o_elementwise.hpp"
+#include "learned/go_math_l2o.hpp"
 #include "learned/hybrid.hpp"
 #include "learned/l2o_dm.hpp"
 #include "learned/learned_optimizer.hpp"
 #include "learned/loa_bfgs.hpp"
+#include "learned/math_l2o.hpp"
 #include "learned/rnnprop.hpp"
 #include "learned/training.hpp"
 #include "optimizers/registry.hpp"
@@ -33,7 +35,8 @@ struct TrainedPart {
   Json config;  // canonical
 };
 
-using LearnedOptimizers = TypeList<L2oDm, RnnProp, DiffL2o, DiffL2oElementwise, Hybrid, LoaBfgs>;
+using LearnedOptimizers =
+    TypeList<L2oDm, RnnProp, DiffL2o, DiffL2oElementwise, Hybrid, LoaBfgs, MathL2o, GoMathL2o>;
 
 template <LearnedOptimizerType... Ls>
 constexpr bool all_learned_optimizer_types(TypeList<Ls...>) {

@@ -19,7 +19,7 @@ class FistaRollout final : public Rollout {
         step_(inverse_lipschitz_steps(objective, config.step_scale, Fista::name)) {}
 
   Tensor step() override {
-    Tensor next = soft_threshold(y_ - step_ * f_.smooth_grad(y_), step_ * f_.l1_weight());
+    Tensor next = l1_prox(f_, y_ - step_ * f_.smooth_grad(y_), step_);
     Tensor t_next = 0.5 * (1 + at::sqrt(1 + 4 * t_ * t_));
     Tensor y_next = next + ((t_ - 1) / t_next) * (next - x_);
     if (restart_) {

@@ -16,7 +16,7 @@ class IstaRollout final : public Rollout {
         step_(inverse_lipschitz_steps(objective, config.step_scale, Ista::name)) {}
 
   Tensor step() override {
-    x_ = soft_threshold(x_ - step_ * f_.smooth_grad(x_), step_ * f_.l1_weight());
+    x_ = l1_prox(f_, x_ - step_ * f_.smooth_grad(x_), step_);
     return x_;
   }
 

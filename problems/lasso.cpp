@@ -104,6 +104,11 @@ std::vector<ParameterShape> parameter_shapes(const Lasso::Config& config) {
 
 }  // namespace
 
+std::unique_ptr<Objective> make_lasso_objective(Tensor A, Tensor b, double lambda,
+                                                const Placement& placement) {
+  return std::make_unique<LassoObjective>(std::move(A), std::move(b), lambda, placement);
+}
+
 std::unique_ptr<Objective> Lasso::sample(const Config& config, const Sampling& sampling) {
   RandomStream stream(sampling.seed);
   return from_parameters(config,
@@ -115,7 +120,7 @@ std::unique_ptr<Objective> Lasso::from_parameters(const Config& config,
                                                   const NamedTensors& parameters,
                                                   const Placement& placement) {
   auto p = take_parameters(parameters, parameter_shapes(config), placement);
-  return std::make_unique<LassoObjective>(p[0], p[1], config.lambda, placement);
+  return make_lasso_objective(p[0], p[1], config.lambda, placement);
 }
 
 }  // namespace l2o::problems

@@ -34,4 +34,10 @@ struct Lasso {
                                                     const Placement& placement);
 };
 
+// A batch of LASSO instances ½‖A_i x − b_i‖² + λ‖x‖₁ (A [B, m, n], b [B, m], placed): the fused
+// kernel, L = ‖A_i‖₂² and f* by FISTA. Shared by the families that differ only in how A and b
+// are drawn (lasso-sparse).
+std::unique_ptr<Objective> make_lasso_objective(Tensor A, Tensor b, double lambda,
+                                                const Placement& placement);
+
 }  // namespace l2o::problems

@@ -36,9 +36,12 @@ class Objective {
   // ∇f(x) (a subgradient where f is not smooth): [B, n]. Never builds a graph.
   virtual Tensor grad(const Tensor& x) const = 0;
 
-  // Composite structure f = s + l1_weight·‖x‖₁, for proximal methods. Smooth families have
-  // l1_weight 0 and s = f.
+  // Composite structure f = s + l1_weight·‖x + l1_shift‖₁, for proximal methods. Smooth
+  // families have l1_weight 0 and s = f. l1_shift is 0 except for a translated objective (the
+  // out-of-distribution scenarios, AffineObjective): proximal methods take its prox and
+  // subgradients through optimizers/proximal.hpp, which apply it.
   virtual double l1_weight() const { return 0.0; }
+  virtual double l1_shift() const { return 0.0; }
   virtual Tensor smooth_loss(const Tensor& x) const { return loss(x); }
   virtual Tensor smooth_grad(const Tensor& x) const { return grad(x); }
   // Lipschitz constant of ∇s per instance, [B] float64, where the family knows one.

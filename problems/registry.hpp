@@ -7,6 +7,7 @@
 #include "problems/ackley.hpp"
 #include "problems/family.hpp"
 #include "problems/lasso.hpp"
+#include "problems/lasso_sparse.hpp"
 #include "problems/logistic.hpp"
 #include "problems/mlp.hpp"
 #include "problems/quadratic.hpp"
@@ -15,7 +16,8 @@
 
 namespace l2o::problems {
 
-using ProblemFamilies = TypeList<Lasso, Rastrigin, Ackley, Quadratic, Mlp, Logistic, Ridge>;
+using ProblemFamilies =
+    TypeList<Lasso, Rastrigin, Ackley, Quadratic, Mlp, Logistic, Ridge, LassoSparse>;
 
 template <ProblemFamily... Fs>
 constexpr bool all_problem_families(TypeList<Fs...>) {

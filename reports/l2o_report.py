@@ -213,6 +213,48 @@ def extra_table(report):
     return header, rows
 
 
+def scenario_of(cell):
+    """(base problem label, scenario label) of a cell; "in-distribution" without a scenario."""
+    label = cell["problem"]["label"]
+    if cell["problem"].get("scenario", {"kind": "none"}).get("kind", "none") == "none":
+        return label, "in-distribution"
+    base, _, scenario = label.rpartition("/")
+    return base, scenario
+
+
+def to_target_table(report):
+    """Iterations until the relative gap (f - f*)/|f*| first reaches the suite's target: rows
+    (problem, optimizer), a column per scenario; each entry the median over test instances
+    (">K" when half of them never get there) averaged over repetitions, with the share of
+    instances that never do in brackets when it is not 0."""
+    cells = [c for c in report["cells"] if "to_target" in c["eval"]]
+    if not cells:
+        return [], []
+    scenarios, rows_of = OrderedDict(), OrderedDict()
+    groups = defaultdict(list)
+    for c in cells:
+        base, scenario = scenario_of(c)
+        scenarios.setdefault(scenario, None)
+        rows_of.setdefault((base, c["optimizer"]["label"]), None)
+        groups[(base, c["optimizer"]["label"], scenario)].append(c)
+    steps = report["suite"].get("steps", "?")
+    header = ["problem", "optimizer"] + list(scenarios)
+    rows = []
+    for base, optimizer in rows_of:
+        row = [base, optimizer]
+        for scenario in scenarios:
+            group = groups.get((base, optimizer, scenario))
+            if not group:
+                row.append("-")
+                continue
+            medians = [c["eval"]["to_target"].get("median") for c in group]
+            never = float(np.mean([c["eval"]["to_target"].get("never", 0.0) for c in group]))
+            text = f">{steps}" if any(m is None for m in medians) else fmt(float(np.mean(medians)))
+            row.append(text + (f" ({100 * never:.0f}% never)" if never > 0 else ""))
+        rows.append(row)
+    return header, rows
+
+
 def ecdf_data(report):
     """Per optimizer: hitting step and hitting seconds of every (problem, repetition, instance)."""
     problems, optimizers, groups = group_cells(report)
@@ -470,6 +512,11 @@ def build(report_paths, out_dir, paper_path, equivariance_path=None):
         if rows:
             tables.append(("Final test metrics (mean over test instances, then over repetitions)", (header, rows),
                            f"{name}-extra"))
+        header, rows = to_target_table(report)
+        if rows:
+            target = report["suite"].get("target", 1e-3)
+            tables.append((f"Iterations to (f - f*)/|f*| <= {target:g} per scenario (median over instances)",
+                           (header, rows), f"{name}-to-target"))
         header, rows = paper_table(report, paper_values)
         if rows:
             tables.append(("The papers' numbers and ours", (header, rows), f"{name}-paper"))

@@ -129,6 +129,18 @@ class ReportsWithExtraMetrics(unittest.TestCase):
             with open(os.path.join(out, "index.html")) as f:
                 self.assertIn("smoke-extra.svg", f.read())
 
+    def test_iterations_to_target_table_has_a_column_per_scenario(self):
+        report = {"suite": {"steps": 50, "target": 1e-3}, "cells": []}
+        for label, scenario, median, never in [("p", {"kind": "none"}, 12.0, 0.0),
+                                               ("p/objective+10", {"kind": "objective", "value": 10}, 30.0, 0.25),
+                                               ("p/start-20", {"kind": "start", "value": -20}, None, 0.75)]:
+            report["cells"].append({"problem": {"label": label, "scenario": scenario},
+                                    "optimizer": {"label": "ista"},
+                                    "eval": {"to_target": {"median": median, "never": never}}})
+        header, rows = l2o_report.to_target_table(report)
+        self.assertEqual(header, ["problem", "optimizer", "in-distribution", "objective+10", "start-20"])
+        self.assertEqual(rows, [["p", "ista", "12", "30 (25% never)", ">50 (75% never)"]])
+
     def test_no_extra_metrics_no_extra_figure(self):
         self.assertEqual(l2o_report.extra_figure({"cells": [], "suite": {}}, "/nonexistent", "x"), [])
 

@@ -60,10 +60,11 @@ BOOST_AUTO_TEST_CASE(list_json_names_every_family_and_optimizer_with_fields) {
     BOOST_TEST(!o["fields"].empty());
   }
   BOOST_TEST(families == (std::vector<std::string>{"lasso", "rastrigin", "ackley", "quadratic",
-                                                   "mlp", "logistic", "ridge"}));
-  BOOST_TEST(optimizers == (std::vector<std::string>{"gd", "momentum", "adam", "ista", "fista",
-                                                     "bfgs", "l2o-dm", "rnnprop", "diff-l2o",
-                                                     "diff-l2o-ele", "hybrid", "loa-bfgs"}));
+                                                   "mlp", "logistic", "ridge", "lasso-sparse"}));
+  BOOST_TEST(optimizers ==
+             (std::vector<std::string>{"gd", "momentum", "adam", "ista", "fista", "bfgs", "l2o-dm",
+                                       "rnnprop", "diff-l2o", "diff-l2o-ele", "hybrid", "loa-bfgs",
+                                       "math-l2o", "go-math-l2o"}));
 }
 
 BOOST_AUTO_TEST_CASE(bad_input_gives_one_clear_error_and_a_nonzero_exit) {

@@ -97,7 +97,7 @@ BOOST_AUTO_TEST_CASE(registries_list_every_type_and_reject_unknown_names) {
   for (const auto& f : l2o::problems::families()) families.emplace_back(f.name);
   for (const auto& o : l2o::optimizers::optimizers()) optimizers.emplace_back(o.name);
   BOOST_TEST(families == (std::vector<std::string>{"lasso", "rastrigin", "ackley", "quadratic",
-                                                   "mlp", "logistic", "ridge"}));
+                                                   "mlp", "logistic", "ridge", "lasso-sparse"}));
   BOOST_TEST(optimizers ==
              (std::vector<std::string>{"gd", "momentum", "adam", "ista", "fista", "bfgs"}));
   BOOST_CHECK_EXCEPTION(
@@ -105,7 +105,7 @@ BOOST_AUTO_TEST_CASE(registries_list_every_type_and_reject_unknown_names) {
       [](const InputError& e) {
         return std::string(e.what()) ==
                "s.json: problems[0].family: unknown problem family \"lasso2\"; allowed: lasso, "
-               "rastrigin, ackley, quadratic, mlp, logistic, ridge";
+               "rastrigin, ackley, quadratic, mlp, logistic, ridge, lasso-sparse";
       });
 }
 

@@ -120,7 +120,8 @@ BOOST_AUTO_TEST_CASE(suite_errors_name_the_field) {
   s["optimizers"][0]["name"] = "sgd";
   BOOST_TEST(parse_error(s) ==
              "s.json.optimizers[0].name: unknown optimizer \"sgd\"; allowed: gd, momentum, adam, "
-             "ista, fista, bfgs, l2o-dm, rnnprop, diff-l2o, diff-l2o-ele, hybrid, loa-bfgs");
+             "ista, fista, bfgs, l2o-dm, rnnprop, diff-l2o, diff-l2o-ele, hybrid, loa-bfgs, "
+             "math-l2o, go-math-l2o");
 }
 
 BOOST_AUTO_TEST_CASE(splits_and_repetitions_draw_from_distinct_streams) {
@@ -247,7 +248,7 @@ BOOST_AUTO_TEST_CASE(an_optimizer_can_be_limited_to_some_families) {
   s["optimizers"][2]["families"] = {"lasso", "lassoo"};
   BOOST_TEST(parse_error(s) ==
              "s.json.optimizers[2].families[1]: unknown problem family \"lassoo\"; allowed: "
-             "lasso, rastrigin, ackley, quadratic, mlp, logistic, ridge");
+             "lasso, rastrigin, ackley, quadratic, mlp, logistic, ridge, lasso-sparse");
 }
 
 BOOST_AUTO_TEST_CASE(the_train_profile_can_be_overridden_per_run) {
