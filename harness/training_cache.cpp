@@ -60,7 +60,9 @@ learned::CheckpointKey TrainingCache::key(const OptimizerSpec& optimizer,
 const TrainedModel& TrainingCache::get(const OptimizerSpec& optimizer, const ProblemSpec& problem) {
   const learned::CheckpointKey k = key(optimizer, problem);
   const std::string hash = k.hash();
-  if (auto it = models_.find(hash); it != models_.end()) return it->second;
+  // Models in memory are per entry: a hybrid shares its learned part's checkpoint, not its model.
+  const std::string entry = hash + " " + optimizer.name + " " + optimizer.config.dump();
+  if (auto it = models_.find(entry); it != models_.end()) return it->second;
 
   TrainedModel trained;
   trained.model = make_untrained(optimizer, k.seed, problem, placement_);
@@ -116,7 +118,7 @@ const TrainedModel& TrainingCache::get(const OptimizerSpec& optimizer, const Pro
   trained.record["loaded_from_cache"] = trained.loaded;
   trained.record["checkpoint"] = trained.checkpoint.string();
   trained.record["problem"] = {{"family", k.family}, {"config", k.problem}};
-  return models_.emplace(hash, std::move(trained)).first->second;
+  return models_.emplace(entry, std::move(trained)).first->second;
 }
 
 }  // namespace l2o::harness

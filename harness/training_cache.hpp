@@ -37,7 +37,7 @@ class TrainingCache {
   const Suite& suite_;
   Placement placement_;
   bool progress_;
-  std::map<std::string, TrainedModel> models_;  // by key hash
+  std::map<std::string, TrainedModel> models_;  // by key hash and entry
 };
 
 // The untrained model of a learned entry for `problem` (or the entry's train_on problem):

@@ -9,6 +9,8 @@
 #include <c10/core/InferenceMode.h>
 
 #include "core/error.hpp"
+#include "harness/suite.hpp"
+#include "harness/training_cache.hpp"
 #include "learned/checkpoint.hpp"
 #include "learned/diffusion.hpp"
 #include "learned/registry.hpp"
@@ -234,6 +236,35 @@ BOOST_AUTO_TEST_CASE(the_hybrid_is_trained_and_cached_as_its_learned_part) {
                  .epochs);
   BOOST_CHECK_THROW(hybrid->canonical({{"learned", "hybrid"}}, "test"), l2o::InputError);
   BOOST_CHECK_THROW(hybrid->canonical({{"classical", "l2o-dm"}}, "test"), l2o::InputError);
+}
+
+BOOST_AUTO_TEST_CASE(a_suite_trains_diff_l2o_once_for_itself_and_its_hybrid) {
+  l2o::testing::TempDir dir;
+  Json diff = small();
+  diff["name"] = "diff-l2o";
+  diff["train"] = {{"epochs", 2}, {"batch", 16}, {"validation_instances", 8}};
+  Json hybrid = {
+      {"name", "hybrid"},    {"learned_config", small()},         {"switch_at", 5},
+      {"classical", "adam"}, {"classical_config", {{"lr", 0.1}}}, {"train", diff["train"]}};
+  Json suite_json = {{"name", "hybrid"},
+                     {"steps", 20},
+                     {"test_instances", 8},
+                     {"problems", {{{"family", "rastrigin"}, {"dim", 2}}}},
+                     {"optimizers", {diff, hybrid}}};
+  auto suite = l2o::harness::parse_suite_json(suite_json, "s.json");
+  l2o::harness::TrainingCache cache(dir.path(), suite, cpu, false);
+  const auto& d = cache.get(suite.optimizers[0], suite.problems[0]);
+  const auto& h = cache.get(suite.optimizers[1], suite.problems[0]);
+  BOOST_TEST(!d.loaded);
+  BOOST_TEST(h.loaded);  // the hybrid found its part's checkpoint
+  BOOST_TEST(h.checkpoint == d.checkpoint);
+  // ... and is still a hybrid: after the switch it moves where Diff-L2O (done at T = 10) holds.
+  auto f = sample(problem("rastrigin", {{"dim", 2}}), 8, 3);
+  const Tensor x0 = f->initial_points(4);
+  const auto a = iterates(*d.model, *f, x0, 15), b = iterates(*h.model, *f, x0, 15);
+  for (int k = 0; k < 5; ++k) BOOST_TEST(at::equal(a[k], b[k]));
+  BOOST_TEST(at::equal(a[12], a[14]));
+  BOOST_TEST(!at::equal(b[12], b[14]));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
