@@ -56,14 +56,7 @@ void DiffL2o::Config::validate(const std::string& where) const {
 }
 
 TrainConfig DiffL2o::training(const Config&, TrainProfile profile) {
-  // Many instances per update matter more than many updates: with 128 the network fitted each
-  // batch and generalised poorly (Rastrigin n = 10: 110 at step 100 vs 67 with 512).
-  TrainConfig t;
-  t.lr = 1e-3;
-  t.batch = 512;
-  t.epochs = profile == TrainProfile::paper ? 200 : 40;
-  t.validate_every = 10;
-  return t;
+  return diffusion_training(profile, 40, 200);
 }
 
 std::unique_ptr<LearnedOptimizer> DiffL2o::make(const Config& config, std::uint64_t init_seed) {

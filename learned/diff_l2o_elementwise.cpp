@@ -82,12 +82,7 @@ void DiffL2oElementwise::Config::validate(const std::string& where) const {
 }
 
 TrainConfig DiffL2oElementwise::training(const Config&, TrainProfile profile) {
-  TrainConfig t;
-  t.lr = 1e-3;
-  t.batch = 512;
-  t.epochs = profile == TrainProfile::paper ? 150 : 30;
-  t.validate_every = 10;
-  return t;
+  return diffusion_training(profile, 30, 150);
 }
 
 std::unique_ptr<LearnedOptimizer> DiffL2oElementwise::make(const Config& config,

@@ -81,6 +81,16 @@ void Mlp::to(const Placement& placement) {
   for (Dense& layer : layers_) layer.to(placement);
 }
 
+TrainConfig diffusion_training(TrainProfile profile, std::int64_t quick_epochs,
+                               std::int64_t paper_epochs) {
+  TrainConfig t;
+  t.lr = 1e-3;
+  t.batch = 512;
+  t.epochs = profile == TrainProfile::paper ? paper_epochs : quick_epochs;
+  t.validate_every = 10;
+  return t;
+}
+
 void DiffusionSettings::validate(const std::string& where) const {
   if (beta_start > beta_end)
     throw InputError(fmt::format("{}: beta_start ({}) must not exceed beta_end ({})", where,
@@ -125,12 +135,6 @@ class DiffusionRollout final : public LearnedRollout {
   RandomStream noise_;
 };
 
-std::vector<Tensor> tensors_of(const Weights& weights) {
-  std::vector<Tensor> out;
-  for (const auto& [name, t] : weights) out.push_back(t);
-  return out;
-}
-
 Tensor mean_squared_error(const Tensor& a, const Tensor& b) {
   return (a - b).pow(2).mean();
 }
@@ -139,17 +143,6 @@ Tensor mean_squared_error(const Tensor& a, const Tensor& b) {
 std::unique_ptr<torch::optim::Adam> adam_on(std::vector<Tensor>& parameters, double lr) {
   for (Tensor& p : parameters) p.requires_grad_(true);
   return std::make_unique<torch::optim::Adam>(parameters, torch::optim::AdamOptions(lr));
-}
-
-// One update; false (and no update) when the loss is not finite.
-bool update(torch::optim::Adam& optimizer, std::vector<Tensor>& parameters, const Tensor& loss,
-            double clip) {
-  optimizer.zero_grad();
-  if (!std::isfinite(loss.item<double>())) return false;
-  loss.backward();
-  if (clip > 0) torch::nn::utils::clip_grad_norm_(parameters, clip);
-  optimizer.step();
-  return true;
 }
 
 }  // namespace
@@ -328,8 +321,8 @@ TrainResult DiffusionOptimizer::train(const TrainingProblem& problem, const Trai
   if (oracle_)
     for (std::int64_t i = 1; i <= settings_.oracle_pretrain; ++i) {
       auto f = batch("oracle", i);
-      update(*oracle_optimizer, oracle_parameters, f->loss((*oracle_)(f->features())).mean(),
-             config.clip);
+      apply_update(*oracle_optimizer, oracle_parameters, f->loss((*oracle_)(f->features())).mean(),
+                   config.clip);
     }
 
   const bool learns_oracle = settings_.oracle == "partial" || settings_.oracle == "ours";
@@ -341,7 +334,7 @@ TrainResult DiffusionOptimizer::train(const TrainingProblem& problem, const Trai
     const Tensor features = reads_features() || oracle_ ? f->features() : Tensor();
     Tensor start = trajectory_start(*f, features, derive_seed(stream, {"train", e, "start"}));
     if (learns_oracle)
-      update(*oracle_optimizer, oracle_parameters, f->loss(start).mean(), config.clip);
+      apply_update(*oracle_optimizer, oracle_parameters, f->loss(start).mean(), config.clip);
     RandomStream forward_noise(derive_seed(stream, {"train", e, "forward"}));
     const std::vector<Tensor> target = schedule_.forward_trajectory(start.detach(), forward_noise);
 
@@ -363,7 +356,7 @@ TrainResult DiffusionOptimizer::train(const TrainingProblem& problem, const Trai
         Tensor iterate = groups == 1 ? out : at::where(in_group, out, out.detach());
         Tensor loss = alpha * f->loss(iterate).mean() +
                       (1 - alpha) * mean_squared_error(iterate, target[t - 1]);
-        if (update(*optimizer, parameters, loss, config.clip)) {
+        if (apply_update(*optimizer, parameters, loss, config.clip)) {
           epoch_loss += loss.item<double>();
           track();
         } else {
@@ -376,8 +369,8 @@ TrainResult DiffusionOptimizer::train(const TrainingProblem& problem, const Trai
     }
     // L_post: the oracle moves toward what the sampler produced from it.
     if (settings_.oracle == "ours")
-      update(*oracle_optimizer, oracle_parameters, mean_squared_error((*oracle_)(features), x),
-             config.clip);
+      apply_update(*oracle_optimizer, oracle_parameters,
+                   mean_squared_error((*oracle_)(features), x), config.clip);
     result.meta_loss.push_back(epoch_loss / double(std::max<std::int64_t>(updates, 1)));
 
     const bool validating = epoch % config.validate_every == 0 || epoch == config.epochs;

@@ -73,6 +73,22 @@ void set_learning_rate(torch::optim::Optimizer& optimizer, double lr) {
   for (auto& group : optimizer.param_groups()) group.options().set_lr(lr);
 }
 
+std::vector<Tensor> tensors_of(const Weights& weights) {
+  std::vector<Tensor> out;
+  for (const auto& [name, t] : weights) out.push_back(t);
+  return out;
+}
+
+bool apply_update(torch::optim::Optimizer& optimizer, std::vector<Tensor>& parameters,
+                  const Tensor& loss, double clip) {
+  optimizer.zero_grad();
+  if (!std::isfinite(loss.item<double>())) return false;
+  loss.backward();
+  if (clip > 0) torch::nn::utils::clip_grad_norm_(parameters, clip);
+  optimizer.step();
+  return true;
+}
+
 void BestWeights::offer(std::int64_t epoch, double validation, TrainResult& result) {
   result.validation.emplace_back(epoch, validation);
   const bool better = best_.empty() || validation < result.best_validation ||
@@ -100,12 +116,6 @@ double rollout_mean_loss(const LearnedOptimizer& model, const problems::Objectiv
 }
 
 namespace {
-
-std::vector<Tensor> tensors_of(const Weights& weights) {
-  std::vector<Tensor> out;
-  for (const auto& [name, t] : weights) out.push_back(t);
-  return out;
-}
 
 // Training instances of one epoch, optionally in randomly rescaled coordinates.
 std::unique_ptr<problems::Objective> training_batch(const TrainingProblem& problem,
@@ -159,16 +169,7 @@ TrainResult meta_train(LearnedOptimizer& model, const TrainingProblem& problem,
         loss = loss + f->loss(rollout->step()).mean();
       if (config.meta_loss == "mean") loss = loss / double(config.unroll);
       const double value = loss.item<double>();
-      meta_optimizer.zero_grad();
-      // A diverged segment gives no usable meta-gradient: skip its update rather than let
-      // NaN weights end the training.
-      if (std::isfinite(value)) {
-        loss.backward();
-        if (config.clip > 0) torch::nn::utils::clip_grad_norm_(parameters, config.clip);
-        meta_optimizer.step();
-      } else {
-        ++result.skipped_segments;
-      }
+      if (!apply_update(meta_optimizer, parameters, loss, config.clip)) ++result.skipped_segments;
       rollout->detach();
       epoch_loss += value;
     }

@@ -101,6 +101,14 @@ TrainResult meta_train(LearnedOptimizer& model, const TrainingProblem& problem,
 double learning_rate_at(const TrainConfig& config, std::int64_t epoch);
 void set_learning_rate(torch::optim::Optimizer& optimizer, double lr);
 
+// The tensors of a weight list (handles sharing storage), in order.
+std::vector<Tensor> tensors_of(const std::vector<std::pair<std::string, Tensor>>& weights);
+
+// One meta-update on `loss`: backward, global-norm clip (0: none), step. A non-finite loss gives
+// no usable gradient: no update, and false (a diverged segment must not end the training).
+bool apply_update(torch::optim::Optimizer& optimizer, std::vector<Tensor>& parameters,
+                  const Tensor& loss, double clip);
+
 // Records validations into a TrainResult and keeps a copy of the best weights so far; a NaN
 // never becomes the best, and any number replaces a NaN best.
 class BestWeights {
