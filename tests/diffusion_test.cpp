@@ -238,6 +238,30 @@ BOOST_AUTO_TEST_CASE(the_hybrid_is_trained_and_cached_as_its_learned_part) {
   BOOST_CHECK_THROW(hybrid->canonical({{"classical", "l2o-dm"}}, "test"), l2o::InputError);
 }
 
+BOOST_AUTO_TEST_CASE(bad_diffusion_configs_name_the_field_and_what_is_allowed) {
+  const auto* entry = learned::find_learned("diff-l2o");
+  auto error = [&](const Json& config) {
+    try {
+      entry->canonical(config, "s.json.optimizers[0]");
+    } catch (const l2o::InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  BOOST_TEST(error({{"time_embedding", 15}}) ==
+             "s.json.optimizers[0].time_embedding: expected an even number, got 15");
+  BOOST_TEST(error({{"beta_start", 0.1}, {"beta_end", 0.01}}) ==
+             "s.json.optimizers[0]: beta_start (0.1) must not exceed beta_end (0.01)");
+  BOOST_TEST(error({{"oracle", "magic"}})
+                 .find("oracle: expected a string one of: solver, "
+                       "perfect, noisy, fixed, partial, ours") != std::string::npos);
+  BOOST_TEST(error({{"solver", "sgd"}}).find("s.json.optimizers[0].solver: unknown optimizer") !=
+             std::string::npos);
+  BOOST_TEST(
+      error({{"solver_config", {{"learning_rate", 1}}}}).find("unknown field \"learning_rate\"") !=
+      std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(a_suite_trains_diff_l2o_once_for_itself_and_its_hybrid) {
   l2o::testing::TempDir dir;
   Json diff = small();
