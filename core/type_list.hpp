@@ -9,12 +9,6 @@ namespace l2o {
 template <class... Ts>
 struct TypeList {
   static constexpr std::size_t size = sizeof...(Ts);
-
-  // Calls f.template operator()<T>() for every T, in list order.
-  template <class F>
-  static constexpr void for_each(F&& f) {
-    (f.template operator()<Ts>(), ...);
-  }
 };
 
 template <class T>

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <map>
 #include <numeric>
+#include <optional>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -35,14 +36,134 @@ double median(std::vector<double> v) {
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-bool is_number(const Json& j) {
-  return j.is_number() && std::isfinite(j.get<double>());
+std::string key_of(const CellRecord& cell) {
+  return fmt::format("{}|{}|{}", cell.problem.label, cell.optimizer.label, cell.repetition);
 }
 
-std::string key_of(const Json& cell) {
-  return fmt::format("{}|{}|{}", cell["problem"]["label"].get<std::string>(),
-                     cell["optimizer"]["label"].get<std::string>(),
-                     cell.value("repetition", Json(0)).dump());
+// The quality of a cell as the first measure both reports have as a number: log10 of the mean
+// gap, of the mean loss, then (where a diverged instance made the means non-finite) log10 of
+// the median gap or loss, which a minority of diverged instances leaves finite.
+struct Quality {
+  std::string metric = "log10_mean_loss";
+  std::optional<double> base, next;
+};
+
+Quality quality_of(const FinalMetrics& fb, const FinalMetrics& fn) {
+  namespace m = final_metric;
+  Quality q;
+  for (std::string_view candidate :
+       {m::log10_mean_gap, m::log10_mean_loss, m::gap_median, m::loss_median}) {
+    std::optional<double> b = fb.number(candidate), n = fn.number(candidate);
+    const bool median = candidate.ends_with("median");
+    if (median) {  // to log10, where positive
+      auto to_log = [](std::optional<double>& v) {
+        v = v && *v > 0 ? std::optional<double>(std::log10(*v)) : std::nullopt;
+      };
+      to_log(b);
+      to_log(n);
+    }
+    if (b || fb.contains(candidate)) {
+      q = {median ? "log10 " + std::string(candidate) : std::string(candidate), b, n};
+      if (b && n) break;
+    }
+  }
+  return q;
+}
+
+Json optional_json(const std::optional<double>& v) {
+  return v ? Json(*v) : Json();
+}
+
+// The quality row of a base cell and its counterpart: verdict "same", "regression" or
+// "improvement"; a cell whose count of diverged instances grows is worse whatever the numbers.
+Json quality_row(const CellRecord& b, const CellRecord& n, const CompareOptions& options) {
+  const Quality q = quality_of(b.eval.final, n.eval.final);
+  const auto diverged = [](const CellRecord& c) {
+    return static_cast<std::int64_t>(
+        c.eval.final.number(final_metric::nonfinite_instances).value_or(0));
+  };
+  const std::int64_t diverged_b = diverged(b), diverged_n = diverged(n);
+  Json row = {{"metric", q.metric},
+              {"base", optional_json(q.base)},
+              {"new", optional_json(q.next)},
+              {"diverged", {diverged_b, diverged_n}}};
+  std::string verdict = "same";
+  if (q.base && q.next) {
+    const double delta = *q.next - *q.base;
+    row["delta"] = delta;
+    if (delta > options.quality_tolerance) verdict = "regression";
+    if (delta < -options.quality_tolerance) verdict = "improvement";
+  } else if (q.base.has_value() != q.next.has_value()) {
+    verdict = q.base ? "regression" : "improvement";
+  }
+  if (diverged_n > diverged_b) verdict = "regression";
+  if (diverged_n < diverged_b && verdict == "same") verdict = "improvement";
+  row["verdict"] = verdict;
+  return row;
+}
+
+// (problem, optimizer) -> seconds per step of every repetition, in base and in next.
+using TimeSamples = std::map<std::pair<std::string, std::string>,
+                             std::pair<std::vector<double>, std::vector<double>>>;
+
+// Per (problem, optimizer): the U test of the repetitions' times; verdict "same", "slower"
+// or "faster".
+Json time_row(const std::pair<std::string, std::string>& key, const std::vector<double>& tb,
+              const std::vector<double>& tn, const CompareOptions& options) {
+  const double ratio = median(tn) / median(tb), p = mann_whitney_p(tb, tn);
+  // With few repetitions even complete separation is not significant: say so.
+  std::vector<double> low(tb.size()), high(tn.size());
+  std::iota(low.begin(), low.end(), 0.0);
+  std::iota(high.begin(), high.end(), double(tb.size()));
+  const bool decidable = mann_whitney_p(low, high) < options.time_alpha;
+  std::string verdict = "same";
+  if (p < options.time_alpha && ratio > options.time_ratio) verdict = "slower";
+  if (p < options.time_alpha && ratio < 1.0 / options.time_ratio) verdict = "faster";
+  return {{"problem", key.first},     {"optimizer", key.second}, {"base_median", median(tb)},
+          {"new_median", median(tn)}, {"ratio", ratio},          {"p", p},
+          {"repetitions", tb.size()}, {"decidable", decidable},  {"verdict", verdict}};
+}
+
+std::size_t count_verdicts(const Json& rows, const char* verdict) {
+  return static_cast<std::size_t>(std::count_if(
+      rows.begin(), rows.end(), [&](const Json& row) { return row["verdict"] == verdict; }));
+}
+
+std::string quality_lines(const Json& quality, const CompareOptions& options) {
+  std::string t;
+  for (const Json& row : quality) {
+    if (row["verdict"] == "same") continue;
+    const std::string where =
+        fmt::format("{} x {} r{}", row["problem"].get<std::string>(),
+                    row["optimizer"].get<std::string>(), row["repetition"].dump());
+    if (row["verdict"] == "missing") {
+      t += fmt::format("MISSING      {}: in the base report, not in the new one\n", where);
+      continue;
+    }
+    t += fmt::format("{:<12} {}: {} {} -> {}{}, diverged instances {} -> {}\n",
+                     row["verdict"] == "regression" ? "REGRESSION" : "improvement", where,
+                     row["metric"].get<std::string>(), row["base"].dump(), row["new"].dump(),
+                     row.contains("delta")
+                         ? fmt::format(" ({:+.3f} decades, tolerance {})",
+                                       row["delta"].get<double>(), options.quality_tolerance)
+                         : "",
+                     row["diverged"][0].dump(), row["diverged"][1].dump());
+  }
+  return t;
+}
+
+std::string time_lines(const Json& time) {
+  std::string t;
+  for (const Json& row : time) {
+    if (row["verdict"] == "same") continue;
+    t += fmt::format(
+        "{:<12} {} x {}: {:.1f} -> {:.1f} us/step (x{:.2f}, U test p = {:.3g}, {} repetitions)\n",
+        row["verdict"].get<std::string>(), row["problem"].get<std::string>(),
+        row["optimizer"].get<std::string>(), row["base_median"].get<double>() * 1e6,
+        row["new_median"].get<double>() * 1e6, row["ratio"].get<double>(), row["p"].get<double>(),
+        row["repetitions"].get<std::size_t>());
+  }
+  return t;
 }
 
 }  // namespace
@@ -82,113 +203,45 @@ double mann_whitney_p(const std::vector<double>& a, const std::vector<double>& b
   return std::erfc(z / std::sqrt(2.0));
 }
 
-Comparison compare_reports(const Json& base, const Json& next, const CompareOptions& options) {
-  std::map<std::string, const Json*> next_cells;
-  for (const Json& cell : next["cells"]) next_cells[key_of(cell)] = &cell;
+Comparison compare_reports(const Report& base, const Report& next, const CompareOptions& options) {
+  std::map<std::string, const CellRecord*> next_cells;
+  for (const CellRecord& cell : next.cells) next_cells[key_of(cell)] = &cell;
 
   Json quality = Json::array(), time = Json::array();
-  std::size_t regressions = 0, improvements = 0, missing = 0;
-  // (problem, optimizer) -> seconds per step of every repetition, in base and in next.
-  std::map<std::pair<std::string, std::string>, std::pair<std::vector<double>, std::vector<double>>>
-      times;
-
-  for (const Json& b : base["cells"]) {
-    const std::string problem = b["problem"]["label"], optimizer = b["optimizer"]["label"];
-    Json row = {{"problem", problem},
-                {"optimizer", optimizer},
-                {"repetition", b.value("repetition", Json(0))}};
+  TimeSamples times;
+  for (const CellRecord& b : base.cells) {
+    const Json where = {{"problem", b.problem.label},
+                        {"optimizer", b.optimizer.label},
+                        {"repetition", b.repetition}};
     auto it = next_cells.find(key_of(b));
     if (it == next_cells.end()) {
+      Json row = where;
       row["verdict"] = "missing";
-      ++missing;
       quality.push_back(std::move(row));
       continue;
     }
-    const Json& n = *it->second;
-    const Json& fb = b["eval"]["final"];
-    const Json& fn = n["eval"]["final"];
-    // The first measure both reports have as a number: log10 of the mean gap, of the mean
-    // loss, then (where a diverged instance made the means non-finite) log10 of the median gap
-    // or loss, which a minority of diverged instances leaves finite.
-    const char* metric = "log10_mean_loss";
-    Json qb, qn;
-    for (const char* candidate :
-         {"log10_mean_gap", "log10_mean_loss", "gap_median", "loss_median"}) {
-      Json b_value = fb.value(candidate, Json()), n_value = fn.value(candidate, Json());
-      const bool median = std::string(candidate).ends_with("median");
-      if (median) {  // to log10, where positive
-        auto to_log = [](Json& v) {
-          v = is_number(v) && v.get<double>() > 0 ? Json(std::log10(v.get<double>())) : Json();
-        };
-        to_log(b_value);
-        to_log(n_value);
-      }
-      if (is_number(b_value) || fb.contains(candidate)) {
-        metric = candidate;
-        qb = b_value;
-        qn = n_value;
-        if (is_number(b_value) && is_number(n_value)) break;
-      }
-    }
-    const auto diverged_b = fb.value("nonfinite_instances", Json(0)).get<std::int64_t>();
-    const auto diverged_n = fn.value("nonfinite_instances", Json(0)).get<std::int64_t>();
-    row["metric"] = std::string(metric).ends_with("median") ? std::string("log10 ") + metric
-                                                            : std::string(metric);
-    row["base"] = qb;
-    row["new"] = qn;
-    row["diverged"] = {diverged_b, diverged_n};
-    std::string verdict = "same";
-    if (is_number(qb) && is_number(qn)) {
-      const double delta = qn.get<double>() - qb.get<double>();
-      row["delta"] = delta;
-      if (delta > options.quality_tolerance) verdict = "regression";
-      if (delta < -options.quality_tolerance) verdict = "improvement";
-    } else if (is_number(qb) != is_number(qn)) {
-      verdict = is_number(qb) ? "regression" : "improvement";
-    }
-    if (diverged_n > diverged_b) verdict = "regression";
-    if (diverged_n < diverged_b && verdict == "same") verdict = "improvement";
-    regressions += verdict == "regression";
-    improvements += verdict == "improvement";
-    row["verdict"] = verdict;
+    const CellRecord& n = *it->second;
+    Json row = quality_row(b, n, options);
+    row.update(where);
     quality.push_back(std::move(row));
-
-    const Json sb = b["eval"].value("seconds_per_step", Json()),
-               sn = n["eval"].value("seconds_per_step", Json());
-    if (is_number(sb) && is_number(sn)) {
-      auto& [tb, tn] = times[{problem, optimizer}];
-      tb.push_back(sb.get<double>());
-      tn.push_back(sn.get<double>());
+    const auto &sb = b.eval.seconds_per_step, &sn = n.eval.seconds_per_step;
+    if (sb && sn && std::isfinite(*sb) && std::isfinite(*sn)) {
+      auto& [tb, tn] = times[{b.problem.label, b.optimizer.label}];
+      tb.push_back(*sb);
+      tn.push_back(*sn);
     }
   }
-
-  std::size_t slower = 0, faster = 0, undecidable = 0;
-  for (const auto& [key, samples] : times) {
-    const auto& [tb, tn] = samples;
-    const double ratio = median(tn) / median(tb), p = mann_whitney_p(tb, tn);
-    // With few repetitions even complete separation is not significant: say so.
-    std::vector<double> low(tb.size()), high(tn.size());
-    std::iota(low.begin(), low.end(), 0.0);
-    std::iota(high.begin(), high.end(), double(tb.size()));
-    const bool decidable = mann_whitney_p(low, high) < options.time_alpha;
-    undecidable += !decidable;
-    std::string verdict = "same";
-    if (p < options.time_alpha && ratio > options.time_ratio) verdict = "slower";
-    if (p < options.time_alpha && ratio < 1.0 / options.time_ratio) verdict = "faster";
-    slower += verdict == "slower";
-    faster += verdict == "faster";
-    time.push_back({{"problem", key.first},
-                    {"optimizer", key.second},
-                    {"base_median", median(tb)},
-                    {"new_median", median(tn)},
-                    {"ratio", ratio},
-                    {"p", p},
-                    {"repetitions", tb.size()},
-                    {"decidable", decidable},
-                    {"verdict", verdict}});
-  }
+  for (const auto& [key, samples] : times)
+    time.push_back(time_row(key, samples.first, samples.second, options));
 
   Comparison out;
+  const std::size_t regressions = count_verdicts(quality, "regression"),
+                    improvements = count_verdicts(quality, "improvement"),
+                    missing = count_verdicts(quality, "missing"),
+                    faster = count_verdicts(time, "faster");
+  const auto undecidable = static_cast<std::size_t>(std::count_if(
+      time.begin(), time.end(), [](const Json& row) { return row["decidable"] == false; }));
+  out.slower = count_verdicts(time, "slower");
   out.quality_regression = regressions > 0 || missing > 0;
   out.verdict = {{"quality", quality},
                  {"time", time},
@@ -201,65 +254,22 @@ Comparison compare_reports(const Json& base, const Json& next, const CompareOpti
                    {"regressions", regressions},
                    {"improvements", improvements},
                    {"missing", missing},
-                   {"slower", slower},
+                   {"slower", out.slower},
                    {"faster", faster},
                    {"time_undecidable", undecidable},
                    {"pass", !out.quality_regression}}}};
 
-  std::string& t = out.table;
-  for (const Json& row : quality) {
-    if (row["verdict"] == "same") continue;
-    const std::string where =
-        fmt::format("{} x {} r{}", row["problem"].get<std::string>(),
-                    row["optimizer"].get<std::string>(), row["repetition"].dump());
-    if (row["verdict"] == "missing") {
-      t += fmt::format("MISSING      {}: in the base report, not in the new one\n", where);
-      continue;
-    }
-    t += fmt::format("{:<12} {}: {} {} -> {}{}, diverged instances {} -> {}\n",
-                     row["verdict"] == "regression" ? "REGRESSION" : "improvement", where,
-                     row["metric"].get<std::string>(), row["base"].dump(), row["new"].dump(),
-                     row.contains("delta")
-                         ? fmt::format(" ({:+.3f} decades, tolerance {})",
-                                       row["delta"].get<double>(), options.quality_tolerance)
-                         : "",
-                     row["diverged"][0].dump(), row["diverged"][1].dump());
-  }
-  for (const Json& row : time) {
-    if (row["verdict"] == "same") continue;
-    t += fmt::format(
-        "{:<12} {} x {}: {:.1f} -> {:.1f} us/step (x{:.2f}, U test p = {:.3g}, {} repetitions)\n",
-        row["verdict"].get<std::string>(), row["problem"].get<std::string>(),
-        row["optimizer"].get<std::string>(), row["base_median"].get<double>() * 1e6,
-        row["new_median"].get<double>() * 1e6, row["ratio"].get<double>(), row["p"].get<double>(),
-        row["repetitions"].get<std::size_t>());
-  }
+  out.table = quality_lines(quality, options) + time_lines(time);
   if (undecidable > 0)
-    t += fmt::format(
+    out.table += fmt::format(
         "note: {} of {} time comparisons have too few repetitions for the U test to reach alpha {} "
         "even when every sample differs; run more repetitions to judge time\n",
         undecidable, time.size(), options.time_alpha);
-  t += fmt::format(
+  out.table += fmt::format(
       "{} cells: {} regressions, {} improvements, {} missing (quality tolerance {} decades); "
       "time: {} slower, {} faster (U test, alpha {}, ratio {}) -> {}\n",
-      quality.size(), regressions, improvements, missing, options.quality_tolerance, slower, faster,
-      options.time_alpha, options.time_ratio, out.quality_regression ? "FAIL" : "pass");
-  return out;
-}
-
-Json summarize_report(const Json& report) {
-  Json out = report;
-  out["summary"] = true;
-  for (Json& cell : out["cells"]) {
-    Json& eval = cell["eval"];
-    Json kept = Json::object();
-    for (const char* key : {"instances", "steps", "seconds_per_step", "rollout_seconds",
-                            "reference_seconds", "f_star_mean", "final"})
-      if (eval.contains(key)) kept[key] = eval[key];
-    eval = std::move(kept);
-    if (cell.contains("train") && cell["train"].is_object())
-      for (const char* key : {"meta_loss", "validation"}) cell["train"].erase(key);
-  }
+      quality.size(), regressions, improvements, missing, options.quality_tolerance, out.slower,
+      faster, options.time_alpha, options.time_ratio, out.quality_regression ? "FAIL" : "pass");
   return out;
 }
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/json_fwd.hpp"
+#include "harness/report.hpp"
 
 namespace l2o::harness {
 
@@ -22,16 +23,13 @@ struct Comparison {
   Json verdict;       // {"quality": [...], "time": [...], "summary": {...}}
   std::string table;  // for the terminal
   bool quality_regression = false;
+  std::size_t slower = 0;  // (problem, optimizer) pairs significantly slower
 };
 
-Comparison compare_reports(const Json& base, const Json& next, const CompareOptions& options);
+Comparison compare_reports(const Report& base, const Report& next, const CompareOptions& options);
 
 // Two-sided p-value of the Mann–Whitney U test of samples a and b: exact (all rank
 // assignments) when both are small, the normal approximation with tie correction otherwise.
 double mann_whitney_p(const std::vector<double>& a, const std::vector<double>& b);
-
-// A report without its per-step series: what regression tracking needs (final metrics, times,
-// training seconds, context, suite), small enough to commit.
-Json summarize_report(const Json& report);
 
 }  // namespace l2o::harness

@@ -14,9 +14,8 @@
 #include "harness/suite.hpp"
 #include "harness/training_cache.hpp"
 #include "learned/registry.hpp"
-#include "optimizers/registry.hpp"
 #include "problems/registry.hpp"
-#include "problems/transformed_objective.hpp"
+#include "problems/coordinate_change.hpp"
 
 namespace l2o::harness {
 
@@ -42,13 +41,6 @@ double deviation(const Tensor& reference, const Tensor& mapped_back) {
   return at::isfinite(d).all().item<bool>() ? worst : std::numeric_limits<double>::infinity();
 }
 
-std::unique_ptr<optimizers::Optimizer> make_optimizer(const Suite& suite, const OptimizerSpec& o,
-                                                      const ProblemSpec& p,
-                                                      const Placement& placement) {
-  if (o.learned) return make_untrained(o, suite.seed, p, placement);
-  return optimizers::find_optimizer(o.name, o.label).make(o.config);
-}
-
 std::string cell_text(const Json& t) {
   if (t.contains("error")) return "n/a";
   const double d = t["deviation"].is_number() ? t["deviation"].get<double>() : INFINITY;
@@ -59,15 +51,20 @@ std::string cell_text(const Json& t) {
 
 Json default_equivariance_optimizers() {
   Json out = Json::array();
-  for (const auto& o : optimizers::optimizers()) out.push_back({{"name", o.name}});
-  out.push_back({{"name", "momentum"}, {"label", "nesterov"}, {"nesterov", true}});
-  for (const auto& l : learned::learned_optimizers()) out.push_back({{"name", l.name}});
-  out.push_back({{"name", "loa-bfgs"}, {"label", "loa-bfgs-random"}, {"init", "random"}});
+  for (const auto& o : learned::all_optimizers()) {
+    out.push_back({{"name", o.name}});
+    for (Json variant : Json::parse(o.equivariance_variants)) {
+      variant["name"] = o.name;
+      out.push_back(std::move(variant));
+    }
+  }
   return out;
 }
 
-EquivarianceResult measure_equivariance(const EquivarianceOptions& options,
-                                        const std::string& where) {
+namespace {
+
+// The parsed suite of a measurement: float64, the options' problems and optimizers.
+Suite equivariance_suite(const EquivarianceOptions& options, const std::string& where) {
   const Json problems =
       options.problems.is_null() ? Json::array({{{"family", "logistic"}}}) : options.problems;
   const Json optimizers =
@@ -75,48 +72,76 @@ EquivarianceResult measure_equivariance(const EquivarianceOptions& options,
   if (!(options.scale > 0) || options.scale == 1)
     throw InputError(
         fmt::format("{}: --scale: expected c > 0 and c != 1, got {}", where, options.scale));
-  const Suite suite = parse_suite_json({{"name", "equivariance"},
-                                        {"seed", options.seed},
-                                        {"steps", options.steps},
-                                        {"test_instances", options.instances},
-                                        {"dtype", "float64"},
-                                        {"problems", problems},
-                                        {"optimizers", optimizers}},
-                                       where);
+  return parse_suite_json({{"name", "equivariance"},
+                           {"seed", options.seed},
+                           {"steps", options.steps},
+                           {"test_instances", options.instances},
+                           {"dtype", "float64"},
+                           {"problems", problems},
+                           {"optimizers", optimizers}},
+                          where);
+}
+
+// One problem's instances, starting points and their three transformed twins.
+struct Twins {
+  std::unique_ptr<problems::Objective> f;
+  Tensor x0;
+  std::unique_ptr<problems::CoordinateChange> changes[3];
+};
+
+Twins make_twins(const Suite& suite, const ProblemSpec& p, const EquivarianceOptions& options,
+                 const Placement& placement) {
+  const std::uint64_t seed = derive_seed(suite.seed, {p.label, "equivariance"});
+  Twins out;
+  out.f = problems::find_family(p.family, p.label)
+              .sample(p.config, {suite.test_instances, seed, placement});
+  out.x0 = out.f->initial_points(derive_seed(seed, {"x0"}));
+  RandomStream draws(derive_seed(seed, {"transformations"}));
+  const Tensor perm = at::argsort(draws.uniform({out.f->dim()}));
+  const Tensor v = draws.normal({out.f->batch(), out.f->dim()}) * options.translation;
+  out.changes[0] = problems::permuted(*out.f, perm);
+  out.changes[1] = problems::translated(*out.f, v);
+  out.changes[2] = problems::scaled(*out.f, options.scale);
+  return out;
+}
+
+// {transformation: {"deviation", "equivariant"}} of one optimizer (or the error that stopped it).
+Json measure_optimizer(const optimizers::Optimizer& optimizer, const Twins& twins,
+                       std::int64_t steps, double tolerance) {
+  Json transformations = Json::object();
+  const Tensor reference = trajectory(optimizer, *twins.f, twins.x0, steps);
+  for (std::size_t t = 0; t < 3; ++t) {
+    const auto& g = *twins.changes[t];
+    const Tensor twin = trajectory(optimizer, g, g.outer(twins.x0), steps);
+    const double d = deviation(reference, g.inner(twin));
+    transformations[transformation_names[t]] = {{"deviation", std::isfinite(d) ? Json(d) : Json()},
+                                                {"equivariant", d <= tolerance}};
+  }
+  return transformations;
+}
+
+}  // namespace
+
+EquivarianceResult measure_equivariance(const EquivarianceOptions& options,
+                                        const std::string& where) {
+  const Suite suite = equivariance_suite(options, where);
   const Placement placement{c10::kCPU, at::kDouble};
+  TrainingCache untrained = TrainingCache::untrained(suite, placement, suite.seed);
 
   Json rows = Json::array();
   std::string table;
   for (const ProblemSpec& p : suite.problems) {
-    const auto& family = problems::find_family(p.family, p.label);
-    const std::uint64_t seed = derive_seed(suite.seed, {p.label, "equivariance"});
-    auto f = family.sample(p.config, {suite.test_instances, seed, placement});
-    const Tensor x0 = f->initial_points(derive_seed(seed, {"x0"}));
-    RandomStream draws(derive_seed(seed, {"transformations"}));
-    const Tensor perm = at::argsort(draws.uniform({f->dim()}));
-    const Tensor v = draws.normal({f->batch(), f->dim()}) * options.translation;
-    std::unique_ptr<problems::CoordinateChange> twins[] = {problems::permuted(*f, perm),
-                                                           problems::translated(*f, v),
-                                                           problems::scaled(*f, options.scale)};
-
+    const Twins twins = make_twins(suite, p, options, placement);
     table += fmt::format("{} (n = {}, {} instances, {} steps, tolerance {:.0e}):\n", p.label,
-                         f->dim(), f->batch(), suite.steps, options.tolerance);
+                         twins.f->dim(), twins.f->batch(), suite.steps, options.tolerance);
     table += fmt::format("  {:<18} {:>16} {:>16} {:>16}\n", "optimizer", "permutation",
                          "translation", "scaling");
     for (const OptimizerSpec& o : suite.optimizers) {
       if (!o.runs_on(p)) continue;
       Json transformations = Json::object();
       try {
-        const auto optimizer = make_optimizer(suite, o, p, placement);
-        const Tensor reference = trajectory(*optimizer, *f, x0, suite.steps);
-        for (std::size_t t = 0; t < 3; ++t) {
-          const auto& g = *twins[t];
-          const Tensor twin = trajectory(*optimizer, g, g.outer(x0), suite.steps);
-          const double d = deviation(reference, g.inner(twin));
-          transformations[transformation_names[t]] = {
-              {"deviation", std::isfinite(d) ? Json(d) : Json()},
-              {"equivariant", d <= options.tolerance}};
-        }
+        const auto optimizer = instantiate(o, p, untrained).optimizer;
+        transformations = measure_optimizer(*optimizer, twins, suite.steps, options.tolerance);
       } catch (const InputError& e) {
         for (const char* name : transformation_names)
           transformations[name] = {{"error", e.what()}, {"equivariant", false}};

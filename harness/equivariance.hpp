@@ -1,6 +1,6 @@
 #pragma once
 // Equivariance as a measurement (`l2obench equivariance`): each optimizer runs on test instances
-// of a problem and on their transformed twins (problems/transformed_objective.hpp: a coordinate
+// of a problem and on their transformed twins (problems/coordinate_change.hpp: a coordinate
 // permutation, a translation by v, a scaling by c), and the twin's iterates, mapped back, are
 // compared with the original ones. The deviation of an (optimizer, transformation) is
 //   max over instances b and steps k of ‖x_k − T(x'_k)‖₂ / max_k ‖x_k‖₂,
@@ -36,8 +36,9 @@ struct EquivarianceResult {
 EquivarianceResult measure_equivariance(const EquivarianceOptions& options,
                                         const std::string& where = "equivariance");
 
-// The default optimizer entries: every registered optimizer with its defaults, Nesterov
-// momentum, and loa-bfgs with random weights (its default init is exact BFGS).
+// The default optimizer entries: every registered optimizer with its defaults, each followed by
+// the variants its type lists in `equivariance_variants` (Nesterov momentum, loa-bfgs with
+// random weights: its default init is exact BFGS).
 Json default_equivariance_optimizers();
 
 }  // namespace l2o::harness

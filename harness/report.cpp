@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -17,76 +18,112 @@ namespace l2o::harness {
 
 namespace fs = std::filesystem;
 
-Json merge_report(const fs::path& dir, bool allow_partial) {
+namespace {
+
+// A finished cell of the run in `dir`, or none when its file is not there yet.
+std::optional<CellRecord> read_finished_cell(const fs::path& dir, const Cell& cell) {
+  const fs::path path = cell_path(dir, cell);
+  if (!fs::exists(path)) return std::nullopt;
+  std::optional<CellRecord> record;
+  try {
+    record = CellRecord::from_json(read_json_file(path), path.string());
+  } catch (const InputError&) {
+  }
+  if (!record || record->id != cell.id)
+    throw InputError(fmt::format("{}: not the finished cell \"{}\"; delete it and run again",
+                                 path.string(), cell.id));
+  return record;
+}
+
+}  // namespace
+
+Report merge_report(const fs::path& dir, bool allow_partial) {
   const fs::path suite_file = dir / "suite.json";
   if (!fs::exists(suite_file))
     throw InputError(fmt::format(
         "{}: no suite.json here; is this the --out folder of `l2obench run`?", dir.string()));
-  const Json suite_json = read_json_file(suite_file);
-  const Suite suite = parse_suite_json(suite_json, suite_file.string());
+  Report report{.schema_version = report_schema_version, .suite = read_json_file(suite_file)};
+  const Suite suite = parse_suite_json(report.suite, suite_file.string());
 
-  Json cells = Json::array(), contexts = Json::array();
+  Json contexts = Json::array();
   std::size_t missing = 0;
   std::string first_missing;
   for (const Cell& cell : expand(suite)) {
-    const fs::path path = cell_path(dir, cell);
-    if (!fs::exists(path)) {
+    std::optional<CellRecord> record = read_finished_cell(dir, cell);
+    if (!record) {
       if (missing++ == 0) first_missing = cell.id;
       continue;
     }
-    Json record = read_json_file(path);
-    if (!record.is_object() || record.value("id", Json()) != cell.id || !record.contains("eval"))
-      throw InputError(fmt::format("{}: not the finished cell \"{}\"; delete it and run again",
-                                   path.string(), cell.id));
     // One context per distinct run (shards on several machines give several).
-    Json context = record.value("context", Json::object());
+    Json context = record->context.is_object() ? record->context : Json::object();
     context.erase("date");
     if (std::find(contexts.begin(), contexts.end(), context) == contexts.end())
       contexts.push_back(context);
-    record.erase("context");
-    cells.push_back(std::move(record));
+    record->context = Json();
+    report.cells.push_back(std::move(*record));
   }
   if (missing > 0 && !allow_partial)
     throw InputError(
         fmt::format("{}: {} of {} cells are missing (first: {}); run the missing shards, or merge "
                     "with --allow-partial",
-                    dir.string(), missing, missing + cells.size(), first_missing));
+                    dir.string(), missing, missing + report.cells.size(), first_missing));
 
-  Json context = contexts.empty() ? Json::object() : contexts.front();
-  context["date"] = utc_now();
-  Json report = {{"schema_version", report_schema_version},
-                 {"context", std::move(context)},
-                 {"complete", missing == 0},
-                 {"suite", suite_json},
-                 {"cells", std::move(cells)}};
-  if (contexts.size() > 1) report["run_contexts"] = contexts;
-  write_json_atomically(dir / "report.json", report);
+  report.context = contexts.empty() ? Json::object() : contexts.front();
+  report.context["date"] = utc_now();
+  report.complete = missing == 0;
+  if (contexts.size() > 1) report.run_contexts = contexts;
+  write_json_atomically(dir / "report.json", report.to_json());
   return report;
 }
 
-Json read_report(const fs::path& path) {
-  Json report = read_json_file(path);
+Report Report::summarized() const {
+  Report out = *this;
+  out.summary = true;
+  for (CellRecord& cell : out.cells) cell = cell.summarized();
+  return out;
+}
+
+Json Report::to_json() const {
+  Json cell_list = Json::array();
+  for (const CellRecord& cell : cells) cell_list.push_back(cell.to_json());
+  Json j = {{"schema_version", schema_version},
+            {"complete", complete},
+            {"suite", suite},
+            {"cells", std::move(cell_list)}};
+  if (!context.is_null()) j["context"] = context;
+  if (!run_contexts.is_null()) j["run_contexts"] = run_contexts;
+  if (summary) j["summary"] = true;
+  return j;
+}
+
+Report report_from_json(const Json& j, const std::string& where) {
   auto fail = [&](const std::string& why) {
-    throw InputError(fmt::format("{}: not an l2obench report ({})", path.string(), why));
+    throw InputError(fmt::format("{}: not an l2obench report ({})", where, why));
   };
-  if (!report.is_object() || !report.contains("cells") || !report["cells"].is_array())
-    fail("no \"cells\" array");
-  if (report.value("schema_version", Json()) != report_schema_version)
+  if (!j.is_object() || !j.contains("cells") || !j["cells"].is_array()) fail("no \"cells\" array");
+  if (j.value("schema_version", Json()) != report_schema_version)
     throw InputError(fmt::format("{}: schema_version {} is not supported (this l2obench reads {})",
-                                 path.string(), report.value("schema_version", Json()).dump(),
+                                 where, j.value("schema_version", Json()).dump(),
                                  report_schema_version));
-  if (!report.contains("suite") || !report["suite"].is_object()) fail("no \"suite\" object");
-  for (std::size_t i = 0; i < report["cells"].size(); ++i) {
-    const Json& cell = report["cells"][i];
-    const bool ok = cell.is_object() && cell.contains("problem") && cell["problem"].is_object() &&
-                    cell["problem"].value("label", Json()).is_string() &&
-                    cell.contains("optimizer") && cell["optimizer"].is_object() &&
-                    cell["optimizer"].value("label", Json()).is_string() && cell.contains("eval") &&
-                    cell["eval"].is_object() && cell["eval"].contains("final") &&
-                    cell["eval"]["final"].is_object();
-    if (!ok) fail(fmt::format("cells[{}] lacks problem.label, optimizer.label or eval.final", i));
+  if (!j.contains("suite") || !j["suite"].is_object()) fail("no \"suite\" object");
+  Report report{.schema_version = report_schema_version,
+                .context = j.value("context", Json()),
+                .run_contexts = j.value("run_contexts", Json()),
+                .complete = j.value("complete", Json(true)) == true,
+                .summary = j.value("summary", Json(false)) == true,
+                .suite = j["suite"]};
+  for (std::size_t i = 0; i < j["cells"].size(); ++i) {
+    try {
+      report.cells.push_back(CellRecord::from_json(j["cells"][i], fmt::format("cells[{}]", i)));
+    } catch (const InputError& e) {
+      fail(fmt::format("cells[{}] lacks a field: {}", i, e.what()));
+    }
   }
   return report;
+}
+
+Report read_report(const fs::path& path) {
+  return report_from_json(read_json_file(path), path.string());
 }
 
 namespace {
@@ -99,69 +136,83 @@ std::string number(const Json& j) {
   return fmt::format("{:.4g}", v);
 }
 
+std::string final_value(const CellRecord& cell, std::string_view name) {
+  const Json& final = cell.eval.final.json();
+  auto it = final.find(name);
+  return it == final.end() ? std::string("-") : number(*it);
+}
+
+// The columns of the table: fixed ones, the families' own metrics (a column of final means
+// each), and iterations to the relative-gap target where some cell knows f*.
+struct Columns {
+  std::vector<std::string> extra;
+  bool to_target = false;
+};
+
+Columns columns_of(const Report& report) {
+  Columns c;
+  for (const CellRecord& cell : report.cells) {
+    for (const std::string& name : cell.eval.extra_names())
+      if (std::find(c.extra.begin(), c.extra.end(), name) == c.extra.end()) c.extra.push_back(name);
+    c.to_target = c.to_target || cell.eval.has_to_target();
+  }
+  return c;
+}
+
+std::vector<std::string> header_of(const Report& report, const Columns& columns) {
+  std::vector<std::string> header{"problem",    "optimizer",  "rep",     "loss mean", "loss median",
+                                  "log10 mean", "gap median", "us/step", "train s"};
+  for (const std::string& name : columns.extra) header.push_back(name);
+  if (columns.to_target) {
+    header.push_back(fmt::format("iters to {}", number(report.suite.value("target", Json(1e-3)))));
+    header.push_back("never");
+  }
+  return header;
+}
+
+std::vector<std::string> row_of(const CellRecord& cell, const Columns& columns) {
+  namespace m = final_metric;
+  const Json seconds = cell.train.is_object() ? cell.train.value("seconds", Json()) : Json();
+  const auto& step = cell.eval.seconds_per_step;
+  std::vector<std::string> row{
+      cell.problem.label,
+      cell.optimizer.label,
+      std::to_string(cell.repetition),
+      final_value(cell, m::loss_mean),
+      final_value(cell, m::loss_median),
+      final_value(cell, m::log10_mean_loss),
+      final_value(cell, m::gap_median),
+      step ? fmt::format("{:.1f}", *step * 1e6) : "-",
+      seconds.is_number() ? fmt::format("{:.1f}", seconds.get<double>()) : std::string("-")};
+  for (const std::string& name : columns.extra) row.push_back(final_value(cell, name + "_mean"));
+  if (columns.to_target) {
+    const FinalMetrics& final = cell.eval.final;
+    const bool known = final.contains(m::iterations_to_target_median);
+    // No median: more than half the instances never reach the target.
+    const auto median = final.number(m::iterations_to_target_median);
+    row.push_back(!known   ? "-"
+                  : median ? number(*median)
+                           : fmt::format(">{}", cell.eval.steps.value_or(0)));
+    const auto never = final.number(m::never_reached);
+    row.push_back(never ? fmt::format("{:.0f}%", 100 * *never) : "-");
+  }
+  return row;
+}
+
 }  // namespace
 
-std::string format_report_table(const Json& report) {
-  std::vector<std::vector<std::string>> rows{{"problem", "optimizer", "rep", "loss mean",
-                                              "loss median", "log10 mean", "gap median", "us/step",
-                                              "train s"}};
-  // Families' own metrics (eval.extra: test loss, test accuracy), a column of final means each.
-  std::vector<std::string> extra;
-  for (const Json& cell : report["cells"])
-    for (const auto& [name, series] : cell["eval"].value("extra", Json::object()).items())
-      if (std::find(extra.begin(), extra.end(), name) == extra.end()) extra.push_back(name);
-  for (const std::string& name : extra) rows.front().push_back(name);
-  // Iterations to the relative-gap target (median over instances; the share that never got
-  // there), where some cell knows f*.
-  const bool to_target = std::any_of(report["cells"].begin(), report["cells"].end(),
-                                     [](const Json& c) { return c["eval"].contains("to_target"); });
-  if (to_target) {
-    rows.front().push_back(
-        fmt::format("iters to {}", number(report["suite"].value("target", Json(1e-3)))));
-    rows.front().push_back("never");
-  }
-  for (const Json& cell : report["cells"]) {
-    const Json& eval = cell["eval"];
-    const Json& final = eval["final"];
-    // Only what read_report checked is required; everything else may be missing.
-    auto final_value = [&](const char* key) {
-      return final.contains(key) ? number(final[key]) : std::string("-");
-    };
-    auto train_seconds = [&] {
-      const Json train = cell.value("train", Json::object());
-      return train.is_object() && train.value("seconds", Json()).is_number()
-                 ? fmt::format("{:.1f}", train["seconds"].get<double>())
-                 : std::string("-");
-    };
-    const Json step = eval.value("seconds_per_step", Json());
-    rows.push_back({cell["problem"]["label"], cell["optimizer"]["label"],
-                    cell.value("repetition", Json()).dump(), final_value("loss_mean"),
-                    final_value("loss_median"), final_value("log10_mean_loss"),
-                    final_value("gap_median"),
-                    step.is_number() ? fmt::format("{:.1f}", step.get<double>() * 1e6) : "-",
-                    train_seconds()});
-    for (const std::string& name : extra)
-      rows.back().push_back(final_value((name + "_mean").c_str()));
-    if (to_target) {
-      const Json t = eval.value("to_target", Json::object());
-      const bool known = t.is_object() && t.contains("median");
-      // A null median: more than half the instances never reach the target.
-      rows.back().push_back(!known                  ? "-"
-                            : t["median"].is_null() ? fmt::format(">{}", eval.value("steps", 0))
-                                                    : number(t["median"]));
-      rows.back().push_back(known && t.value("never", Json()).is_number()
-                                ? fmt::format("{:.0f}%", 100 * t["never"].get<double>())
-                                : "-");
-    }
-  }
+std::string format_report_table(const Report& report) {
+  const Columns columns = columns_of(report);
+  std::vector<std::vector<std::string>> rows{header_of(report, columns)};
+  for (const CellRecord& cell : report.cells) rows.push_back(row_of(cell, columns));
   std::vector<std::size_t> width(rows.front().size(), 0);
   for (const auto& row : rows)
     for (std::size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
 
-  std::string out = fmt::format(
-      "suite {} — {} cells{}, final step {}\n", report["suite"].value("name", Json("?")).dump(),
-      report["cells"].size(), report.value("complete", Json(true)) == true ? "" : " (INCOMPLETE)",
-      report["suite"].value("steps", Json("?")).dump());
+  std::string out = fmt::format("suite {} — {} cells{}, final step {}\n",
+                                report.suite.value("name", Json("?")).dump(), report.cells.size(),
+                                report.complete ? "" : " (INCOMPLETE)",
+                                report.suite.value("steps", Json("?")).dump());
   for (std::size_t k = 0; k < rows.size(); ++k) {
     std::string line;
     for (std::size_t i = 0; i < rows[k].size(); ++i) {

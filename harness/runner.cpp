@@ -21,7 +21,7 @@
 #include "harness/report.hpp"
 #include "harness/training_cache.hpp"
 #include "optimizers/registry.hpp"
-#include "problems/affine_objective.hpp"
+#include "problems/uniform_affine_objective.hpp"
 #include "problems/registry.hpp"
 
 namespace l2o::harness {
@@ -71,7 +71,7 @@ void load_instances(Instances& cache, const Suite& suite, const Cell& cell,
   const Scenario& scenario = p.scenario;
   if (scenario.start_shift() != 0) cache.x0 = cache.x0 + scenario.start_shift();
   if (scenario.scale() != 1 || scenario.objective_shift() != 0)
-    cache.objective = std::make_unique<problems::AffineObjective>(
+    cache.objective = std::make_unique<problems::UniformAffineObjective>(
         std::move(cache.objective), scenario.scale(), scenario.objective_shift());
   if (same_instances) return;  // minimum and minimum_seconds carry over
   auto start = Clock::now();
@@ -88,82 +88,85 @@ void load_instances(Instances& cache, const Suite& suite, const Cell& cell,
   }
 }
 
-Json evaluate(const Suite& suite, const Cell& cell, Instances& instances, TrainingCache& cache,
-              const Json& context) {
-  const ProblemSpec& p = suite.problems[cell.problem];
-  const OptimizerSpec& o = suite.optimizers[cell.optimizer];
-  const problems::Objective& f = *instances.objective;
-  std::shared_ptr<const optimizers::Optimizer> optimizer;
-  Json train;
-  if (o.learned) {
-    const TrainedModel& trained = cache.get(o, p);
-    optimizer = trained.model;
-    train = trained.record;
-  } else {
-    optimizer = optimizers::find_optimizer(o.name, o.label).make(o.config);
-  }
-
-  std::vector<Tensor> losses;
-  losses.reserve(suite.steps + 1);
-  ExtraSeries extra;  // the family's own metrics (test loss, accuracy), per step
-  double step_seconds = 0;
+// The rollout of one cell: losses and the family's own metrics at every step, timed.
+struct Rollout {
+  Tensor losses;  // [steps + 1, B], on the CPU
+  ExtraSeries extra;
+  double step_seconds = 0, seconds = 0;
   optimizers::Counters counters;  // what the rollout counted (BFGS's skipped updates, ...)
+};
+
+Rollout roll_out(const optimizers::Optimizer& optimizer, const problems::Objective& f,
+                 const Tensor& x0, std::int64_t steps) {
+  Rollout out;
+  std::vector<Tensor> losses;
+  losses.reserve(steps + 1);
   auto start = Clock::now();
   {
     // Evaluation builds no graph; learned optimizers run their networks the same way.
     c10::InferenceMode no_autograd;
     f.rewind();  // every optimizer sees the same minibatches (stochastic families)
-    losses.push_back(f.loss(instances.x0));
-    extra.record(f.evaluation_metrics(instances.x0));
-    auto rollout = optimizer->start(f, instances.x0);
-    for (std::int64_t k = 0; k < suite.steps; ++k) {
+    losses.push_back(f.loss(x0));
+    out.extra.record(f.evaluation_metrics(x0));
+    auto rollout = optimizer.start(f, x0);
+    for (std::int64_t k = 0; k < steps; ++k) {
       auto step_start = Clock::now();
       Tensor x = rollout->step();
       if (x.is_cuda()) torch::cuda::synchronize();  // time the work, not the kernel launches
-      step_seconds += seconds_since(step_start);
+      out.step_seconds += seconds_since(step_start);
       losses.push_back(f.loss(x));
-      extra.record(f.evaluation_metrics(x));
+      out.extra.record(f.evaluation_metrics(x));
     }
-    counters = rollout->counters();
+    out.counters = rollout->counters();
   }
-  const double rollout_seconds = seconds_since(start);
-
-  Json eval = evaluation_metrics(at::stack(losses).to(at::kCPU), instances.minimum, suite.target);
-  extra.add_to(eval);
-  eval["instances"] = f.batch();
-  eval["steps"] = suite.steps;
-  eval["seconds_per_step"] = step_seconds / double(suite.steps);
-  eval["rollout_seconds"] = rollout_seconds;
-  eval["reference_seconds"] = instances.minimum_seconds;
-  for (const auto& [name, value] : counters) eval["counters"][name] = value;
-  Json record = {{"id", cell.id},
-                 {"index", cell.index},
-                 {"problem",
-                  {{"label", p.label},
-                   {"family", p.family},
-                   {"config", p.config},
-                   {"scenario", p.scenario.to_json()}}},
-                 {"optimizer", {{"label", o.label}, {"name", o.name}, {"config", o.config}}},
-                 {"repetition", cell.repetition},
-                 {"seeds",
-                  {{"suite", suite.seed},
-                   {"instances", instances.seeds.instances},
-                   {"initial_points", instances.seeds.initial_points}}},
-                 {"eval", std::move(eval)},
-                 {"context", context}};
-  if (o.learned) record["train"] = std::move(train);
-  return record;
+  out.seconds = seconds_since(start);
+  out.losses = at::stack(losses).to(at::kCPU);
+  return out;
 }
 
-// A finished cell's record: its file parses to an object with its id and metrics. Files are
-// written atomically, so anything else is foreign: computed again, with a warning.
-std::optional<Json> finished_cell(const fs::path& path, const Cell& cell) {
+CellRecord evaluate(const Suite& suite, const Cell& cell, Instances& instances,
+                    TrainingCache& cache, const Json& context) {
+  const ProblemSpec& p = suite.problems[cell.problem];
+  const OptimizerSpec& o = suite.optimizers[cell.optimizer];
+  const problems::Objective& f = *instances.objective;
+  const Instantiated built = instantiate(o, p, cache);
+  const Rollout rollout = roll_out(*built.optimizer, f, instances.x0, suite.steps);
+
+  Json series = evaluation_metrics(rollout.losses, instances.minimum, suite.target);
+  rollout.extra.add_to(series);
+  for (const auto& [name, value] : rollout.counters) series["counters"][name] = value;
+  Json final = std::move(series["final"]);
+  std::optional<double> f_star_mean;  // where f* is known
+  if (series.contains("f_star_mean")) f_star_mean = series["f_star_mean"].get<double>();
+  series.erase("final");
+  series.erase("f_star_mean");
+  return {.id = cell.id,
+          .index = cell.index,
+          .repetition = cell.repetition,
+          .problem = {p.label, p.family, p.config, p.scenario.to_json()},
+          .optimizer = {o.label, o.name, o.config},
+          .seeds = {{"suite", suite.seed},
+                    {"instances", instances.seeds.instances},
+                    {"initial_points", instances.seeds.initial_points}},
+          .eval = {.instances = f.batch(),
+                   .steps = suite.steps,
+                   .seconds_per_step = rollout.step_seconds / double(suite.steps),
+                   .rollout_seconds = rollout.seconds,
+                   .reference_seconds = instances.minimum_seconds,
+                   .f_star_mean = f_star_mean,
+                   .final = FinalMetrics(std::move(final)),
+                   .series = std::move(series)},
+          .train = built.training,
+          .context = context};
+}
+
+// A finished cell's record: its file parses to a record with its id. Files are written
+// atomically, so anything else is foreign: computed again, with a warning.
+std::optional<CellRecord> finished_cell(const fs::path& path, const Cell& cell) {
   if (!fs::exists(path)) return std::nullopt;
   try {
-    Json j = read_json_file(path);
-    if (j.is_object() && j.value("id", Json()) == cell.id && j.contains("eval") &&
-        j["eval"].is_object())
-      return j;
+    CellRecord record = CellRecord::from_json(read_json_file(path), path.string());
+    if (record.id == cell.id) return record;
   } catch (const InputError&) {
   }
   std::fprintf(stderr, "l2obench: warning: %s is not a finished cell; computing it again\n",
@@ -175,19 +178,15 @@ std::optional<Json> finished_cell(const fs::path& path, const Cell& cell) {
 // so that an unsupported combination fails in a second, not after an hour.
 void preflight(const Suite& suite, const std::vector<Cell>& cells, const Placement& placement) {
   c10::InferenceMode no_autograd;
+  TrainingCache untrained = TrainingCache::untrained(suite, placement, /*init_seed=*/0);
   for (const Cell& cell : cells) {
     const ProblemSpec& p = suite.problems[cell.problem];
     const OptimizerSpec& o = suite.optimizers[cell.optimizer];
     auto objective = problems::find_family(p.family, p.label).sample(p.config, {1, 0, placement});
     try {
-      if (o.learned) {
-        auto model = make_untrained(o, 0, p, placement);
-        model->start(*objective, objective->initial_points(0))->step();
-      } else {
-        optimizers::find_optimizer(o.name, o.label)
-            .make(o.config)
-            ->start(*objective, objective->initial_points(0));
-      }
+      instantiate(o, p, untrained)
+          .optimizer->start(*objective, objective->initial_points(0))
+          ->step();
     } catch (const InputError& e) {
       throw InputError(
           fmt::format("optimizer \"{}\" on problem \"{}\": {} (an optimizer entry's \"families\" "
@@ -208,12 +207,13 @@ std::size_t train_suite(const Suite& suite, const RunOptions& options,
   for (const Cell& cell : select_shard(expand(suite), options.shard)) {
     const OptimizerSpec& o = suite.optimizers[cell.optimizer];
     const ProblemSpec& p = suite.problems[cell.problem];
-    if (!o.learned || (!optimizer_label.empty() && o.label != optimizer_label) ||
+    if ((!optimizer_label.empty() && o.label != optimizer_label) ||
         (!problem_label.empty() && p.label != problem_label))
       continue;
-    const TrainedModel& trained = cache.get(o, p);
-    if (seen.insert(trained.checkpoint.string()).second)
-      std::printf("%s %s %s\n", o.label.c_str(), p.label.c_str(), trained.checkpoint.c_str());
+    // A classical optimizer has no checkpoint: nothing to train or print.
+    const fs::path checkpoint = instantiate(o, p, cache).checkpoint;
+    if (!checkpoint.empty() && seen.insert(checkpoint.string()).second)
+      std::printf("%s %s %s\n", o.label.c_str(), p.label.c_str(), checkpoint.c_str());
   }
   if (seen.empty())
     throw InputError(fmt::format(
@@ -271,7 +271,7 @@ RunSummary run_suite(const Suite& suite, const RunOptions& options) {
       continue;
     }
     ++summary.skipped;
-    const Json stored = record->value("context", Json::object());
+    const Json& stored = record->context;
     if (stored.is_object() && stored.value("git_commit", Json()) != context["git_commit"])
       ++other_build;
   }
@@ -293,7 +293,7 @@ RunSummary run_suite(const Suite& suite, const RunOptions& options) {
     const auto cell_start = Clock::now();
     load_instances(instances, suite, *cell, placement);
     write_json_atomically(cell_path(options.out, *cell),
-                          evaluate(suite, *cell, instances, cache, context));
+                          evaluate(suite, *cell, instances, cache, context).to_json());
     ++summary.evaluated;
     if (options.progress) {
       const double elapsed = seconds_since(start);

@@ -13,7 +13,6 @@
 #include "core/error.hpp"
 #include "core/files.hpp"
 #include "learned/registry.hpp"
-#include "optimizers/registry.hpp"
 #include "problems/registry.hpp"
 
 namespace l2o::harness {
@@ -86,8 +85,25 @@ void claim_label(std::map<std::string, std::string>& owners, const std::string& 
                     where, label, it->second));
 }
 
+constexpr ScenarioKind all_scenario_kinds[] = {ScenarioKind::none, ScenarioKind::start,
+                                               ScenarioKind::objective, ScenarioKind::both,
+                                               ScenarioKind::scale};
+
+ScenarioKind parse_scenario_kind(const std::string& text, const std::string& at) {
+  for (ScenarioKind kind : all_scenario_kinds)
+    if (to_string(kind) == text) return kind;
+  throw InputError(fmt::format("{}: expected one of: {}, got \"{}\"", at, scenario_kinds, text));
+}
+
+// A shift is finite and non-zero, a scale finite and > 0 (and not 1).
+bool valid_scenario_value(ScenarioKind kind, const Json& value) {
+  if (!value.is_number() || !std::isfinite(value.get<double>())) return false;
+  const double v = value.get<double>();
+  return kind == ScenarioKind::scale ? v > 0 && v != 1 : v != 0;
+}
+
 // One "scenarios" entry: {"kind": ..., "value": number or non-empty list}; "none" takes no
-// value. Values: a shift is finite and non-zero, a scale finite and > 0 (and not 1).
+// value.
 std::vector<Scenario> parse_scenario(const Json& entry, const std::string& at) {
   if (!entry.is_object())
     throw InputError(fmt::format("{}: expected an object {{\"kind\": ..., \"value\": ...}}, got {}",
@@ -95,17 +111,14 @@ std::vector<Scenario> parse_scenario(const Json& entry, const std::string& at) {
   for (const auto& [key, value] : entry.items())
     if (key != "kind" && key != "value")
       throw InputError(fmt::format("{}.{}: unknown field; allowed: kind, value", at, key));
-  const std::string kind = require_string(entry, "kind", at);
-  if (kind != "none" && kind != "start" && kind != "objective" && kind != "both" && kind != "scale")
-    throw InputError(
-        fmt::format("{}.kind: expected one of: {}, got \"{}\"", at, scenario_kinds, kind));
+  const ScenarioKind kind = parse_scenario_kind(require_string(entry, "kind", at), at + ".kind");
   auto it = entry.find("value");
-  if (kind == "none") {
+  if (kind == ScenarioKind::none) {
     if (it != entry.end())
       throw InputError(fmt::format("{}.value: the scenario \"none\" takes no value", at));
     return {Scenario{}};
   }
-  const std::string allowed = kind == "scale"
+  const std::string allowed = kind == ScenarioKind::scale
                                   ? "a finite number > 0 other than 1 (the factor c in F(c x))"
                                   : "a finite non-zero number (the shift; the paper uses +-10, "
                                     "+-20, +-50, +-100)";
@@ -119,12 +132,9 @@ std::vector<Scenario> parse_scenario(const Json& entry, const std::string& at) {
   std::vector<Scenario> out;
   for (std::size_t k = 0; k < values.size(); ++k) {
     const std::string at_k = list ? fmt::format("{}.value[{}]", at, k) : at + ".value";
-    const bool number = values[k].is_number() && std::isfinite(values[k].get<double>());
-    const double v = number ? values[k].get<double>() : 0.0;
-    const bool ok = number && (kind == "scale" ? v > 0 && v != 1 : v != 0);
-    if (!ok)
+    if (!valid_scenario_value(kind, values[k]))
       throw InputError(fmt::format("{}: expected {}, got {}", at_k, allowed, values[k].dump()));
-    out.push_back({kind, v});
+    out.push_back({kind, values[k].get<double>()});
   }
   return out;
 }
@@ -193,14 +203,6 @@ std::vector<ProblemSpec> parse_problems(const Json& list, const std::string& whe
   return out;
 }
 
-// All optimizer names, classical then learned, for error messages.
-std::string optimizer_names() {
-  std::vector<std::string_view> names;
-  for (const auto& o : optimizers::optimizers()) names.push_back(o.name);
-  for (const auto& l : learned::learned_optimizers()) names.push_back(l.name);
-  return fmt::format("{}", fmt::join(names, ", "));
-}
-
 // A learned entry's training problem: one problem object (a single dim).
 ProblemSpec parse_training_problem(const Json& entry, const std::string& at) {
   if (!entry.is_object())
@@ -214,61 +216,51 @@ ProblemSpec parse_training_problem(const Json& entry, const std::string& at) {
   return {std::move(label), family, std::move(canonical)};
 }
 
+// An optimizer entry's "families": registered family names.
+std::vector<std::string> parse_family_list(const Json& entry, const std::string& at) {
+  std::vector<std::string> families;
+  auto it = entry.find("families");
+  if (it == entry.end()) return families;
+  if (!it->is_array() || it->empty())
+    throw InputError(fmt::format("{}.families: expected a non-empty array of family names, got {}",
+                                 at, it->dump()));
+  for (std::size_t k = 0; k < it->size(); ++k) {
+    const std::string at_k = fmt::format("{}.families[{}]", at, k);
+    if (!(*it)[k].is_string())
+      throw InputError(fmt::format("{}: expected a string, got {}", at_k, (*it)[k].dump()));
+    families.push_back(std::string(problems::find_family((*it)[k].get<std::string>(), at_k).name));
+  }
+  return families;
+}
+
+OptimizerSpec parse_optimizer(const Json& entry, const std::string& at,
+                              learned::TrainProfile profile) {
+  if (!entry.is_object())
+    throw InputError(fmt::format("{}: expected an object, got {}", at, entry.dump()));
+  const std::string name = require_string(entry, "name", at);
+  const learned::AnyOptimizerEntry& registered = learned::find_any_optimizer(name, at + ".name");
+  std::string label = optional_string(entry, "label", at);
+  if (label.empty()) label = name;
+  Json config = entry;
+  for (const char* key : {"name", "label", "families", "train", "train_on"}) config.erase(key);
+  OptimizerSpec spec{.label = label,
+                     .name = name,
+                     .config = registered.canonical(config, at),
+                     .families = parse_family_list(entry, at)};
+  spec.training = registered.training(spec.config, profile, entry, at);
+  if (auto it = entry.find("train_on"); it != entry.end())
+    spec.train_on = parse_training_problem(*it, at + ".train_on");
+  return spec;
+}
+
 std::vector<OptimizerSpec> parse_optimizers(const Json& list, const std::string& where,
                                             learned::TrainProfile profile) {
   std::vector<OptimizerSpec> out;
   std::map<std::string, std::string> owners;
   for (std::size_t i = 0; i < list.size(); ++i) {
     const std::string at = fmt::format("{}.optimizers[{}]", where, i);
-    const Json& entry = list[i];
-    if (!entry.is_object())
-      throw InputError(fmt::format("{}: expected an object, got {}", at, entry.dump()));
-    const std::string name = require_string(entry, "name", at);
-    const learned::LearnedEntry* learned_entry = learned::find_learned(name);
-    const optimizers::OptimizerEntry* classical = nullptr;
-    for (const auto& o : optimizers::optimizers())
-      if (o.name == name) classical = &o;
-    if (!learned_entry && !classical)
-      throw InputError(fmt::format("{}.name: unknown optimizer \"{}\"; allowed: {}", at, name,
-                                   optimizer_names()));
-    std::string label = optional_string(entry, "label", at);
-    if (label.empty()) label = name;
-    std::vector<std::string> families;
-    if (auto it = entry.find("families"); it != entry.end()) {
-      if (!it->is_array() || it->empty())
-        throw InputError(fmt::format(
-            "{}.families: expected a non-empty array of family names, got {}", at, it->dump()));
-      for (std::size_t k = 0; k < it->size(); ++k) {
-        const std::string at_k = fmt::format("{}.families[{}]", at, k);
-        if (!(*it)[k].is_string())
-          throw InputError(fmt::format("{}: expected a string, got {}", at_k, (*it)[k].dump()));
-        families.push_back(
-            std::string(problems::find_family((*it)[k].get<std::string>(), at_k).name));
-      }
-    }
-    Json config = entry;
-    for (const char* key : {"name", "label", "families", "train", "train_on"}) config.erase(key);
-    OptimizerSpec spec{.label = label, .name = name, .families = std::move(families)};
-    if (learned_entry) {
-      spec.config = learned_entry->canonical(config, at);
-      spec.learned = true;
-      Json training = config_to_json(learned_entry->training(spec.config, profile));
-      if (auto it = entry.find("train"); it != entry.end()) {
-        if (!it->is_object())
-          throw InputError(fmt::format("{}.train: expected an object, got {}", at, it->dump()));
-        training.update(*it);
-      }
-      spec.training = config_to_json(parse_config<learned::TrainConfig>(training, at + ".train"));
-      if (auto it = entry.find("train_on"); it != entry.end())
-        spec.train_on = parse_training_problem(*it, at + ".train_on");
-    } else {
-      for (const char* key : {"train", "train_on"})
-        if (entry.contains(key))
-          throw InputError(fmt::format(
-              "{}.{}: only learned optimizers are trained; \"{}\" is classical", at, key, name));
-      spec.config = classical->canonical(config, at);
-    }
-    claim_label(owners, label, at);
+    OptimizerSpec spec = parse_optimizer(list[i], at, profile);
+    claim_label(owners, spec.label, at);
     out.push_back(std::move(spec));
   }
   return out;
@@ -319,27 +311,43 @@ Suite parse_suite_file(const std::filesystem::path& path, const std::string& tra
   return parse_suite_json(suite, path.string());
 }
 
+std::string_view to_string(ScenarioKind kind) {
+  switch (kind) {
+    case ScenarioKind::none:
+      return "none";
+    case ScenarioKind::start:
+      return "start";
+    case ScenarioKind::objective:
+      return "objective";
+    case ScenarioKind::both:
+      return "both";
+    case ScenarioKind::scale:
+      return "scale";
+  }
+  return "?";
+}
+
 double Scenario::start_shift() const {
-  return kind == "start" ? value : kind == "both" ? -value : 0.0;
+  return kind == ScenarioKind::start ? value : kind == ScenarioKind::both ? -value : 0.0;
 }
 
 double Scenario::objective_shift() const {
-  return kind == "objective" || kind == "both" ? value : 0.0;
+  return kind == ScenarioKind::objective || kind == ScenarioKind::both ? value : 0.0;
 }
 
 double Scenario::scale() const {
-  return kind == "scale" ? value : 1.0;
+  return kind == ScenarioKind::scale ? value : 1.0;
 }
 
 std::string Scenario::label() const {
   if (identity()) return {};
-  if (kind == "scale") return fmt::format("scale{:g}", value);
-  return fmt::format("{}{:+g}", kind, value);
+  if (kind == ScenarioKind::scale) return fmt::format("scale{:g}", value);
+  return fmt::format("{}{:+g}", to_string(kind), value);
 }
 
 Json Scenario::to_json() const {
-  if (identity()) return {{"kind", kind}};
-  return {{"kind", kind}, {"value", value}};
+  if (identity()) return {{"kind", to_string(kind)}};
+  return {{"kind", to_string(kind)}, {"value", value}};
 }
 
 bool OptimizerSpec::runs_on(const ProblemSpec& problem) const {
@@ -363,7 +371,7 @@ Json Suite::to_json() const {
     entry["name"] = o.name;
     entry["label"] = o.label;
     if (!o.families.empty()) entry["families"] = o.families;
-    if (o.learned) entry["train"] = o.training;
+    if (!o.training.is_null()) entry["train"] = o.training;
     if (o.train_on) {
       Json problem = o.train_on->config;
       problem["family"] = o.train_on->family;

@@ -38,11 +38,16 @@ namespace l2o::harness {
 //                                                          minimiser at x*/v, F* kept)
 // Learned optimizers are trained on the untransformed problem. Every scenario of a problem
 // shares its instances, starting points and f*.
+enum class ScenarioKind { none, start, objective, both, scale };
+
+// "none", "start", ...: the names suite files use.
+std::string_view to_string(ScenarioKind kind);
+
 struct Scenario {
-  std::string kind = "none";
+  ScenarioKind kind = ScenarioKind::none;
   double value = 0;
 
-  bool identity() const { return kind == "none"; }
+  bool identity() const { return kind == ScenarioKind::none; }
   double start_shift() const;      // s, added to x₀
   double objective_shift() const;  // t in F(c·x + t)
   double scale() const;            // c in F(c·x + t)
@@ -65,10 +70,10 @@ struct OptimizerSpec {
   std::string name;                   // registry name
   Json config;                        // canonical optimizer config
   std::vector<std::string> families;  // runs only on these families; empty: on every problem
-  // Learned optimizers only: the canonical TrainConfig (the suite's profile, overridden by the
-  // entry's "train" object) and, if given, the one problem to train on ("train_on"); without
-  // it each problem trains its own model on its family's train split.
-  bool learned = false;
+  // Learned optimizers only (null and empty for a classical one): the canonical TrainConfig (the
+  // suite's profile, overridden by the entry's "train" object) and, if given, the one problem to
+  // train on ("train_on"); without it each problem trains its own model on its family's train
+  // split.
   Json training;
   std::optional<ProblemSpec> train_on;
 

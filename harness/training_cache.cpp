@@ -35,9 +35,25 @@ std::unique_ptr<learned::LearnedOptimizer> make_untrained(const OptimizerSpec& o
   return model;
 }
 
+Instantiated instantiate(const OptimizerSpec& optimizer, const ProblemSpec& problem,
+                         TrainingCache& cache) {
+  const learned::AnyOptimizerEntry& entry =
+      learned::find_any_optimizer(optimizer.name, optimizer.label);
+  if (!entry.learned) return {.optimizer = entry.make(optimizer.config)};
+  const TrainedModel& trained = cache.get(optimizer, problem);
+  return {trained.model, trained.record, trained.checkpoint};
+}
+
 TrainingCache::TrainingCache(fs::path dir, const Suite& suite, const Placement& placement,
                              bool progress)
     : dir_(std::move(dir)), suite_(suite), placement_(placement), progress_(progress) {}
+
+TrainingCache TrainingCache::untrained(const Suite& suite, const Placement& placement,
+                                       std::uint64_t init_seed) {
+  TrainingCache cache({}, suite, placement, false);
+  cache.untrained_seed_ = init_seed;
+  return cache;
+}
 
 learned::CheckpointKey TrainingCache::key(const OptimizerSpec& optimizer,
                                           const ProblemSpec& problem) const {
@@ -57,7 +73,58 @@ learned::CheckpointKey TrainingCache::key(const OptimizerSpec& optimizer,
           placement_.device.str()};
 }
 
+learned::TrainResult TrainingCache::train_and_save(const OptimizerSpec& optimizer,
+                                                   const ProblemSpec& problem,
+                                                   const learned::CheckpointKey& k,
+                                                   learned::LearnedOptimizer& model,
+                                                   const fs::path& checkpoint) const {
+  const auto config =
+      parse_config<learned::TrainConfig>(optimizer.training, optimizer.label + ".train");
+  const std::string what =
+      fmt::format("{} on {}-n{}", optimizer.label, k.family, k.problem.at("dim").get<int>());
+  if (progress_)
+    std::fprintf(stderr, "l2obench: training %s (%lld epochs)\n", what.c_str(),
+                 (long long)config.epochs);
+  learned::ProgressFn report;
+  if (progress_)
+    report = [&](const learned::TrainProgress& p) {
+      const double eta = p.elapsed / double(p.epoch) * double(p.epochs - p.epoch);
+      std::fprintf(stderr,
+                   "  %s: epoch %lld/%lld  meta-loss %.4g  validation %.4g (best %.4g)  %.0fs, "
+                   "ETA %.0fs\n",
+                   what.c_str(), (long long)p.epoch, (long long)p.epochs, p.meta_loss, p.validation,
+                   p.best_validation, p.elapsed, eta);
+    };
+  // Fail before hours of training, not after, if the checkpoint cannot be written.
+  write_file_atomically(dir_ / ".writable", "");
+  fs::remove(dir_ / ".writable");
+  const ProblemSpec& trained_on = optimizer.train_on ? *optimizer.train_on : problem;
+  const InstanceSeeds validation = instance_seeds(suite_, trained_on, "validation", 0);
+  learned::TrainingProblem training{&problems::find_family(k.family, optimizer.label), k.problem,
+                                    k.seed, validation.instances, validation.initial_points};
+  const learned::TrainResult result = model.train(training, config, placement_, report);
+  const BuildInfo build = build_info();
+  learned::save_checkpoint(checkpoint, model, k, result,
+                           {{"git_commit", build.git_commit},
+                            {"git_dirty", build.git_dirty},
+                            {"date", utc_now()},
+                            {"threads", at::get_num_threads()}});
+  if (progress_)
+    std::fprintf(stderr, "l2obench: trained %s in %.1fs -> %s\n", what.c_str(), result.seconds,
+                 checkpoint.c_str());
+  return result;
+}
+
 const TrainedModel& TrainingCache::get(const OptimizerSpec& optimizer, const ProblemSpec& problem) {
+  if (untrained_seed_) {
+    const ProblemSpec& shaped_for = optimizer.train_on ? *optimizer.train_on : problem;
+    const std::string entry =
+        fmt::format("untrained {} {} {} {}", optimizer.name, optimizer.config.dump(),
+                    shaped_for.family, shaped_for.config.dump());
+    if (auto it = models_.find(entry); it != models_.end()) return it->second;
+    TrainedModel model{.model = make_untrained(optimizer, *untrained_seed_, problem, placement_)};
+    return models_.emplace(entry, std::move(model)).first->second;
+  }
   const learned::CheckpointKey k = key(optimizer, problem);
   const std::string hash = k.hash();
   // Models in memory are per entry: a hybrid shares its learned part's checkpoint, not its model.
@@ -79,40 +146,7 @@ const TrainedModel& TrainingCache::get(const OptimizerSpec& optimizer, const Pro
                    "is; delete it to retrain with this one\n",
                    trained.checkpoint.c_str(), commit.dump().c_str());
   } else {
-    const auto config =
-        parse_config<learned::TrainConfig>(optimizer.training, optimizer.label + ".train");
-    const std::string what =
-        fmt::format("{} on {}-n{}", optimizer.label, k.family, k.problem.at("dim").get<int>());
-    if (progress_)
-      std::fprintf(stderr, "l2obench: training %s (%lld epochs)\n", what.c_str(),
-                   (long long)config.epochs);
-    learned::ProgressFn report;
-    if (progress_)
-      report = [&](const learned::TrainProgress& p) {
-        const double eta = p.elapsed / double(p.epoch) * double(p.epochs - p.epoch);
-        std::fprintf(stderr,
-                     "  %s: epoch %lld/%lld  meta-loss %.4g  validation %.4g (best %.4g)  %.0fs, "
-                     "ETA %.0fs\n",
-                     what.c_str(), (long long)p.epoch, (long long)p.epochs, p.meta_loss,
-                     p.validation, p.best_validation, p.elapsed, eta);
-      };
-    // Fail before hours of training, not after, if the checkpoint cannot be written.
-    write_file_atomically(dir_ / ".writable", "");
-    fs::remove(dir_ / ".writable");
-    const ProblemSpec& trained_on = optimizer.train_on ? *optimizer.train_on : problem;
-    const InstanceSeeds validation = instance_seeds(suite_, trained_on, "validation", 0);
-    learned::TrainingProblem training{&problems::find_family(k.family, optimizer.label), k.problem,
-                                      k.seed, validation.instances, validation.initial_points};
-    result = trained.model->train(training, config, placement_, report);
-    const BuildInfo build = build_info();
-    learned::save_checkpoint(trained.checkpoint, *trained.model, k, result,
-                             {{"git_commit", build.git_commit},
-                              {"git_dirty", build.git_dirty},
-                              {"date", utc_now()},
-                              {"threads", at::get_num_threads()}});
-    if (progress_)
-      std::fprintf(stderr, "l2obench: trained %s in %.1fs -> %s\n", what.c_str(), result.seconds,
-                   trained.checkpoint.c_str());
+    result = train_and_save(optimizer, problem, k, *trained.model, trained.checkpoint);
   }
   trained.record = result.to_json();
   trained.record["loaded_from_cache"] = trained.loaded;

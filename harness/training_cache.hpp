@@ -1,10 +1,13 @@
 #pragma once
-// Trained learned optimizers, content-addressed on disk: a miss trains (and writes the
+// How the harness builds an optimizer from its suite entry (instantiate), and the trained
+// learned optimizers it needs, content-addressed on disk: a miss trains (and writes the
 // checkpoint atomically), a hit loads; either way the training seconds are known and recorded.
-// Shards on a shared filesystem share the cache.
+// Shards on a shared filesystem share the cache. This file and the registry are the only places
+// that ask whether an optimizer is learned.
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/json_fwd.hpp"
@@ -25,6 +28,10 @@ class TrainingCache {
  public:
   TrainingCache(std::filesystem::path dir, const Suite& suite, const Placement& placement,
                 bool progress);
+  // A cache that neither trains nor reads checkpoints: every learned optimizer gets its initial
+  // weights, seeded by `init_seed` (preflight checks, equivariance measurements).
+  static TrainingCache untrained(const Suite& suite, const Placement& placement,
+                                 std::uint64_t init_seed);
 
   // The model `optimizer` uses on `problem` (its own, or the entry's train_on problem).
   const TrainedModel& get(const OptimizerSpec& optimizer, const ProblemSpec& problem);
@@ -33,12 +40,30 @@ class TrainingCache {
   const std::filesystem::path& dir() const { return dir_; }
 
  private:
+  learned::TrainResult train_and_save(const OptimizerSpec& optimizer, const ProblemSpec& problem,
+                                      const learned::CheckpointKey& key,
+                                      learned::LearnedOptimizer& model,
+                                      const std::filesystem::path& checkpoint) const;
+
   std::filesystem::path dir_;
   const Suite& suite_;
   Placement placement_;
   bool progress_;
+  std::optional<std::uint64_t> untrained_seed_;
   std::map<std::string, TrainedModel> models_;  // by key hash and entry
 };
+
+// An optimizer ready to run on a problem.
+struct Instantiated {
+  std::shared_ptr<const optimizers::Optimizer> optimizer;
+  Json training;                     // the cell's "train" block; null for a classical optimizer
+  std::filesystem::path checkpoint;  // where its trained weights are; empty if none
+};
+
+// The one way the harness builds an optimizer from its suite entry: a classical one from its
+// config, a learned one from `cache` (trained, loaded, or untrained for an untrained cache).
+Instantiated instantiate(const OptimizerSpec& optimizer, const ProblemSpec& problem,
+                         TrainingCache& cache);
 
 // The untrained model of a learned entry for `problem` (or the entry's train_on problem):
 // weights initialised from the key's seed, networks sized for that problem, placed.

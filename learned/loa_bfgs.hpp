@@ -33,6 +33,9 @@ struct LoaBfgs {
   static constexpr std::string_view summary =
       "learned BFGS: 216-parameter equivariant network picks the update vector (Castera & Ochs)";
 
+  // Measured by `l2obench equivariance` besides the defaults (whose init is exact BFGS).
+  static constexpr std::string_view equivariance_variants =
+      R"([{"label": "loa-bfgs-random", "init": "random"}])";
   static constexpr std::int64_t parameter_count = 216;
 
   struct Config {

@@ -1,8 +1,13 @@
 #include "learned/registry.hpp"
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "core/error.hpp"
+#include "core/files.hpp"
 #include "core/registry.hpp"
+#include "learned/checkpoint.hpp"
+#include "problems/registry.hpp"
 
 namespace l2o::learned {
 
@@ -38,7 +43,90 @@ struct MakeEntry {
   }
 };
 
+template <class O>
+constexpr std::string_view equivariance_variants_of() {
+  if constexpr (requires { O::equivariance_variants; })
+    return O::equivariance_variants;
+  else
+    return "[]";
+}
+
+struct MakeAnyEntry {
+  template <class O>
+  AnyOptimizerEntry operator()() const {
+    AnyOptimizerEntry entry{.name = O::name,
+                            .summary = O::summary,
+                            .describe = &describe_config<typename O::Config>,
+                            .canonical = &canonical_config<typename O::Config>,
+                            .equivariance_variants = equivariance_variants_of<O>()};
+    if constexpr (LearnedOptimizerType<O>)
+      entry.learned = find_learned(O::name);
+    else
+      entry.make = optimizers::find_optimizer(O::name, "registry").make;
+    return entry;
+  }
+};
+
 }  // namespace
+
+const std::vector<AnyOptimizerEntry>& all_optimizers() {
+  static const std::vector<AnyOptimizerEntry> table = build_table<AnyOptimizerEntry>(
+      concat_t<optimizers::Optimizers, LearnedOptimizers>{}, MakeAnyEntry{});
+  return table;
+}
+
+const AnyOptimizerEntry& find_any_optimizer(std::string_view name, const std::string& where) {
+  return find_entry(all_optimizers(), name, "optimizer", where);
+}
+
+Json AnyOptimizerEntry::training(const Json& canonical, TrainProfile profile,
+                                 const Json& suite_entry, const std::string& where) const {
+  if (!learned) {
+    for (const char* key : {"train", "train_on"})
+      if (suite_entry.contains(key))
+        throw InputError(fmt::format(
+            "{}.{}: only learned optimizers are trained; \"{}\" is classical", where, key, name));
+    return Json();
+  }
+  Json training = config_to_json(learned->training(canonical, profile));
+  if (auto it = suite_entry.find("train"); it != suite_entry.end()) {
+    if (!it->is_object())
+      throw InputError(fmt::format("{}.train: expected an object, got {}", where, it->dump()));
+    training.update(*it);
+  }
+  return config_to_json(parse_config<TrainConfig>(training, where + ".train"));
+}
+
+Json AnyOptimizerEntry::to_json() const {
+  Json out = {{"name", name},
+              {"summary", summary},
+              {"learned", learned != nullptr},
+              {"fields", describe()}};
+  if (learned) {
+    const Json defaults = canonical(Json::object(), std::string(name));
+    out["training"] = {{"fields", describe_config<TrainConfig>()},
+                       {"quick", config_to_json(learned->training(defaults, TrainProfile::quick))},
+                       {"paper", config_to_json(learned->training(defaults, TrainProfile::paper))}};
+  }
+  return out;
+}
+
+Json export_checkpoint_weights(const std::filesystem::path& checkpoint) {
+  const std::string where = checkpoint.string();
+  const Json file = read_json_file(checkpoint);
+  const Json key = file.is_object() ? file.value("key", Json()) : Json();
+  if (!key.is_object() || !key.value("optimizer", Json()).is_string())
+    throw InputError(fmt::format("{}: not an l2obench checkpoint (no \"key\")", where));
+  const LearnedEntry* entry = find_learned(key["optimizer"].get<std::string>());
+  if (!entry)
+    throw InputError(
+        fmt::format("{}: unknown learned optimizer {}", where, key["optimizer"].dump()));
+  auto model = entry->make(key.at("config"), 0);
+  model->shape_for(*problems::find_family(key.at("family").get<std::string>(), where)
+                        .sample(key.at("problem"), {1, 0, {}}));
+  read_weights_file(checkpoint, model->weights());
+  return flatten_weights(model->weights());
+}
 
 const std::vector<LearnedEntry>& learned_optimizers() {
   static const std::vector<LearnedEntry> table =

@@ -1,5 +1,9 @@
 #pragma once
-// The learned optimizers of the suite. Adding one: its file pair, one entry in this list, one test.
+// The optimizers of the suite, classical and learned, under one entry type (AnyOptimizerEntry):
+// the single list of names that suites, the runner, `list` and the tests enumerate. Adding a
+// learned optimizer: its file pair, one entry in LearnedOptimizers below, one CMake line, its
+// own test (README, "Adding ...").
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -56,7 +60,38 @@ struct LearnedEntry {
   std::unique_ptr<LearnedOptimizer> (*make)(const Json& canonical, std::uint64_t init_seed);
 };
 
+// The learned layer's view: the learned optimizers alone (a hybrid looks its part up here).
 const std::vector<LearnedEntry>& learned_optimizers();
 const LearnedEntry* find_learned(std::string_view name);  // nullptr for a classical or unknown name
+
+// Every optimizer a suite can name, classical then learned. `learned` is the optional learned
+// part (training budgets, trained sub-model, untrained model): null for a classical optimizer,
+// whose `make` builds it ready to run. Only the registry and the harness's training cache look
+// at which one an entry is.
+struct AnyOptimizerEntry {
+  std::string_view name, summary;
+  Json (*describe)();
+  Json (*canonical)(const Json& config, const std::string& where);
+  std::unique_ptr<optimizers::Optimizer> (*make)(const Json& canonical);  // classical only
+  const LearnedEntry* learned = nullptr;
+  // Extra suite entries `l2obench equivariance` measures by default besides the defaults (the
+  // type's optional `equivariance_variants`, a JSON array of entries without "name").
+  std::string_view equivariance_variants;
+
+  // The canonical training config of a suite entry: the profile's budgets overridden by the
+  // entry's "train" object; null for a classical optimizer, which takes neither "train" nor
+  // "train_on" (an InputError naming the field).
+  Json training(const Json& canonical, TrainProfile profile, const Json& suite_entry,
+                const std::string& where) const;
+  // `l2obench list --json`'s description: name, summary, fields, and the training budgets.
+  Json to_json() const;
+};
+
+const std::vector<AnyOptimizerEntry>& all_optimizers();
+const AnyOptimizerEntry& find_any_optimizer(std::string_view name, const std::string& where);
+
+// A checkpoint's weights as one flat array in the model's documented order (for loa-bfgs the
+// 216 numbers its "weights_file" reads back); errors name the file.
+Json export_checkpoint_weights(const std::filesystem::path& checkpoint);
 
 }  // namespace l2o::learned

@@ -13,7 +13,7 @@
 #include "core/error.hpp"
 #include "core/seed.hpp"
 #include "learned/learned_optimizer.hpp"
-#include "problems/scaled_objective.hpp"
+#include "problems/coordinate_scaled_objective.hpp"
 
 namespace l2o::learned {
 
@@ -129,7 +129,7 @@ std::unique_ptr<problems::Objective> training_batch(const TrainingProblem& probl
   Tensor u =
       RandomStream(derive_seed(seed, {"train", e, "scaling"})).uniform({f->batch(), f->dim()});
   Tensor scale = at::exp((2 * u - 1) * config.coordinate_scaling);
-  return std::make_unique<problems::ScaledObjective>(std::move(f), scale);
+  return std::make_unique<problems::CoordinateScaledObjective>(std::move(f), scale);
 }
 
 }  // namespace

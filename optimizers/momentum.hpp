@@ -11,6 +11,9 @@ namespace l2o::optimizers {
 
 struct Momentum {
   static constexpr std::string_view name = "momentum";
+  // Measured by `l2obench equivariance` besides the defaults.
+  static constexpr std::string_view equivariance_variants =
+      R"([{"label": "nesterov", "nesterov": true}])";
   static constexpr std::string_view summary =
       "heavy-ball or Nesterov momentum (torch::optim::SGD semantics)";
 

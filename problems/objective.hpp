@@ -38,7 +38,7 @@ class Objective {
 
   // Composite structure f = s + l1_weight·‖x + l1_shift‖₁, for proximal methods. Smooth
   // families have l1_weight 0 and s = f. l1_shift is 0 except for a translated objective (the
-  // out-of-distribution scenarios, AffineObjective): proximal methods take its prox and
+  // out-of-distribution scenarios, UniformAffineObjective): proximal methods take its prox and
   // subgradients through optimizers/proximal.hpp, which apply it.
   virtual double l1_weight() const { return 0.0; }
   virtual double l1_shift() const { return 0.0; }

@@ -23,6 +23,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+# The cell schema this reads: docs/design.md, "Cell records" (harness/cell_record.hpp writes it).
+SCHEMA_VERSION = 1
 TARGET_FRACTION = 1e-2  # ECDF target: f_best + 1e-2 (f0 - f_best) per instance
 BOOTSTRAP_SAMPLES = 2000
 
@@ -32,6 +34,9 @@ def load(path):
         report = json.load(f)
     if not isinstance(report, dict) or not isinstance(report.get("cells"), list) or not isinstance(report.get("suite"), dict):
         raise SystemExit(f"{path}: not an l2obench report (no \"suite\" object or \"cells\" array)")
+    if report.get("schema_version") != SCHEMA_VERSION:
+        raise SystemExit(f"{path}: schema_version {json.dumps(report.get('schema_version'))} is not supported "
+                         f"(this script reads {SCHEMA_VERSION}; see docs/design.md, Cell records)")
     if report.get("summary") or any("loss" not in c.get("eval", {}) for c in report["cells"]):
         raise SystemExit(f"{path}: a summary without per-step series (l2obench summarize); draw from the full report.json")
     return report

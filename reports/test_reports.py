@@ -199,6 +199,16 @@ class ReportsWithRepetitionsAndTraining(unittest.TestCase):
         self.assertEqual(rows[2][3], "2")
         self.assertGreater(os.path.getsize(os.path.join(self.out, "reps-ecdf.png")), 1000)
 
+    def test_another_schema_version_is_refused_with_a_message(self):
+        other = os.path.join(self.out, "other-schema.json")
+        with open(other, "w") as f:
+            json.dump(dict(self.report, schema_version=99), f)
+        with self.assertRaises(SystemExit) as refused:
+            l2o_report.load(other)
+        self.assertIn("schema_version 99 is not supported", str(refused.exception))
+        report = l2o_report.load(os.path.join(self.tmp.name, "run", "report.json"))
+        self.assertEqual(report["schema_version"], l2o_report.SCHEMA_VERSION)
+
     def test_a_summary_is_refused_with_a_message(self):
         summary = os.path.join(self.tmp.name, "summary.json")
         subprocess.run([BINARY, "summarize", os.path.join(self.tmp.name, "run", "report.json"), "--out", summary],

@@ -4,6 +4,7 @@
 #include <boost/test/unit_test.hpp>
 #include <nlohmann/json.hpp>
 
+#include "core/error.hpp"
 #include "core/files.hpp"
 #include "harness/compare.hpp"
 #include "tests/support.hpp"
@@ -26,6 +27,12 @@ Json cell(const std::string& problem, const std::string& optimizer, int rep, dou
 
 Json report(std::vector<Json> cells) {
   return {{"schema_version", 1}, {"suite", {{"name", "t"}}}, {"cells", cells}};
+}
+
+harness::Comparison compare_json(const Json& base, const Json& next,
+                                 const harness::CompareOptions& options) {
+  return harness::compare_reports(harness::report_from_json(base, "base"),
+                                  harness::report_from_json(next, "next"), options);
 }
 
 Json base_report() {
@@ -65,7 +72,7 @@ BOOST_AUTO_TEST_CASE(mann_whitney_p_values) {
 }
 
 BOOST_AUTO_TEST_CASE(identical_reports_pass) {
-  auto result = harness::compare_reports(base_report(), base_report(), {});
+  auto result = compare_json(base_report(), base_report(), {});
   BOOST_TEST(!result.quality_regression);
   BOOST_TEST(result.verdict["summary"]["regressions"] == 0);
   BOOST_TEST(result.verdict["summary"]["slower"] == 0);
@@ -77,7 +84,7 @@ BOOST_AUTO_TEST_CASE(an_injected_regression_fails_and_is_named) {
   next["cells"][4]["eval"]["final"]["log10_mean_loss"] = -1.02 + 0.5;  // lasso-n10 x gd r2
   next["cells"][7]["eval"]["final"]["nonfinite_instances"] = 3;        // lasso-n10 x adam r3
   next["cells"][9]["eval"]["final"]["log10_mean_loss"] = -2.5;         // an improvement
-  auto result = harness::compare_reports(base_report(), next, {});
+  auto result = compare_json(base_report(), next, {});
   BOOST_TEST(result.quality_regression);
   BOOST_TEST(result.verdict["summary"]["regressions"] == 2);
   BOOST_TEST(result.verdict["summary"]["improvements"] == 1);
@@ -91,13 +98,13 @@ BOOST_AUTO_TEST_CASE(an_injected_regression_fails_and_is_named) {
   // Within tolerance is not a regression.
   Json small = base_report();
   small["cells"][4]["eval"]["final"]["log10_mean_loss"] = -1.02 + 0.04;
-  BOOST_TEST(!harness::compare_reports(base_report(), small, {}).quality_regression);
+  BOOST_TEST(!compare_json(base_report(), small, {}).quality_regression);
 }
 
 BOOST_AUTO_TEST_CASE(a_missing_cell_fails) {
   Json next = base_report();
   next["cells"].erase(3);
-  auto result = harness::compare_reports(base_report(), next, {});
+  auto result = compare_json(base_report(), next, {});
   BOOST_TEST(result.quality_regression);
   BOOST_TEST(result.verdict["summary"]["missing"] == 1);
   BOOST_TEST(result.table.find("MISSING      lasso-n10 x adam r1") != std::string::npos,
@@ -109,7 +116,7 @@ BOOST_AUTO_TEST_CASE(time_is_judged_against_the_noise_of_repetitions) {
   for (Json& c : slow["cells"])
     if (c["optimizer"]["label"] == "adam")
       c["eval"]["seconds_per_step"] = c["eval"]["seconds_per_step"].get<double>() * 1.5;
-  auto result = harness::compare_reports(base_report(), slow, {});
+  auto result = compare_json(base_report(), slow, {});
   BOOST_TEST(!result.quality_regression);  // time never fails the quality gate
   BOOST_TEST(result.verdict["summary"]["slower"] == 1);
   BOOST_TEST(result.table.find("slower       lasso-n10 x adam") != std::string::npos, result.table);
@@ -120,14 +127,14 @@ BOOST_AUTO_TEST_CASE(time_is_judged_against_the_noise_of_repetitions) {
     noisy["cells"][i]["eval"]["seconds_per_step"] = s;
     noisy_slow["cells"][i]["eval"]["seconds_per_step"] = s * ((i / 2) % 2 ? 1.5 : 0.8);
   }
-  BOOST_TEST(harness::compare_reports(noisy, noisy_slow, {}).verdict["summary"]["slower"] == 0);
+  BOOST_TEST(compare_json(noisy, noisy_slow, {}).verdict["summary"]["slower"] == 0);
 }
 
 BOOST_AUTO_TEST_CASE(gaps_are_preferred_and_medians_back_up_non_finite_means) {
   Json base = report({cell("p", "o", 0, -1.0, 1e-5)}), next = base;
   base["cells"][0]["eval"]["final"]["log10_mean_gap"] = -3.0;
   next["cells"][0]["eval"]["final"]["log10_mean_gap"] = -2.0;  // the loss is unchanged
-  auto by_gap = harness::compare_reports(base, next, {});
+  auto by_gap = compare_json(base, next, {});
   BOOST_TEST(by_gap.quality_regression);
   BOOST_TEST(by_gap.verdict["quality"][0]["metric"] == "log10_mean_gap");
   // Both means non-finite (a diverged instance in each): the medians decide.
@@ -136,7 +143,7 @@ BOOST_AUTO_TEST_CASE(gaps_are_preferred_and_medians_back_up_non_finite_means) {
   n["cells"][0]["eval"]["final"]["log10_mean_loss"] = nullptr;
   b["cells"][0]["eval"]["final"]["loss_median"] = 0.1;
   n["cells"][0]["eval"]["final"]["loss_median"] = 1.0;
-  auto by_median = harness::compare_reports(b, n, {});
+  auto by_median = compare_json(b, n, {});
   BOOST_TEST(by_median.quality_regression);
   BOOST_TEST(by_median.verdict["quality"][0]["metric"] == "log10 loss_median");
   BOOST_TEST(by_median.verdict["quality"][0]["delta"].get<double>() == 1.0,
@@ -149,17 +156,50 @@ BOOST_AUTO_TEST_CASE(too_few_repetitions_to_judge_time_are_reported) {
     base_cells.push_back(cell("p", "o", rep, -1.0, 1e-5));
     slow_cells.push_back(cell("p", "o", rep, -1.0, 5e-5));  // 5x slower, every sample
   }
-  auto result = harness::compare_reports(report(base_cells), report(slow_cells), {});
+  auto result = compare_json(report(base_cells), report(slow_cells), {});
   BOOST_TEST(result.verdict["time"][0]["decidable"] == false);
   BOOST_TEST(result.verdict["summary"]["time_undecidable"] == 1);
   BOOST_TEST(result.table.find("too few repetitions") != std::string::npos, result.table);
 }
 
 BOOST_AUTO_TEST_CASE(summaries_drop_series_and_compare_like_reports) {
-  Json summary = harness::summarize_report(base_report());
+  Json summary = harness::report_from_json(base_report(), "base").summarized().to_json();
   BOOST_TEST(!summary["cells"][0]["eval"].contains("loss"));
   BOOST_TEST(summary["cells"][0]["eval"]["final"] == base_report()["cells"][0]["eval"]["final"]);
-  BOOST_TEST(!harness::compare_reports(summary, base_report(), {}).quality_regression);
+  BOOST_TEST(!compare_json(summary, base_report(), {}).quality_regression);
+}
+
+// The typed records read and write a report's JSON unchanged: the committed baseline (a summary
+// written by an older build) and a cell with series, training record and context.
+BOOST_AUTO_TEST_CASE(reports_and_cells_round_trip_through_the_typed_records) {
+  const Json baseline =
+      l2o::read_json_file(std::string(L2O_SOURCE_DIR) + "/reports/baselines/quick.json");
+  BOOST_TEST(harness::report_from_json(baseline, "quick.json").to_json() == baseline);
+  Json full = cell("p", "o", 2, -1.5, 1e-5);
+  full["id"] = "p.o.r2.0000abcd";
+  full["index"] = 7;
+  full["problem"]["scenario"] = {{"kind", "none"}};
+  full["seeds"] = {{"suite", 1}, {"instances", 2}, {"initial_points", 3}};
+  full["eval"]["f_star_mean"] = 0.5;
+  full["eval"]["final"]["gap_median"] = nullptr;  // non-finite stays null
+  full["eval"]["counters"] = {{"skipped_updates", 4}};
+  full["train"] = {{"seconds", 2.5}, {"meta_loss", {1.0, 0.5}}};
+  full["context"] = {{"git_commit", "abc"}};
+  const auto record = harness::CellRecord::from_json(full, "cell");
+  BOOST_TEST(record.to_json() == full);
+  BOOST_TEST(record.eval.final.number("log10_mean_loss").value() == -1.5);
+  BOOST_TEST(!record.eval.final.number("gap_median"));
+  BOOST_TEST(record.eval.final.contains("gap_median"));
+  const Json summarized = record.summarized().to_json();
+  BOOST_TEST(!summarized["eval"].contains("loss"));
+  BOOST_TEST(!summarized["train"].contains("meta_loss"));
+  BOOST_TEST(summarized["eval"]["final"] == full["eval"]["final"]);
+  // A missing required field names the cell and the field.
+  full["optimizer"].erase("label");
+  BOOST_CHECK_EXCEPTION(harness::CellRecord::from_json(full, "cell"), l2o::InputError,
+                        [](const l2o::InputError& e) {
+                          return std::string(e.what()) == "cell.optimizer.label: expected a string";
+                        });
 }
 
 BOOST_AUTO_TEST_CASE(the_cli_exits_1_on_a_regression) {

@@ -1,12 +1,10 @@
-// Config parsing and validation, seed derivation, registries.
+// Config parsing and validation, seed derivation (the registries: registry_test.cpp).
 #include <boost/test/unit_test.hpp>
 #include <nlohmann/json.hpp>
 
 #include "core/config.hpp"
 #include "core/error.hpp"
 #include "core/seed.hpp"
-#include "optimizers/registry.hpp"
-#include "problems/registry.hpp"
 
 namespace {
 
@@ -90,23 +88,6 @@ BOOST_AUTO_TEST_CASE(seed_derivation_is_stable_and_path_sensitive) {
   BOOST_TEST(l2o::derive_seed(1, {"ab", "c"}) != l2o::derive_seed(1, {"a", "bc"}));
   BOOST_TEST(l2o::derive_seed(0, {"lasso"}) < (std::uint64_t{1} << 63));
   static_assert(l2o::derive_seed(7, {"x"}) == l2o::derive_seed(7, {"x"}));
-}
-
-BOOST_AUTO_TEST_CASE(registries_list_every_type_and_reject_unknown_names) {
-  std::vector<std::string> families, optimizers;
-  for (const auto& f : l2o::problems::families()) families.emplace_back(f.name);
-  for (const auto& o : l2o::optimizers::optimizers()) optimizers.emplace_back(o.name);
-  BOOST_TEST(families == (std::vector<std::string>{"lasso", "rastrigin", "ackley", "quadratic",
-                                                   "mlp", "logistic", "ridge", "lasso-sparse"}));
-  BOOST_TEST(optimizers ==
-             (std::vector<std::string>{"gd", "momentum", "adam", "ista", "fista", "bfgs"}));
-  BOOST_CHECK_EXCEPTION(
-      l2o::problems::find_family("lasso2", "s.json: problems[0].family"), InputError,
-      [](const InputError& e) {
-        return std::string(e.what()) ==
-               "s.json: problems[0].family: unknown problem family \"lasso2\"; allowed: lasso, "
-               "rastrigin, ackley, quadratic, mlp, logistic, ridge, lasso-sparse";
-      });
 }
 
 BOOST_AUTO_TEST_SUITE_END()

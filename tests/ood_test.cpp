@@ -20,8 +20,8 @@
 #include "learned/training.hpp"
 #include "optimizers/proximal.hpp"
 #include "optimizers/registry.hpp"
-#include "problems/affine_objective.hpp"
 #include "problems/registry.hpp"
+#include "problems/uniform_affine_objective.hpp"
 #include "tests/support.hpp"
 
 namespace {
@@ -40,7 +40,7 @@ std::unique_ptr<Objective> sample(const std::string& family, const Json& config,
 }
 
 std::unique_ptr<Objective> shifted(std::unique_ptr<Objective> f, double t) {
-  return std::make_unique<l2o::problems::AffineObjective>(std::move(f), 1.0, t);
+  return std::make_unique<l2o::problems::UniformAffineObjective>(std::move(f), 1.0, t);
 }
 
 std::vector<Tensor> trajectory(const l2o::optimizers::Optimizer& o, const Objective& f,
@@ -161,7 +161,7 @@ BOOST_AUTO_TEST_CASE(ista_and_fista_trajectories_move_by_minus_t_under_an_object
 
 BOOST_AUTO_TEST_CASE(a_scaled_objective_keeps_its_minimum_and_composite_structure) {
   auto f = sample("lasso-sparse", {{"dim", 20}}, 3, 4);
-  auto g = std::make_unique<l2o::problems::AffineObjective>(
+  auto g = std::make_unique<l2o::problems::UniformAffineObjective>(
       sample("lasso-sparse", {{"dim", 20}}, 3, 4), 2.0, 0.0);
   BOOST_TEST(g->l1_weight() == 0.2);
   BOOST_TEST(at::allclose(*g->lipschitz(), 4 * *f->lipschitz()));

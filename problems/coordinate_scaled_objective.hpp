@@ -1,4 +1,7 @@
 #pragma once
+// Three wrappers change x before f sees it; they differ in what and why: this one scales each
+// coordinate (training on badly scaled problems), UniformAffineObjective applies one scalar
+// c·x + t (the out-of-distribution scenarios), CoordinateChange builds equivariance twins.
 // g(x) = f(s∘x): the same instances in rescaled coordinates (s [B, n] > 0). Starting points
 // map to x₀/s so that g starts where f would; min g = min f. Used to train learned optimizers
 // on badly scaled problems (RNNProp's random per-coordinate scaling) and to measure scale
@@ -10,9 +13,9 @@
 
 namespace l2o::problems {
 
-class ScaledObjective final : public Objective {
+class CoordinateScaledObjective final : public Objective {
  public:
-  ScaledObjective(std::unique_ptr<Objective> f, Tensor scale);
+  CoordinateScaledObjective(std::unique_ptr<Objective> f, Tensor scale);
 
   std::int64_t batch() const override { return f_->batch(); }
   std::int64_t dim() const override { return f_->dim(); }

@@ -1,4 +1,6 @@
 #pragma once
+// (Not CoordinateScaledObjective, which owns f and scales it for training, nor
+// UniformAffineObjective, the scenarios' scalar c·x + t.)
 // The same instances seen through a change of coordinates x = T(x'): g(x') = f(T(x')). What an
 // equivariance measurement runs an optimizer on (harness/equivariance.hpp): an optimizer is
 // equivariant under T when its iterates on g, mapped back by T, are its iterates on f started
@@ -9,7 +11,7 @@
 // The wrapped objective is not owned and must outlive the wrapper. f* and the problem's
 // features are f's; the Lipschitz constant is transformed (c²·L under scaling). An L1 term is
 // not of the form λ‖x'‖₁ after a translation or scaling, so every twin presents itself as one
-// non-smooth whole (l1_weight 0), as ScaledObjective does.
+// non-smooth whole (l1_weight 0), as CoordinateScaledObjective does.
 #include <memory>
 
 #include "problems/objective.hpp"

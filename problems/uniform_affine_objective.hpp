@@ -1,4 +1,6 @@
 #pragma once
+// (Not CoordinateScaledObjective, which scales each coordinate separately for training, nor
+// CoordinateChange, the non-owning twins of equivariance measurements.)
 // g(x) = F(c·x + t) for scalars c > 0 and t: the out-of-distribution scenarios' objective shift
 // (c = 1: the minimiser moves by −t) and data scaling (t = 0: F(c·x), i.e. the data matrix of a
 // linear model scaled by c, the minimiser at x*/c). min g = min F, so f* is forwarded. The
@@ -11,9 +13,9 @@
 
 namespace l2o::problems {
 
-class AffineObjective final : public Objective {
+class UniformAffineObjective final : public Objective {
  public:
-  AffineObjective(std::unique_ptr<Objective> f, double scale, double shift);
+  UniformAffineObjective(std::unique_ptr<Objective> f, double scale, double shift);
 
   std::int64_t batch() const override { return f_->batch(); }
   std::int64_t dim() const override { return f_->dim(); }

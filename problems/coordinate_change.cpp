@@ -1,4 +1,4 @@
-#include "problems/transformed_objective.hpp"
+#include "problems/coordinate_change.hpp"
 
 #include <ATen/ATen.h>
 
