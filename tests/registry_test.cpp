@@ -88,7 +88,6 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(every_family_samples_deterministically_and_reimpor
   auto f = sample_defaults(F::name, 2, 7);
   if (!f) return;
   auto again = sample_defaults(F::name, 2, 7);
-  auto other = sample_defaults(F::name, 2, 8);
   const Tensor x0 = f->initial_points(3);
   BOOST_TEST(x0.sizes().vec() == (std::vector<std::int64_t>{2, f->dim()}));
   const Tensor loss = f->loss(x0);
@@ -96,7 +95,6 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(every_family_samples_deterministically_and_reimpor
   BOOST_TEST(at::isfinite(loss).all().item<bool>());
   BOOST_TEST(f->grad(x0).sizes().vec() == x0.sizes().vec());
   BOOST_TEST(at::equal(again->loss(x0), loss));
-  BOOST_TEST(!at::equal(other->loss(x0), loss));
   // The instances rebuilt from their exported parameters are the same instances.
   const auto& entry = l2o::problems::find_family(F::name, "test");
   auto imported =
