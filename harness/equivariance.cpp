@@ -14,8 +14,8 @@
 #include "harness/suite.hpp"
 #include "harness/training_cache.hpp"
 #include "learned/registry.hpp"
-#include "problems/registry.hpp"
 #include "problems/coordinate_change.hpp"
+#include "problems/registry.hpp"
 
 namespace l2o::harness {
 

@@ -21,8 +21,8 @@
 #include "harness/report.hpp"
 #include "harness/training_cache.hpp"
 #include "optimizers/registry.hpp"
-#include "problems/uniform_affine_objective.hpp"
 #include "problems/registry.hpp"
+#include "problems/uniform_affine_objective.hpp"
 
 namespace l2o::harness {
 
