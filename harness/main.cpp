@@ -12,6 +12,7 @@
 #include "core/config.hpp"
 #include "core/error.hpp"
 #include "core/files.hpp"
+#include "core/threads.hpp"
 #include "harness/compare.hpp"
 #include "harness/equivariance.hpp"
 #include "harness/instances.hpp"
@@ -338,6 +339,7 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  l2o::ensure_passive_openmp_wait(argv);
   try {
     return run(argc, argv);
   } catch (const l2o::InputError& e) {
