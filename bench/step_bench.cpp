@@ -111,7 +111,7 @@ void register_learned_benchmarks();
 void print_learned_note(const std::map<std::string, double>& cpu_times);
 
 int main(int argc, char** argv) {
-  l2o::ensure_passive_openmp_wait(argv);
+  l2o::tune_numerical_libraries(argv);
   const char* threads = std::getenv("L2O_BENCH_THREADS");
   at::set_num_threads(threads ? std::atoi(threads) : 1);
 

@@ -339,7 +339,7 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  l2o::ensure_passive_openmp_wait(argv);
+  l2o::tune_numerical_libraries(argv);
   try {
     return run(argc, argv);
   } catch (const l2o::InputError& e) {

@@ -28,21 +28,19 @@ struct CellActivations {
   Tensor h;
 };
 
+// `gates` holds 2·g for the cell gate (see StackedLstm::step).
 CellActivations cell_forward(const Tensor& gates, const Tensor& c_prev) {
   const std::int64_t rows = gates.size(0), hidden = gates.size(1) / 4;
   CellActivations out;
-  // Doubling the cell gate's pre-activation in place on a fresh copy: σ(2g) gives tanh(g).
-  out.sigmoids = gates.contiguous().clone();
-  out.sigmoids.view({rows, 4, hidden}).select(1, 2).mul_(2);
-  out.sigmoids.sigmoid_();
+  out.sigmoids = at::sigmoid(gates).contiguous();
   out.c = at::empty({rows, hidden}, gates.options());
   Tensor c_in = c_prev.contiguous();
   AT_DISPATCH_FLOATING_TYPES(gates.scalar_type(), "lstm_cell_c", [&] {
-    const scalar_t* a = out.sigmoids.data_ptr<scalar_t>();
-    const scalar_t* cp = c_in.data_ptr<scalar_t>();
-    scalar_t* c = out.c.data_ptr<scalar_t>();
+    const scalar_t* __restrict a = out.sigmoids.data_ptr<scalar_t>();
+    const scalar_t* __restrict cp = c_in.data_ptr<scalar_t>();
+    scalar_t* __restrict c = out.c.data_ptr<scalar_t>();
     for (std::int64_t r = 0; r < rows; ++r) {
-      const scalar_t* ar = a + r * 4 * hidden;
+      const scalar_t* __restrict ar = a + r * 4 * hidden;
       for (std::int64_t j = 0; j < hidden; ++j) {
         const scalar_t i = ar[j], f = ar[hidden + j], g = 2 * ar[2 * hidden + j] - 1;
         c[r * hidden + j] = f * cp[r * hidden + j] + i * g;
@@ -52,9 +50,9 @@ CellActivations cell_forward(const Tensor& gates, const Tensor& c_prev) {
   out.tanh_c = (out.c * 2).sigmoid_();
   out.h = at::empty({rows, hidden}, gates.options());
   AT_DISPATCH_FLOATING_TYPES(gates.scalar_type(), "lstm_cell_h", [&] {
-    const scalar_t* a = out.sigmoids.data_ptr<scalar_t>();
-    scalar_t* t = out.tanh_c.data_ptr<scalar_t>();
-    scalar_t* h = out.h.data_ptr<scalar_t>();
+    const scalar_t* __restrict a = out.sigmoids.data_ptr<scalar_t>();
+    scalar_t* __restrict t = out.tanh_c.data_ptr<scalar_t>();
+    scalar_t* __restrict h = out.h.data_ptr<scalar_t>();
     for (std::int64_t r = 0; r < rows; ++r)
       for (std::int64_t j = 0; j < hidden; ++j) {
         const std::int64_t k = r * hidden + j;
@@ -84,13 +82,14 @@ struct LstmCellFunction : torch::autograd::Function<LstmCellFunction> {
     const std::int64_t rows = sigmoids.size(0), hidden = sigmoids.size(1) / 4;
     Tensor dgates = at::empty_like(sigmoids), dc_prev = at::empty_like(c_prev);
     AT_DISPATCH_FLOATING_TYPES(sigmoids.scalar_type(), "lstm_cell_backward", [&] {
-      const scalar_t *a = sigmoids.data_ptr<scalar_t>(), *cp = c_prev.data_ptr<scalar_t>(),
-                     *tc = tanh_c.data_ptr<scalar_t>(), *gh = dh.data_ptr<scalar_t>(),
-                     *gc = dc.data_ptr<scalar_t>();
-      scalar_t *dg = dgates.data_ptr<scalar_t>(), *dcp = dc_prev.data_ptr<scalar_t>();
+      const scalar_t* __restrict a = sigmoids.data_ptr<scalar_t>(), * __restrict cp = c_prev.data_ptr<scalar_t>(),
+                     * __restrict tc = tanh_c.data_ptr<scalar_t>(), * __restrict gh = dh.data_ptr<scalar_t>(),
+                     * __restrict gc = dc.data_ptr<scalar_t>();
+      scalar_t* __restrict dg = dgates.data_ptr<scalar_t>(), * __restrict dcp =
+                                                                 dc_prev.data_ptr<scalar_t>();
       for (std::int64_t r = 0; r < rows; ++r) {
-        const scalar_t* ar = a + r * 4 * hidden;
-        scalar_t* dr = dg + r * 4 * hidden;
+        const scalar_t* __restrict ar = a + r * 4 * hidden;
+        scalar_t* __restrict dr = dg + r * 4 * hidden;
         for (std::int64_t j = 0; j < hidden; ++j) {
           const std::int64_t k = r * hidden + j;
           const scalar_t i = ar[j], f = ar[hidden + j], g = 2 * ar[2 * hidden + j] - 1,
@@ -108,19 +107,21 @@ struct LstmCellFunction : torch::autograd::Function<LstmCellFunction> {
   }
 };
 
-// (h', c') of one LSTM cell from its gate pre-activations and c.
-std::pair<Tensor, Tensor> lstm_cell(const Tensor& gates, const Tensor& c_prev) {
-  if (!gates.device().is_cpu()) {  // the fused loops are CPU code
-    auto g = gates.chunk(4, 1);
-    Tensor c = at::sigmoid(g[1]) * c_prev + at::sigmoid(g[0]) * at::tanh(g[2]);
-    return {at::sigmoid(g[3]) * at::tanh(c), c};
-  }
+// (h', c') of one LSTM cell from its gate pre-activations (2·g for the cell gate) and c.
+std::pair<Tensor, Tensor> fused_lstm_cell(const Tensor& gates, const Tensor& c_prev) {
   if (at::GradMode::is_enabled() && (gates.requires_grad() || c_prev.requires_grad())) {
     auto out = LstmCellFunction::apply(gates, c_prev);
     return {out[0], out[1]};
   }
   CellActivations a = cell_forward(gates, c_prev);
   return {a.h, a.c};
+}
+
+// [4·hidden]: 1, and 2 for the cell gate's columns.
+Tensor cell_gate_doubling(std::int64_t hidden, const at::TensorOptions& options) {
+  Tensor scale = at::ones({4 * hidden}, options);
+  scale.narrow(0, 2 * hidden, hidden).fill_(2);
+  return scale;
 }
 
 }  // namespace
@@ -155,9 +156,21 @@ StackedLstm::State StackedLstm::initial_state(std::int64_t rows,
 
 Tensor StackedLstm::step(const Tensor& input, State& state) const {
   Tensor x = input;
+  if (!input.device().is_cpu()) {  // the fused cell is CPU code
+    for (std::size_t l = 0; l < weight_.size(); ++l) {
+      auto g = at::addmm(bias_[l], at::cat({x, state.h[l]}, 1), weight_[l]).chunk(4, 1);
+      state.c[l] = at::sigmoid(g[1]) * state.c[l] + at::sigmoid(g[0]) * at::tanh(g[2]);
+      x = state.h[l] = at::sigmoid(g[3]) * at::tanh(state.c[l]);
+    }
+    return x;
+  }
+  // The fused cell wants 2·g: doubling the cell gate's weight columns and bias first is exact
+  // and costs [in + hidden, 4·hidden] multiplications, not [rows, hidden].
+  const Tensor doubling = cell_gate_doubling(hidden_, weight_[0].options().requires_grad(false));
   for (std::size_t l = 0; l < weight_.size(); ++l) {
-    Tensor gates = at::addmm(bias_[l], at::cat({x, state.h[l]}, 1), weight_[l]);
-    std::tie(state.h[l], state.c[l]) = lstm_cell(gates, state.c[l]);
+    Tensor gates =
+        at::addmm(bias_[l] * doubling, at::cat({x, state.h[l]}, 1), weight_[l] * doubling);
+    std::tie(state.h[l], state.c[l]) = fused_lstm_cell(gates, state.c[l]);
     x = state.h[l];
   }
   return x;
