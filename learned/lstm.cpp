@@ -72,8 +72,8 @@ struct LstmCellFunction : torch::autograd::Function<LstmCellFunction> {
   }
 
   // dh, dc -> dgates, dc_prev. With c' = f·c + i·g, h' = o·tanh(c'):
-  // dc' += dh·o·(1 − tanh²c'); di = dc'·g·i(1−i); df = dc'·c·f(1−f); dg = dc'·i·(1−g²);
-  // do = dh·tanh(c')·o(1−o); dc = dc'·f.
+  // dc' += dh·o·(1 − tanh²c'); di = dc'·g·i(1−i); df = dc'·c·f(1−f); do = dh·tanh(c')·o(1−o);
+  // dc = dc'·f; and for the doubled cell-gate input u = 2·a (g = tanh(u/2)): du = dc'·i·(1−g²)/2.
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
                                                  torch::autograd::variable_list grads) {
     const auto saved = ctx->get_saved_variables();
@@ -97,7 +97,7 @@ struct LstmCellFunction : torch::autograd::Function<LstmCellFunction> {
           const scalar_t d_c = gc[k] + gh[k] * o * (1 - t * t);
           dr[j] = d_c * g * i * (1 - i);
           dr[hidden + j] = d_c * cp[k] * f * (1 - f);
-          dr[2 * hidden + j] = d_c * i * (1 - g * g);
+          dr[2 * hidden + j] = d_c * i * (1 - g * g) / 2;
           dr[3 * hidden + j] = gh[k] * t * o * (1 - o);
           dcp[k] = d_c * f;
         }

@@ -226,7 +226,7 @@ TrainResult meta_train(LearnedOptimizer& model, const TrainingProblem& problem,
   if (first == 1) validate(0);
 
   const std::int64_t segments = config.steps / config.unroll;
-  const bool mean_loss = config.meta_loss == "mean";
+  const bool mean_loss = config.meta_loss_kind() == MetaLoss::mean;
   TrainResult& result = session.result();
   for (std::int64_t epoch = first; epoch <= config.epochs; ++epoch) {
     set_learning_rate(meta_optimizer, learning_rate_at(config, epoch));

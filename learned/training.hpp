@@ -26,6 +26,9 @@ class LearnedOptimizer;
 enum class TrainProfile { quick, paper };
 TrainProfile parse_train_profile(const std::string& name, const std::string& where);
 
+// How a segment's losses make its meta-loss (TrainConfig::meta_loss).
+enum class MetaLoss { sum, mean };
+
 struct TrainConfig {
   std::int64_t epochs = 300;
   std::int64_t batch = 128;
@@ -61,6 +64,7 @@ struct TrainConfig {
             at_least(0));
   }
   void validate(const std::string& where) const;
+  MetaLoss meta_loss_kind() const { return meta_loss == "mean" ? MetaLoss::mean : MetaLoss::sum; }
 };
 
 struct TrainResult {
