@@ -1,13 +1,19 @@
 // Learned optimizers: one evaluation step and one meta-training segment (forward and backward
-// through a 20-step unroll) at B = 128, n ∈ {10, 50}, next to the same coordinate-wise LSTM
-// step through torch::nn::LSTM. Throughput in coordinate-steps per second.
+// through a 20-step unroll) at B = 128, n ∈ {10, 50} on quadratics (LASSO for the proximal
+// models), next to the same coordinate-wise LSTM step through torch::nn::LSTM, and the
+// GEMM-only limit of L2O-DM's segment. Throughput in coordinate-steps per second (CPU time).
+#include <map>
+#include <string>
+
 #include <ATen/ATen.h>
 #include <benchmark/benchmark.h>
 #include <c10/core/InferenceMode.h>
+#include <fmt/format.h>
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/modules/rnn.h>
 #include <nlohmann/json.hpp>
 
+#include "core/error.hpp"
 #include "learned/preprocessing.hpp"
 #include "learned/registry.hpp"
 #include "problems/registry.hpp"
@@ -17,16 +23,40 @@ namespace {
 using l2o::Json;
 using l2o::Tensor;
 
-constexpr std::int64_t batch = 128, unroll = 20;
+// Rollouts restart after the default training horizon (a diffusion model's T reverse steps).
+constexpr std::int64_t batch = 128, unroll = 20, rollout_steps = 100;
 
-std::unique_ptr<l2o::problems::Objective> quadratic(std::int64_t n) {
-  const auto& f = l2o::problems::find_family("quadratic", "bench");
+std::unique_ptr<l2o::problems::Objective> problem(const std::string& family, std::int64_t n) {
+  const auto& f = l2o::problems::find_family(family, "bench");
   return f.sample(f.canonical({{"dim", n}}, "bench"), {batch, 1, {c10::kCPU, at::kFloat}});
 }
 
-std::unique_ptr<l2o::learned::LearnedOptimizer> model(const std::string& name) {
+std::unique_ptr<l2o::problems::Objective> quadratic(std::int64_t n) {
+  return problem("quadratic", n);
+}
+
+// A model sized and placed for its benchmark problem (models with per-dimension networks need
+// the size before use): quadratic(n), or LASSO for the proximal models that need an L1 term.
+struct ModelOnProblem {
+  std::unique_ptr<l2o::problems::Objective> f;
+  std::unique_ptr<l2o::learned::LearnedOptimizer> model;
+};
+
+ModelOnProblem model(const std::string& name, std::int64_t n) {
   const auto* entry = l2o::learned::find_learned(name);
-  return entry->make(entry->canonical(Json::object(), "bench"), 1);
+  for (const char* family : {"quadratic", "lasso"}) {
+    ModelOnProblem out{problem(family, n),
+                       entry->make(entry->canonical(Json::object(), "bench"), 1)};
+    out.model->shape_for(*out.f);
+    out.model->to({c10::kCPU, at::kFloat});  // as the harness places a model for its problems
+    try {
+      out.model->start(*out.f, out.f->initial_points(2));
+      return out;
+    } catch (const l2o::InputError&) {
+      if (family == std::string("lasso")) throw;
+    }
+  }
+  return {};
 }
 
 void set_rate(benchmark::State& state, std::int64_t coordinate_steps) {
@@ -36,19 +66,31 @@ void set_rate(benchmark::State& state, std::int64_t coordinate_steps) {
 
 void evaluation_step(benchmark::State& state, std::string name, std::int64_t n) {
   c10::InferenceMode guard;
-  auto f = quadratic(n);
-  auto m = model(name);
+  auto [f, m] = model(name, n);
   auto rollout = m->start(*f, f->initial_points(2));
-  for (auto _ : state) benchmark::DoNotOptimize(rollout->step());
+  std::int64_t steps = 0;
+  for (auto _ : state) {
+    if (++steps % rollout_steps == 0) {  // a diffusion rollout ends after its T steps
+      state.PauseTiming();
+      rollout = m->start(*f, f->initial_points(2));
+      state.ResumeTiming();
+    }
+    benchmark::DoNotOptimize(rollout->step());
+  }
   set_rate(state, batch * n);
 }
 
 void training_segment(benchmark::State& state, std::string name, std::int64_t n) {
-  auto f = quadratic(n);
-  auto m = model(name);
+  auto [f, m] = model(name, n);
   for (auto& [key, w] : m->weights()) w.requires_grad_(true);
   auto rollout = m->start_learned(*f, f->initial_points(2));
+  std::int64_t segments = 0;
   for (auto _ : state) {
+    if (++segments % (rollout_steps / unroll) == 0) {  // as in training: a fresh rollout
+      state.PauseTiming();
+      rollout = m->start_learned(*f, f->initial_points(2));
+      state.ResumeTiming();
+    }
     Tensor loss = at::zeros({});
     for (std::int64_t t = 0; t < unroll; ++t) loss = loss + f->loss(rollout->step()).mean();
     loss.backward();
@@ -98,6 +140,32 @@ void torch_lstm_training_segment(benchmark::State& state, std::int64_t n) {
   set_rate(state, batch * n * unroll);
 }
 
+// The limit of learned_train_unroll20/l2o-dm: only the matrix products of its 20-step segment
+// (per step and layer one forward GEMM [rows, in + hidden]·[in + hidden, 4·hidden] and the two
+// of its backward, and the head's three), on preallocated tensors with one core's BLAS.
+void gemm_limit_l2o_dm(benchmark::State& state, std::int64_t n) {
+  const std::int64_t rows = batch * n, hidden = 20;
+  struct Product {
+    Tensor x, w, y, dy, dx, dw;
+  };
+  std::vector<Product> products;
+  for (auto [in, out] : {std::pair<std::int64_t, std::int64_t>{2 + hidden, 4 * hidden},
+                         {2 * hidden, 4 * hidden},
+                         {hidden, 1}}) {
+    Product p{at::randn({rows, in}),  at::randn({in, out}),  at::empty({rows, out}),
+              at::randn({rows, out}), at::empty({rows, in}), at::empty({in, out})};
+    products.push_back(std::move(p));
+  }
+  for (auto _ : state)
+    for (std::int64_t t = 0; t < unroll; ++t)
+      for (Product& p : products) {
+        at::mm_out(p.y, p.x, p.w);
+        at::mm_out(p.dx, p.dy, p.w.t());
+        at::mm_out(p.dw, p.x.t(), p.dy);
+      }
+  set_rate(state, batch * n * unroll);
+}
+
 }  // namespace
 
 void register_learned_benchmarks() {
@@ -107,6 +175,8 @@ void register_learned_benchmarks() {
       benchmark::RegisterBenchmark(
           ("learned_eval_step/" + name + "/n=" + std::to_string(n)).c_str(), evaluation_step, name,
           n);
+      // A composition (hybrid) is trained as the learned optimizer it carries.
+      if (entry.trained_part(entry.canonical(Json::object(), "bench")).name != name) continue;
       benchmark::RegisterBenchmark(
           ("learned_train_unroll20/" + name + "/n=" + std::to_string(n)).c_str(), training_segment,
           name, n);
@@ -117,5 +187,25 @@ void register_learned_benchmarks() {
     benchmark::RegisterBenchmark(
         ("learned_train_unroll20/torch-nn-lstm-dm/n=" + std::to_string(n)).c_str(),
         torch_lstm_training_segment, n);
+    benchmark::RegisterBenchmark(
+        ("learned_train_unroll20/gemm-limit-l2o-dm/n=" + std::to_string(n)).c_str(),
+        gemm_limit_l2o_dm, n);
+  }
+}
+
+void print_learned_note(const std::map<std::string, double>& cpu_times) {
+  fmt::print("\nmeta-training a 20-step segment (B = {}, CPU time): coordinate-steps/s\n", batch);
+  for (std::int64_t n : {10, 50}) {
+    auto rate = [&](const std::string& what) {
+      auto it = cpu_times.find(fmt::format("learned_train_unroll20/{}/n={}", what, n));
+      return it == cpu_times.end() ? 0.0 : double(batch * n * unroll) / (it->second * 1e-9);
+    };
+    const double ours = rate("l2o-dm"), torch = rate("torch-nn-lstm-dm"),
+                 limit = rate("gemm-limit-l2o-dm");
+    if (ours == 0 || torch == 0 || limit == 0) continue;
+    fmt::print(
+        "  l2o-dm n={:<3} {:>10.0f}   torch::nn::LSTM {:>10.0f} ({:.2f}x)   GEMM limit {:>10.0f} "
+        "({:.0f}% of it)\n",
+        n, ours, torch, ours / torch, limit, 100 * ours / limit);
   }
 }

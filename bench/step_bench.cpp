@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
+#include "core/threads.hpp"
 #include "optimizers/registry.hpp"
 #include "problems/kernel_objective.hpp"
 #include "problems/registry.hpp"
@@ -96,17 +97,21 @@ class RecordingReporter : public benchmark::ConsoleReporter {
   void ReportRuns(const std::vector<Run>& runs) override {
     for (const Run& run : runs)
       if (run.run_type == Run::RT_Iteration && !run.error_occurred)
-        times[run.benchmark_name()] = run.GetAdjustedRealTime();
+        times[run.benchmark_name()] = run.GetAdjustedRealTime(),
+        cpu_times[run.benchmark_name()] = run.GetAdjustedCPUTime();
     ConsoleReporter::ReportRuns(runs);
   }
-  std::map<std::string, double> times;
+  std::map<std::string, double> times, cpu_times;
 };
 
 }  // namespace
 
-void register_learned_benchmarks();  // learned_bench.cpp
+// learned_bench.cpp: the benchmarks, and the closing note from their CPU times.
+void register_learned_benchmarks();
+void print_learned_note(const std::map<std::string, double>& cpu_times);
 
 int main(int argc, char** argv) {
+  l2o::tune_numerical_libraries(argv);
   const char* threads = std::getenv("L2O_BENCH_THREADS");
   at::set_num_threads(threads ? std::atoi(threads) : 1);
 
@@ -114,6 +119,14 @@ int main(int argc, char** argv) {
   for (const auto& family : l2o::problems::families()) {
     for (std::int64_t n : {10, 50}) {
       const std::string f(family.name);
+      // Families whose dimension is fixed by their data (a network's weight count) have no n;
+      // data-backed ones need their data set installed.
+      try {
+        sample(f, n);
+      } catch (const l2o::InputError& e) {
+        fmt::print(stderr, "l2o_bench: no {}/n={} benchmarks: {}\n", f, n, e.what());
+        continue;
+      }
       for (const char* what : {"gradient_step", "loss"}) {
         const std::string base = fmt::format("{}/{}/n={}", what, f, n);
         for (bool plain : {false, true}) {
@@ -160,6 +173,7 @@ int main(int argc, char** argv) {
     fmt::print("  {:<32} kernel {:>9.2f} us   plain {:>9.2f} us   speed-up {:>5.1f}x\n", base,
                kernel->second / 1e3, plain->second / 1e3, plain->second / kernel->second);
   }
+  print_learned_note(reporter.cpu_times);
   benchmark::Shutdown();
   return 0;
 }

@@ -1,7 +1,9 @@
 // l2obench: the command line. Each subcommand is one file in commands/; this only wires them.
+#include "core/threads.hpp"
 #include "harness/commands/command.hpp"
 
 int main(int argc, char** argv) {
+  l2o::tune_numerical_libraries(argv);
   CLI::App app{"l2obench: benchmark suite for classical and learned optimizers"};
   app.require_subcommand(1);
   namespace cli = l2o::cli;

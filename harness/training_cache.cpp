@@ -102,13 +102,19 @@ learned::TrainResult TrainingCache::train_and_save(const OptimizerSpec& optimize
   const InstanceSeeds validation = instance_seeds(suite_, trained_on, "validation", 0);
   learned::TrainingProblem training{&problems::find_family(k.family, optimizer.label), k.problem,
                                     k.seed, validation.instances, validation.initial_points};
-  const learned::TrainResult result = model.train(training, config, placement_, report);
   const BuildInfo build = build_info();
+  // A killed training continues from its resume file (only this key and build use it).
+  training.resume = {
+      .file = fs::path(checkpoint).replace_extension(".resume"),
+      .identity = {
+          {"key", k.to_json()}, {"git_commit", build.git_commit}, {"git_dirty", build.git_dirty}}};
+  const learned::TrainResult result = model.train(training, config, placement_, report);
   learned::save_checkpoint(checkpoint, model, k, result,
                            {{"git_commit", build.git_commit},
                             {"git_dirty", build.git_dirty},
                             {"date", utc_now()},
                             {"threads", at::get_num_threads()}});
+  fs::remove(training.resume.file);
   if (progress_)
     std::fprintf(stderr, "l2obench: trained %s in %.1fs -> %s\n", what.c_str(), result.seconds,
                  checkpoint.c_str());

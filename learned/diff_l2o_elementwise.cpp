@@ -72,12 +72,11 @@ void DiffL2oElementwise::Config::validate(const std::string& where) const {
   if (global_until > local_until)
     throw InputError(fmt::format("{}: global_until ({}) must not exceed local_until ({})", where,
                                  global_until, local_until));
-  const std::string& oracle = diffusion.oracle;
-  if (oracle == "fixed" || oracle == "partial" || oracle == "ours")
+  if (diffusion.has_oracle_network())
     throw InputError(fmt::format(
         "{}.oracle: the element-wise variant serves every dimension and has no oracle network; "
         "expected one of: solver, perfect, noisy, got \"{}\"",
-        where, oracle));
+        where, diffusion.oracle));
   diffusion.validate(where);
 }
 

@@ -1,6 +1,5 @@
 #include "learned/diffusion.hpp"
 
-#include <chrono>
 #include <cmath>
 #include <stdexcept>
 
@@ -15,8 +14,6 @@
 #include "optimizers/registry.hpp"
 
 namespace l2o::learned {
-
-using Clock = std::chrono::steady_clock;
 
 NoiseSchedule::NoiseSchedule(std::int64_t steps, double beta_start, double beta_end)
     : beta_(static_cast<std::size_t>(steps) + 1, 0.0),
@@ -98,6 +95,20 @@ void DiffusionSettings::validate(const std::string& where) const {
   optimizers::find_optimizer(solver, where + ".solver").canonical(solver_config, where + ".solver");
 }
 
+Oracle DiffusionSettings::oracle_kind() const {
+  static const std::pair<const char*, Oracle> names[] = {
+      {"solver", Oracle::solver}, {"perfect", Oracle::perfect}, {"noisy", Oracle::noisy},
+      {"fixed", Oracle::fixed},   {"partial", Oracle::partial}, {"ours", Oracle::ours}};
+  for (const auto& [name, kind] : names)
+    if (oracle == name) return kind;
+  throw InputError(fmt::format("oracle: unknown \"{}\"", oracle));
+}
+
+bool DiffusionSettings::has_oracle_network() const {
+  const Oracle kind = oracle_kind();
+  return kind == Oracle::fixed || kind == Oracle::partial || kind == Oracle::ours;
+}
+
 namespace {
 
 class DiffusionRollout final : public LearnedRollout {
@@ -149,6 +160,8 @@ std::unique_ptr<torch::optim::Adam> adam_on(std::vector<Tensor>& parameters, dou
 
 DiffusionOptimizer::DiffusionOptimizer(const DiffusionSettings& settings, std::uint64_t seed)
     : settings_(settings),
+      oracle_kind_(settings.oracle_kind()),
+      predicts_noise_(settings.parameterization == "epsilon"),
       schedule_(settings.diffusion_steps, settings.beta_start, settings.beta_end),
       seed_(seed) {}
 
@@ -156,20 +169,17 @@ std::int64_t DiffusionOptimizer::update_groups(std::int64_t, std::int64_t, std::
   return 1;
 }
 
-bool DiffusionOptimizer::has_oracle_network() const {
-  return settings_.oracle == "fixed" || settings_.oracle == "partial" || settings_.oracle == "ours";
-}
-
 void DiffusionOptimizer::shape_for(const Objective& example) {
   const std::int64_t n = example.dim();
-  const std::int64_t p = reads_features() || has_oracle_network() ? example.features().size(1) : 0;
+  const std::int64_t p =
+      reads_features() || settings_.has_oracle_network() ? example.features().size(1) : 0;
   if (dim_ >= 0) {
     require_shape(example);
     return;
   }
   RandomStream init(seed_);
   build_denoiser(n, p, init);
-  if (has_oracle_network()) oracle_ = Mlp(p, settings_.oracle_width, 2, n, init);
+  if (settings_.has_oracle_network()) oracle_ = Mlp(p, settings_.oracle_width, 2, n, init);
   dim_ = n;
   features_ = p;
   if (placement_) to(*placement_);
@@ -205,8 +215,7 @@ void DiffusionOptimizer::to(const Placement& placement) {
 Tensor DiffusionOptimizer::reverse_step(const Tensor& x_t, const DiffusionContext& context,
                                         std::int64_t t, const Tensor& noise) const {
   Tensor out = denoise(x_t, context, t);
-  Tensor x =
-      settings_.parameterization == "epsilon" ? schedule_.reverse_mean(x_t, out, t) : x_t + out;
+  Tensor x = predicts_noise_ ? schedule_.reverse_mean(x_t, out, t) : x_t + out;
   if (noise.defined()) x = x + schedule_.reverse_std(t) * noise;
   return x;
 }
@@ -232,9 +241,9 @@ Tensor DiffusionOptimizer::solve(const Objective& f, const Tensor& x0) const {
 
 Tensor DiffusionOptimizer::trajectory_start(const Objective& f, const Tensor& features,
                                             std::uint64_t seed) const {
-  const std::string& oracle = settings_.oracle;
-  if (oracle == "solver") return solve(f, f.initial_points(derive_seed(seed, {"solver"})));
-  if (oracle == "perfect") {
+  if (oracle_kind_ == Oracle::solver)
+    return solve(f, f.initial_points(derive_seed(seed, {"solver"})));
+  if (oracle_kind_ == Oracle::perfect) {
     // The best of several solver runs from wide random starts: the global minimum on convex
     // problems, the best local one found on the others.
     at::NoGradGuard no_grad;
@@ -255,7 +264,7 @@ Tensor DiffusionOptimizer::trajectory_start(const Objective& f, const Tensor& fe
     }
     return best;
   }
-  if (oracle == "noisy") {
+  if (oracle_kind_ == Oracle::noisy) {
     RandomStream noise(derive_seed(seed, {"noisy"}));
     const Placement placement = f.placement();
     return noise.normal({f.batch(), f.dim()})
@@ -264,103 +273,136 @@ Tensor DiffusionOptimizer::trajectory_start(const Objective& f, const Tensor& fe
   return (*oracle_)(features);
 }
 
-TrainResult DiffusionOptimizer::train(const TrainingProblem& problem, const TrainConfig& config,
-                                      const Placement& placement, const ProgressFn& progress) {
-  const auto start_time = Clock::now();
-  shape_for(*problem.family->sample(problem.config, {1, problem.train_stream, placement}));
-  to(placement);
-  Weights denoiser;
-  collect_denoiser(denoiser);
-  std::vector<Tensor> parameters = tensors_of(denoiser);
-  auto optimizer = adam_on(parameters, config.lr);
-  std::vector<Tensor> oracle_parameters;
-  std::unique_ptr<torch::optim::Adam> oracle_optimizer;
-  if (oracle_) {
-    Weights w;
-    oracle_->collect(w, "oracle");
-    oracle_parameters = tensors_of(w);
-    oracle_optimizer = adam_on(oracle_parameters, settings_.oracle_lr);
+// Algorithm 3's loop over the state it keeps: the denoiser and oracle with their Adam
+// optimizers, the moving average of the denoiser's weights and the shared TrainingSession.
+class DiffusionOptimizer::Training {
+ public:
+  Training(DiffusionOptimizer& model, const TrainingProblem& problem, const TrainConfig& config,
+           const Placement& placement, const ProgressFn& progress)
+      : model_(model),
+        problem_(problem),
+        config_(config),
+        placement_(placement),
+        parameters_(denoiser_parameters(model)),
+        optimizer_(adam_on(parameters_, config.lr)),
+        validation_(problem.family->sample(
+            problem.config,
+            {config.validation_instances, problem.validation_instances, placement})),
+        validation_x0_(validation_->initial_points(problem.validation_initial_points)),
+        session_(config, progress, problem.resume, parameters_) {
+    if (model.oracle_) {
+      Weights w;
+      model.oracle_->collect(w, "oracle");
+      oracle_parameters_ = tensors_of(w);
+      oracle_optimizer_ = adam_on(oracle_parameters_, model.settings_.oracle_lr);
+    }
+    for (const Tensor& p : parameters_) average_.push_back(p.detach().clone());
   }
 
-  const std::uint64_t stream = problem.train_stream;
-  auto batch = [&](const std::string& purpose, std::int64_t i) {
-    return problem.family->sample(
-        problem.config,
-        {config.batch, derive_seed(stream, {"train", purpose, std::to_string(i)}), placement});
-  };
-  auto validation = problem.family->sample(
-      problem.config, {config.validation_instances, problem.validation_instances, placement});
-  const Tensor validation_x0 = validation->initial_points(problem.validation_initial_points);
+  TrainResult run() {
+    const std::int64_t first = session_.resume([&](const TrainingState& s) { load(s); });
+    if (first == 1) {
+      validate(0);
+      pretrain_oracle();
+    }
+    for (std::int64_t epoch = first; epoch <= config_.epochs; ++epoch) {
+      set_learning_rate(*optimizer_, learning_rate_at(config_, epoch));
+      train_epoch(epoch);
+      if (session_.validating(epoch)) validate(epoch);
+      session_.end_epoch(epoch, [&](TrainingState& s) { save(s); });
+    }
+    TrainResult result = session_.finish();
+    for (Tensor& p : parameters_) p.requires_grad_(false);
+    for (Tensor& p : oracle_parameters_) p.requires_grad_(false);
+    return result;
+  }
+
+ private:
+  static std::vector<Tensor> denoiser_parameters(const DiffusionOptimizer& model) {
+    Weights denoiser;
+    model.collect_denoiser(denoiser);
+    return tensors_of(denoiser);
+  }
+
+  std::unique_ptr<Objective> batch(const std::string& purpose, std::int64_t i) const {
+    return problem_.family->sample(
+        problem_.config,
+        {config_.batch, derive_seed(problem_.train_stream, {"train", purpose, std::to_string(i)}),
+         placement_});
+  }
+
+  bool oracle_update(const Tensor& loss) {
+    return apply_update(*oracle_optimizer_, oracle_parameters_, loss, config_.clip);
+  }
 
   // Each reverse step updates the network, so the raw weights drift toward the last steps of
   // the last batch; as in DDPM, an exponential moving average of them is what is validated.
-  std::vector<Tensor> average;
-  for (const Tensor& p : parameters) average.push_back(p.detach().clone());
-  auto track = [&] {
-    if (settings_.ema == 0) return;
+  void track() {
+    const double decay = model_.settings_.ema;
+    if (decay == 0) return;
     at::NoGradGuard no_grad;
-    for (std::size_t i = 0; i < parameters.size(); ++i)
-      average[i].mul_(settings_.ema).add_(parameters[i].detach(), 1 - settings_.ema);
-  };
-  TrainResult result;
-  BestWeights best(parameters);
-  const std::int64_t T = schedule_.steps();
-  auto validate = [&](std::int64_t epoch) {
+    for (std::size_t i = 0; i < parameters_.size(); ++i)
+      average_[i].mul_(decay).add_(parameters_[i].detach(), 1 - decay);
+  }
+
+  void validate(std::int64_t epoch) {
     at::NoGradGuard no_grad;
     std::vector<Tensor> raw;
-    for (std::size_t i = 0; i < parameters.size() && settings_.ema > 0; ++i) {
-      raw.push_back(parameters[i].detach().clone());
-      parameters[i].copy_(average[i]);
+    for (std::size_t i = 0; i < parameters_.size() && model_.settings_.ema > 0; ++i) {
+      raw.push_back(parameters_[i].detach().clone());
+      parameters_[i].copy_(average_[i]);
     }
-    best.offer(epoch, rollout_mean_loss(*this, *validation, validation_x0, T), result);
-    for (std::size_t i = 0; i < raw.size(); ++i) parameters[i].copy_(raw[i]);
-  };
-  validate(0);
+    session_.validated(
+        epoch, rollout_mean_loss(model_, *validation_, validation_x0_, model_.schedule_.steps()));
+    for (std::size_t i = 0; i < raw.size(); ++i) parameters_[i].copy_(raw[i]);
+  }
 
   // Algorithm 4: the oracle first learns to guess low-f points from the problem features.
-  if (oracle_)
-    for (std::int64_t i = 1; i <= settings_.oracle_pretrain; ++i) {
+  void pretrain_oracle() {
+    if (!model_.oracle_) return;
+    for (std::int64_t i = 1; i <= model_.settings_.oracle_pretrain; ++i) {
       auto f = batch("oracle", i);
-      apply_update(*oracle_optimizer, oracle_parameters, f->loss((*oracle_)(f->features())).mean(),
-                   config.clip);
+      oracle_update(f->loss((*model_.oracle_)(f->features())).mean());
     }
+  }
 
-  const bool learns_oracle = settings_.oracle == "partial" || settings_.oracle == "ours";
-  const double alpha = settings_.alpha;
-  for (std::int64_t epoch = 1; epoch <= config.epochs; ++epoch) {
-    set_learning_rate(*optimizer, learning_rate_at(config, epoch));
-    auto f = batch("epoch", epoch);
+  void train_epoch(std::int64_t epoch) {
+    const DiffusionSettings& settings = model_.settings_;
+    const std::uint64_t stream = problem_.train_stream;
     const std::string e = std::to_string(epoch);
-    const Tensor features = reads_features() || oracle_ ? f->features() : Tensor();
-    Tensor start = trajectory_start(*f, features, derive_seed(stream, {"train", e, "start"}));
-    if (learns_oracle)
-      apply_update(*oracle_optimizer, oracle_parameters, f->loss(start).mean(), config.clip);
+    auto f = batch("epoch", epoch);
+    const Tensor features = model_.reads_features() || model_.oracle_ ? f->features() : Tensor();
+    Tensor start =
+        model_.trajectory_start(*f, features, derive_seed(stream, {"train", e, "start"}));
+    if (model_.oracle_kind_ == Oracle::partial || model_.oracle_kind_ == Oracle::ours)
+      oracle_update(f->loss(start).mean());
     RandomStream forward_noise(derive_seed(stream, {"train", e, "forward"}));
-    const std::vector<Tensor> target = schedule_.forward_trajectory(start.detach(), forward_noise);
+    const std::vector<Tensor> target =
+        model_.schedule_.forward_trajectory(start.detach(), forward_noise);
 
-    const DiffusionContext context{*f, reads_features() ? features : Tensor()};
+    const DiffusionContext context{*f, model_.reads_features() ? features : Tensor()};
     RandomStream sampling_noise(derive_seed(stream, {"train", e, "sampling"}));
     Tensor x = f->initial_points(derive_seed(stream, {"train", e, "initial-points"}));
-    const std::int64_t n = x.size(1), groups = update_groups(epoch, config.epochs, n);
+    const std::int64_t n = x.size(1), groups = model_.update_groups(epoch, config_.epochs, n);
     const Tensor coordinate = at::arange(n, at::TensorOptions(x.device()).dtype(at::kLong));
     double epoch_loss = 0;
     std::int64_t updates = 0;
-    for (std::int64_t t = T; t >= 1; --t) {
-      const Tensor noise = DiffusionRollout::noise_for(*this, x, t, sampling_noise);
+    for (std::int64_t t = model_.schedule_.steps(); t >= 1; --t) {
+      const Tensor noise = DiffusionRollout::noise_for(model_, x, t, sampling_noise);
       Tensor next = x;
       // Coordinates [lo, hi) of one group get the gradient of this update; the others enter the
       // loss as constants (Algorithm 5: one update per group of positions).
       for (std::int64_t g = 0; g < groups; ++g) {
-        Tensor out = reverse_step(x, context, t, noise);
+        Tensor out = model_.reverse_step(x, context, t, noise);
         Tensor in_group = (coordinate >= g * n / groups) & (coordinate < (g + 1) * n / groups);
         Tensor iterate = groups == 1 ? out : at::where(in_group, out, out.detach());
-        Tensor loss = alpha * f->loss(iterate).mean() +
-                      (1 - alpha) * mean_squared_error(iterate, target[t - 1]);
-        if (apply_update(*optimizer, parameters, loss, config.clip)) {
+        Tensor loss = settings.alpha * f->loss(iterate).mean() +
+                      (1 - settings.alpha) * mean_squared_error(iterate, target[t - 1]);
+        if (apply_update(*optimizer_, parameters_, loss, config_.clip)) {
           epoch_loss += loss.item<double>();
           track();
         } else {
-          ++result.skipped_segments;
+          ++session_.result().skipped_segments;
         }
         ++updates;
         next = groups == 1 ? out.detach() : at::where(in_group, out.detach(), next);
@@ -368,24 +410,47 @@ TrainResult DiffusionOptimizer::train(const TrainingProblem& problem, const Trai
       x = next;
     }
     // L_post: the oracle moves toward what the sampler produced from it.
-    if (settings_.oracle == "ours")
-      apply_update(*oracle_optimizer, oracle_parameters,
-                   mean_squared_error((*oracle_)(features), x), config.clip);
-    result.meta_loss.push_back(epoch_loss / double(std::max<std::int64_t>(updates, 1)));
-
-    const bool validating = epoch % config.validate_every == 0 || epoch == config.epochs;
-    if (validating) validate(epoch);
-    if (progress && validating)
-      progress({epoch, config.epochs, result.meta_loss.back(), result.validation.back().second,
-                result.best_validation,
-                std::chrono::duration<double>(Clock::now() - start_time).count()});
+    if (model_.oracle_kind_ == Oracle::ours)
+      oracle_update(mean_squared_error((*model_.oracle_)(features), x));
+    session_.result().meta_loss.push_back(epoch_loss / double(std::max<std::int64_t>(updates, 1)));
   }
-  best.restore();
-  for (Tensor& p : parameters) p.requires_grad_(false);
-  for (Tensor& p : oracle_parameters) p.requires_grad_(false);
-  result.epochs = config.epochs;
-  result.seconds = std::chrono::duration<double>(Clock::now() - start_time).count();
-  return result;
+
+  void save(TrainingState& s) const {
+    save_adam_state(*optimizer_, parameters_, "adam", s);
+    for (std::size_t i = 0; i < average_.size(); ++i) s.add(fmt::format("ema.{}", i), average_[i]);
+    if (!oracle_optimizer_) return;
+    save_adam_state(*oracle_optimizer_, oracle_parameters_, "oracle.adam", s);
+    for (std::size_t i = 0; i < oracle_parameters_.size(); ++i)
+      s.add(fmt::format("oracle.{}", i), oracle_parameters_[i]);
+  }
+
+  void load(const TrainingState& s) {
+    at::NoGradGuard no_grad;
+    load_adam_state(*optimizer_, parameters_, "adam", s);
+    for (std::size_t i = 0; i < average_.size(); ++i)
+      average_[i].copy_(s.at(fmt::format("ema.{}", i)));
+    if (!oracle_optimizer_) return;
+    load_adam_state(*oracle_optimizer_, oracle_parameters_, "oracle.adam", s);
+    for (std::size_t i = 0; i < oracle_parameters_.size(); ++i)
+      oracle_parameters_[i].copy_(s.at(fmt::format("oracle.{}", i)));
+  }
+
+  DiffusionOptimizer& model_;
+  const TrainingProblem& problem_;
+  const TrainConfig& config_;
+  Placement placement_;
+  std::vector<Tensor> parameters_, oracle_parameters_, average_;
+  std::unique_ptr<torch::optim::Adam> optimizer_, oracle_optimizer_;
+  std::unique_ptr<Objective> validation_;
+  Tensor validation_x0_;
+  TrainingSession session_;
+};
+
+TrainResult DiffusionOptimizer::train(const TrainingProblem& problem, const TrainConfig& config,
+                                      const Placement& placement, const ProgressFn& progress) {
+  shape_for(*problem.family->sample(problem.config, {1, problem.train_stream, placement}));
+  to(placement);
+  return Training(*this, problem, config, placement, progress).run();
 }
 
 }  // namespace l2o::learned

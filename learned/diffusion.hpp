@@ -63,6 +63,9 @@ class Mlp {
   std::vector<Dense> layers_;
 };
 
+// Where the forward trajectories of training start (DiffusionSettings::oracle).
+enum class Oracle { solver, perfect, noisy, fixed, partial, ours };
+
 // The settings every diffusion optimizer shares; listed in its Config (flat JSON fields).
 struct DiffusionSettings {
   std::int64_t diffusion_steps = 100;
@@ -119,6 +122,9 @@ struct DiffusionSettings {
             half_open_unit_interval());
   }
   void validate(const std::string& where) const;
+  Oracle oracle_kind() const;  // `oracle` as the enum
+  // Whether the oracle is a network (pre-trained; learned on in training for partial and ours).
+  bool has_oracle_network() const;
 };
 
 // The training budget of a diffusion optimizer: `quick` or `paper` epochs of batch 512, lr 1e-3.
@@ -177,11 +183,14 @@ class DiffusionOptimizer : public LearnedOptimizer {
   virtual void denoiser_to(const Placement& placement) = 0;
 
  private:
-  bool has_oracle_network() const;
+  class Training;  // the training loop's state (diffusion.cpp)
+
   void require_shape(const Objective& f) const;
   Tensor solve(const Objective& f, const Tensor& x0) const;
 
   DiffusionSettings settings_;
+  Oracle oracle_kind_;
+  bool predicts_noise_;  // the epsilon parameterisation
   NoiseSchedule schedule_;
   std::uint64_t seed_;
   std::int64_t dim_ = -1, features_ = -1;  // what the networks are sized for (-1: not yet)

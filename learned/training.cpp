@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
@@ -16,8 +17,6 @@
 #include "problems/coordinate_scaled_objective.hpp"
 
 namespace l2o::learned {
-
-using Clock = std::chrono::steady_clock;
 
 TrainProfile parse_train_profile(const std::string& name, const std::string& where) {
   if (name == "quick") return TrainProfile::quick;
@@ -105,6 +104,79 @@ void BestWeights::restore() const {
   for (std::size_t i = 0; i < parameters_.size(); ++i) parameters_[i].copy_(best_[i]);
 }
 
+void BestWeights::save(TrainingState& out) const {
+  for (std::size_t i = 0; i < best_.size(); ++i) out.add(fmt::format("best.{}", i), best_[i]);
+}
+
+void BestWeights::load(const TrainingState& in) {
+  best_.clear();
+  for (std::size_t i = 0; i < parameters_.size(); ++i)
+    best_.push_back(in.at(fmt::format("best.{}", i)).to(parameters_[i].options()).clone());
+}
+
+TrainingSession::TrainingSession(const TrainConfig& config, const ProgressFn& progress,
+                                 ResumePolicy resume, std::vector<Tensor> parameters)
+    : config_(config),
+      progress_(progress),
+      resume_(std::move(resume)),
+      parameters_(parameters),
+      best_(std::move(parameters)) {}
+
+double TrainingSession::elapsed() const {
+  return earlier_seconds_ + std::chrono::duration<double>(Clock::now() - start_).count();
+}
+
+std::int64_t TrainingSession::resume(const LoadFn& load) {
+  std::optional<TrainingState> state = read_resume_file(resume_);
+  if (!state) return 1;
+  at::NoGradGuard no_grad;
+  for (std::size_t i = 0; i < parameters_.size(); ++i)
+    parameters_[i].copy_(state->at(fmt::format("weights.{}", i)));
+  best_.load(*state);
+  result_ = TrainResult::from_json(state->record.at("result"));
+  earlier_seconds_ = result_.seconds;
+  load(*state);
+  std::fprintf(stderr, "l2obench: resuming %s after epoch %lld\n", resume_.file.c_str(),
+               (long long)state->epoch);
+  return state->epoch + 1;
+}
+
+bool TrainingSession::validating(std::int64_t epoch) const {
+  return epoch % config_.validate_every == 0 || epoch == config_.epochs;
+}
+
+void TrainingSession::validated(std::int64_t epoch, double validation) {
+  best_.offer(epoch, validation, result_);
+  if (progress_ && epoch > 0)
+    progress_({epoch, config_.epochs, result_.meta_loss.back(), validation, result_.best_validation,
+               elapsed()});
+}
+
+void TrainingSession::end_epoch(std::int64_t epoch, const SaveFn& save) {
+  if (resume_.file.empty() || epoch >= config_.epochs) return;
+  const bool due =
+      validating(epoch) ||
+      std::chrono::duration<double>(Clock::now() - last_write_).count() >= resume_.every_seconds;
+  if (!due) return;
+  TrainingState state;
+  state.epoch = epoch;
+  result_.seconds = elapsed();
+  state.record = {{"result", result_.to_json()}};
+  for (std::size_t i = 0; i < parameters_.size(); ++i)
+    state.add(fmt::format("weights.{}", i), parameters_[i]);
+  best_.save(state);
+  save(state);
+  write_resume_file(resume_, state);
+  last_write_ = Clock::now();
+}
+
+TrainResult TrainingSession::finish() {
+  best_.restore();
+  result_.epochs = config_.epochs;
+  result_.seconds = elapsed();
+  return result_;
+}
+
 double rollout_mean_loss(const LearnedOptimizer& model, const problems::Objective& f,
                          const Tensor& x0, std::int64_t steps) {
   c10::InferenceMode no_autograd;
@@ -137,7 +209,6 @@ std::unique_ptr<problems::Objective> training_batch(const TrainingProblem& probl
 TrainResult meta_train(LearnedOptimizer& model, const TrainingProblem& problem,
                        const TrainConfig& config, const Placement& placement,
                        const ProgressFn& progress) {
-  const auto start = Clock::now();
   model.to(placement);
   std::vector<Tensor> parameters = tensors_of(model.weights());
   for (Tensor& p : parameters) p.requires_grad_(true);
@@ -146,16 +217,18 @@ TrainResult meta_train(LearnedOptimizer& model, const TrainingProblem& problem,
   auto validation = problem.family->sample(
       problem.config, {config.validation_instances, problem.validation_instances, placement});
   const Tensor validation_x0 = validation->initial_points(problem.validation_initial_points);
-
-  TrainResult result;
-  BestWeights best(parameters);
+  TrainingSession session(config, progress, problem.resume, parameters);
   auto validate = [&](std::int64_t epoch) {
-    best.offer(epoch, rollout_mean_loss(model, *validation, validation_x0, config.steps), result);
+    session.validated(epoch, rollout_mean_loss(model, *validation, validation_x0, config.steps));
   };
-  validate(0);
+  const std::int64_t first = session.resume(
+      [&](const TrainingState& s) { load_adam_state(meta_optimizer, parameters, "adam", s); });
+  if (first == 1) validate(0);
 
   const std::int64_t segments = config.steps / config.unroll;
-  for (std::int64_t epoch = 1; epoch <= config.epochs; ++epoch) {
+  const bool mean_loss = config.meta_loss_kind() == MetaLoss::mean;
+  TrainResult& result = session.result();
+  for (std::int64_t epoch = first; epoch <= config.epochs; ++epoch) {
     set_learning_rate(meta_optimizer, learning_rate_at(config, epoch));
 
     auto f = training_batch(problem, config, epoch, placement);
@@ -167,25 +240,18 @@ TrainResult meta_train(LearnedOptimizer& model, const TrainingProblem& problem,
       Tensor loss = at::zeros({}, x0.options());
       for (std::int64_t t = 0; t < config.unroll; ++t)
         loss = loss + f->loss(rollout->step()).mean();
-      if (config.meta_loss == "mean") loss = loss / double(config.unroll);
+      if (mean_loss) loss = loss / double(config.unroll);
       const double value = loss.item<double>();
       if (!apply_update(meta_optimizer, parameters, loss, config.clip)) ++result.skipped_segments;
       rollout->detach();
       epoch_loss += value;
     }
     result.meta_loss.push_back(epoch_loss / double(segments));
-    const bool validating = epoch % config.validate_every == 0 || epoch == config.epochs;
-    if (validating) validate(epoch);
-    if (progress && validating)
-      progress({epoch, config.epochs, result.meta_loss.back(), result.validation.back().second,
-                result.best_validation,
-                std::chrono::duration<double>(Clock::now() - start).count()});
+    if (session.validating(epoch)) validate(epoch);
+    session.end_epoch(
+        epoch, [&](TrainingState& s) { save_adam_state(meta_optimizer, parameters, "adam", s); });
   }
-
-  best.restore();
-  result.epochs = config.epochs;
-  result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  return result;
+  return session.finish();
 }
 
 }  // namespace l2o::learned

@@ -2,6 +2,7 @@
 // The meta-training loop shared by every learned optimizer: truncated backpropagation through
 // time over rollouts on batches of training instances, Adam on the network weights, gradient
 // clipping, and periodic validation on a held-out split with the best weights kept.
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -9,6 +10,7 @@
 
 #include "core/config.hpp"
 #include "core/json_fwd.hpp"
+#include "learned/resume.hpp"
 #include "problems/family.hpp"
 
 namespace torch::optim {
@@ -23,6 +25,9 @@ class LearnedOptimizer;
 // `quick` one that finishes in minutes on 2 cores.
 enum class TrainProfile { quick, paper };
 TrainProfile parse_train_profile(const std::string& name, const std::string& where);
+
+// How a segment's losses make its meta-loss (TrainConfig::meta_loss).
+enum class MetaLoss { sum, mean };
 
 struct TrainConfig {
   std::int64_t epochs = 300;
@@ -59,6 +64,7 @@ struct TrainConfig {
             at_least(0));
   }
   void validate(const std::string& where) const;
+  MetaLoss meta_loss_kind() const { return meta_loss == "mean" ? MetaLoss::mean : MetaLoss::sum; }
 };
 
 struct TrainResult {
@@ -82,12 +88,14 @@ using ProgressFn = std::function<void(const TrainProgress&)>;
 
 // The training problem: a family with its canonical config, the root seed of the stream of
 // training batches (one fresh batch per epoch) and the seeds of the fixed validation instances
-// and their starting points (the harness's "validation" split).
+// and their starting points (the harness's "validation" split), and where the training keeps its
+// resume file (none by default).
 struct TrainingProblem {
   const problems::FamilyEntry* family = nullptr;
   Json config;
   std::uint64_t train_stream = 0;
   std::uint64_t validation_instances = 1, validation_initial_points = 2;
+  ResumePolicy resume;
 };
 
 // Trains `model` in place (its weights end as the best validated ones) in the given placement.
@@ -116,9 +124,48 @@ class BestWeights {
   explicit BestWeights(std::vector<Tensor> parameters) : parameters_(std::move(parameters)) {}
   void offer(std::int64_t epoch, double validation, TrainResult& result);
   void restore() const;  // copies the best weights back into the parameters
+  void save(TrainingState& out) const;
+  void load(const TrainingState& in);
 
  private:
   std::vector<Tensor> parameters_, best_;
+};
+
+// What every training loop shares: the clock, validations with the best weights kept, progress
+// reports and the resume file. A loop calls resume() once (restoring its own state, e.g. the
+// meta-optimizer's, from the file), validated() after each validation and end_epoch() after
+// each epoch, then finish().
+class TrainingSession {
+ public:
+  using SaveFn = std::function<void(TrainingState&)>;
+  using LoadFn = std::function<void(const TrainingState&)>;
+
+  TrainingSession(const TrainConfig& config, const ProgressFn& progress, ResumePolicy resume,
+                  std::vector<Tensor> parameters);
+
+  // The first epoch to run: 1, or the one after the resume file's (then the parameters, the
+  // best weights, the curves and the loop's state via `load` are those of that epoch).
+  std::int64_t resume(const LoadFn& load);
+  bool validating(std::int64_t epoch) const;
+  void validated(std::int64_t epoch, double validation);
+  // Writes the resume file when due (see ResumePolicy); `save` adds the loop's own state.
+  void end_epoch(std::int64_t epoch, const SaveFn& save);
+  // Restores the best weights and closes the record.
+  TrainResult finish();
+
+  TrainResult& result() { return result_; }
+  double elapsed() const;  // seconds of training, earlier runs of a resumed one included
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  const TrainConfig& config_;
+  ProgressFn progress_;
+  ResumePolicy resume_;
+  std::vector<Tensor> parameters_;
+  TrainResult result_;
+  BestWeights best_;
+  Clock::time_point start_ = Clock::now(), last_write_ = start_;
+  double earlier_seconds_ = 0;
 };
 
 // Mean of f over steps 1..steps and instances: the validation metric.

@@ -264,6 +264,44 @@ BOOST_AUTO_TEST_CASE(stacked_lstm_matches_torch_nn_lstm) {
   }
 }
 
+// The fused cell's hand-written backward against autograd through the textbook LSTM equations,
+// in float64 over three steps (so gradients flow through h and c of earlier steps too).
+BOOST_AUTO_TEST_CASE(the_fused_lstm_cell_has_the_gradients_of_the_plain_one) {
+  l2o::RandomStream init(4);
+  learned::StackedLstm ours(3, 4, 2, init);
+  ours.to({c10::kCPU, at::kDouble});
+  learned::Weights w;
+  ours.collect(w, "lstm");
+  std::vector<Tensor> plain;
+  for (auto& [name, t] : w) {
+    t.requires_grad_(true);
+    plain.push_back(t.detach().clone().requires_grad_(true));
+  }
+  const auto options = at::TensorOptions().dtype(at::kDouble);
+  auto state = ours.initial_state(5, options);
+  std::vector<Tensor> h(2, at::zeros({5, 4}, options)), c(2, at::zeros({5, 4}, options));
+  Tensor loss = at::zeros({}, options), plain_loss = at::zeros({}, options);
+  for (int t = 0; t < 3; ++t) {
+    Tensor x = l2o::RandomStream(10 + t).normal({5, 3});
+    Tensor weight = l2o::RandomStream(20 + t).normal({5, 4});
+    Tensor h_top = ours.step(x, state);  // advances state.c
+    loss = loss + (h_top * weight).sum() + state.c[1].sum();
+    for (int l = 0; l < 2; ++l) {
+      auto g = at::addmm(plain[2 * l + 1], at::cat({x, h[l]}, 1), plain[2 * l]).chunk(4, 1);
+      c[l] = at::sigmoid(g[1]) * c[l] + at::sigmoid(g[0]) * at::tanh(g[2]);
+      h[l] = at::sigmoid(g[3]) * at::tanh(c[l]);
+      x = h[l];
+    }
+    plain_loss = plain_loss + (x * weight).sum() + c[1].sum();
+  }
+  BOOST_TEST(std::abs(loss.item<double>() - plain_loss.item<double>()) < 1e-12);
+  loss.backward();
+  plain_loss.backward();
+  for (std::size_t i = 0; i < w.size(); ++i)
+    BOOST_TEST(l2o::testing::max_relative_difference(w[i].second.grad(), plain[i].grad()) < 1e-12,
+               w[i].first);
+}
+
 BOOST_AUTO_TEST_CASE(training_keeps_the_best_validated_weights) {
   learned::TrainingProblem problem{
       &l2o::problems::find_family("quadratic", "t"),

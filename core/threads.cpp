@@ -1,0 +1,43 @@
+#include "core/threads.hpp"
+
+#include <dlfcn.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
+namespace l2o {
+
+namespace {
+
+// The OpenBLAS kernels for this CPU where OpenBLAS itself chose its generic ones; null where it
+// recognised the CPU, or is not the BLAS in use.
+const char* openblas_core_to_force() {
+  using CoreName = char* (*)();
+  auto core_name = reinterpret_cast<CoreName>(::dlsym(RTLD_DEFAULT, "openblas_get_corename"));
+  if (!core_name || ::strcasecmp(core_name(), "prescott") != 0) return nullptr;
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+      __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq"))
+    return "SkylakeX";
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return "Haswell";
+  return nullptr;
+}
+
+}  // namespace
+
+void tune_numerical_libraries(char** argv) {
+  bool changed = false;
+  if (std::getenv("OMP_WAIT_POLICY") == nullptr) {
+    ::setenv("OMP_WAIT_POLICY", "passive", 1);
+    changed = true;
+  }
+  if (std::getenv("OPENBLAS_CORETYPE") == nullptr)
+    if (const char* core = openblas_core_to_force()) {
+      ::setenv("OPENBLAS_CORETYPE", core, 1);
+      changed = true;
+    }
+  if (changed) ::execv("/proc/self/exe", argv);  // returns only on failure: run on as we are
+}
+
+}  // namespace l2o

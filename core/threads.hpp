@@ -1,0 +1,19 @@
+#pragma once
+// Two settings of the numerical libraries under LibTorch that are read from the environment
+// once, when the libraries are loaded (before main()), so a setenv() in main() comes too late:
+// - OpenMP (LibTorch's intra-op pool, libgomp) lets idle threads spin. On a machine whose cores
+//   other processes also use, a spinning thread holds a core that the thread it waits for
+//   needs: measured on a loaded 2-core machine, a meta-training segment took 12x longer with 2
+//   threads than with 1, and as long as with 1 once waiting is passive.
+// - OpenBLAS picks its kernels from the CPU model; on a virtual CPU it does not know it falls
+//   back to its generic "Prescott" kernels (measured: the GEMMs of an L2O-DM segment 3.2x slower
+//   than with the AVX-512 kernels the CPU supports).
+namespace l2o {
+
+// Sets OMP_WAIT_POLICY=passive, and OPENBLAS_CORETYPE to the kernels the CPU supports where
+// OpenBLAS fell back to its generic ones, unless the environment already names them, and then
+// re-executes this program with the same arguments (never returns then). Returns when nothing
+// needs setting (or re-executing fails). Call first thing in main(), before any thread exists.
+void tune_numerical_libraries(char** argv);
+
+}  // namespace l2o

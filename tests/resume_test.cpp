@@ -1,0 +1,152 @@
+// Resumable training: resume files round-trip exactly, files of another training, build or
+// format are ignored, and a training killed (SIGKILL) at random epochs and started again ends
+// with the checkpoint an uninterrupted training writes, bit for bit.
+#include <fstream>
+#include <random>
+
+#include <ATen/ATen.h>
+#include <torch/optim/adam.h>
+#include <boost/test/unit_test.hpp>
+#include <nlohmann/json.hpp>
+
+#include "core/files.hpp"
+#include "learned/resume.hpp"
+#include "tests/support.hpp"
+
+namespace {
+
+using l2o::Json;
+using l2o::Tensor;
+using l2o::testing::run_command;
+namespace fs = std::filesystem;
+namespace learned = l2o::learned;
+
+bool same_bits(const Tensor& a, const Tensor& b) {
+  return a.scalar_type() == b.scalar_type() && a.sizes() == b.sizes() &&
+         std::memcmp(a.data_ptr(), b.data_ptr(), a.numel() * a.element_size()) == 0;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(resume)
+
+BOOST_AUTO_TEST_CASE(a_resume_file_round_trips_exactly_and_only_for_its_identity) {
+  l2o::testing::TempDir dir;
+  learned::ResumePolicy policy{.file = dir / "a.resume", .identity = {{"key", 1}}};
+  BOOST_TEST(!learned::read_resume_file(policy).has_value());  // none yet
+
+  Tensor p = at::randn({3, 4}, at::kFloat).requires_grad_(true);
+  torch::optim::Adam adam({p}, torch::optim::AdamOptions(0.1));
+  for (int k = 0; k < 3; ++k) {
+    adam.zero_grad();
+    (p * p).sum().backward();
+    adam.step();
+  }
+  learned::TrainingState state;
+  state.epoch = 7;
+  state.record = {{"curve", {1.5, -0.0}}};
+  state.add("w", p);
+  state.add("d", at::randn({2}, at::kDouble));
+  learned::save_adam_state(adam, {p}, "adam", state);
+  learned::write_resume_file(policy, state);
+
+  auto back = learned::read_resume_file(policy);
+  BOOST_REQUIRE(back.has_value());
+  BOOST_TEST(back->epoch == 7);
+  BOOST_TEST(back->record.dump() == state.record.dump());
+  BOOST_REQUIRE(back->tensors.size() == state.tensors.size());
+  for (std::size_t i = 0; i < state.tensors.size(); ++i) {
+    BOOST_TEST(back->tensors[i].first == state.tensors[i].first);
+    BOOST_TEST(same_bits(back->tensors[i].second, state.tensors[i].second));
+  }
+  // Adam restored into a fresh optimizer takes the same next step as the original.
+  Tensor q = p.detach().clone().requires_grad_(true);
+  torch::optim::Adam restored({q}, torch::optim::AdamOptions(0.1));
+  learned::load_adam_state(restored, {q}, "adam", *back);
+  for (auto [param, optimizer] : {std::pair{p, &adam}, std::pair{q, &restored}}) {
+    optimizer->zero_grad();
+    (param * param).sum().backward();
+    optimizer->step();
+  }
+  BOOST_TEST(same_bits(p.detach(), q.detach()));
+
+  // Another identity, another format, or garbage: ignored (with a warning), never used.
+  BOOST_TEST(!learned::read_resume_file({.file = policy.file, .identity = {{"key", 2}}}));
+  std::string text = l2o::read_file(policy.file);
+  const auto version = text.find("\"format_version\":1");
+  BOOST_REQUIRE(version != std::string::npos);
+  text[version + 17] = '9';
+  l2o::write_file_atomically(policy.file, text);
+  BOOST_TEST(!learned::read_resume_file(policy).has_value());
+  l2o::write_file_atomically(policy.file, "l2obench-resume\n12\n{not json");
+  BOOST_TEST(!learned::read_resume_file(policy).has_value());
+}
+
+// `l2obench train` on a tiny learned optimizer, killed with SIGKILL at random moments after it
+// wrote a resume file, several times; then run to the end. Its checkpoint must equal that of an
+// uninterrupted training: weights (as exact JSON text) and training record (but the seconds).
+void check_killed_training_ends_bit_identical(const Json& optimizer) {
+  l2o::testing::TempDir dir;
+  const Json suite = {{"name", "resume"},
+                      {"steps", 20},
+                      {"test_instances", 8},
+                      {"problems", {{{"family", "quadratic"}, {"dim", 5}}}},
+                      {"optimizers", {optimizer}}};
+  std::ofstream(dir / "suite.json") << suite.dump();
+  const std::string train = std::string(L2OBENCH_BINARY) + " train " +
+                            (dir / "suite.json").string() + " --threads 1 --quiet --cache ";
+
+  const fs::path killed = dir / "killed";
+  std::mt19937 random(std::random_device{}());
+  int resumed = 0;
+  for (int kill = 0; kill < 4; ++kill) {
+    const double delay = std::uniform_real_distribution<double>(0.0, 0.4)(random);
+    // Wait until the training has saved an epoch (first run) or resumed from one (later runs),
+    // then kill -9 at a random later moment.
+    const std::string started =
+        kill == 0 ? "[ -n \"$(ls " + killed.string() + "/*.resume 2>/dev/null)\" ]"
+                  : "grep -q resuming " + (dir / "log").string();
+    auto r = run_command("(" + train + killed.string() + " > " + (dir / "log").string() +
+                         " 2>&1 & pid=$!; until " + started +
+                         " || ! kill -0 $pid 2>/dev/null; do sleep 0.01; done; sleep " +
+                         std::to_string(delay) + "; kill -9 $pid; wait $pid; echo status=$?)");
+    const std::string log = l2o::read_file(dir / "log");
+    BOOST_TEST_MESSAGE("kill " << kill << " after " << delay << " s: " << r.output << log);
+    resumed += log.find("resuming") != std::string::npos;
+    if (r.output.find("status=137") == std::string::npos) break;  // it finished first
+  }
+  BOOST_TEST(resumed >= 2, "too few kills landed in the training; make it longer");
+  auto last = run_command(train + killed.string());
+  BOOST_REQUIRE_MESSAGE(last.exit_code == 0, last.output);
+  auto clean = run_command(train + (dir / "clean").string());
+  BOOST_REQUIRE_MESSAGE(clean.exit_code == 0, clean.output);
+
+  auto checkpoint = [](const fs::path& cache) {
+    for (const auto& entry : fs::directory_iterator(cache)) {
+      BOOST_TEST(entry.path().extension() != ".resume");  // removed once the training ended
+      if (entry.path().extension() == ".json") return l2o::read_json_file(entry.path());
+    }
+    BOOST_FAIL("no checkpoint in " << cache);
+    return Json();
+  };
+  Json a = checkpoint(killed), b = checkpoint(dir / "clean");
+  BOOST_TEST(a["weights"].dump() == b["weights"].dump());
+  for (Json* c : {&a, &b}) (*c)["result"].erase("seconds");
+  BOOST_TEST(a["result"].dump() == b["result"].dump());
+}
+
+BOOST_AUTO_TEST_CASE(a_killed_meta_training_ends_bit_identical) {
+  check_killed_training_ends_bit_identical(
+      {{"name", "l2o-dm"},
+       {"train", {{"epochs", 150}, {"batch", 16}, {"steps", 20}, {"validate_every", 3}}}});
+}
+
+BOOST_AUTO_TEST_CASE(a_killed_diffusion_training_ends_bit_identical) {
+  check_killed_training_ends_bit_identical(
+      {{"name", "diff-l2o"},
+       {"diffusion_steps", 10},
+       {"solver_steps", 20},
+       {"train", {{"epochs", 150}, {"batch", 16}, {"validate_every", 3}}}});
+}
+
+BOOST_AUTO_TEST_SUITE_END()
