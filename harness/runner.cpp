@@ -113,9 +113,10 @@ Json evaluate(const Suite& suite, const Cell& cell, Instances& instances, Traini
     // Evaluation builds no graph; learned optimizers run their networks the same way.
     c10::InferenceMode no_autograd;
     f.rewind();  // every optimizer sees the same minibatches (stochastic families)
-    losses.push_back(f.loss(instances.x0));
-    extra.record(f.evaluation_metrics(instances.x0));
     auto rollout = optimizer->start(f, instances.x0);
+    const Tensor x0 = rollout->start_point().value_or(instances.x0);
+    losses.push_back(f.loss(x0));
+    extra.record(f.evaluation_metrics(x0));
     for (std::int64_t k = 0; k < suite.steps; ++k) {
       auto step_start = Clock::now();
       Tensor x = rollout->step();
