@@ -121,7 +121,8 @@ class LogisticObjective final : public KernelObjective {
 
   Tensor plain_grad(const Tensor& x, bool smooth_only) const override {
     Tensor z = at::bmm(A_, x.unsqueeze(2)).squeeze(2);
-    Tensor w = -b_ * at::sigmoid(-b_ * z) * (c_ / double(A_.size(1)));
+    Tensor w =
+        -b_ * at::sigmoid(-b_ * z) / (double(A_.size(1)) / c_);  // c = 1: /m exactly, as before
     Tensor g = at::bmm(A_.transpose(1, 2), w.unsqueeze(2)).squeeze(2) + l2_ * x;
     return smooth_only ? g : g + l1_ * x.sign();
   }
