@@ -113,10 +113,17 @@ Json evaluate(const Suite& suite, const Cell& cell, Instances& instances, Traini
     // Evaluation builds no graph; learned optimizers run their networks the same way.
     c10::InferenceMode no_autograd;
     f.rewind();  // every optimizer sees the same minibatches (stochastic families)
+    // Step 0 is evaluated before the rollout starts (which may draw minibatches), unless the
+    // method moved before its first counted step (BFGS's authors' protocol).
+    Tensor first_loss = f.loss(instances.x0);
+    auto first_metrics = f.evaluation_metrics(instances.x0);
     auto rollout = optimizer->start(f, instances.x0);
-    const Tensor x0 = rollout->start_point().value_or(instances.x0);
-    losses.push_back(f.loss(x0));
-    extra.record(f.evaluation_metrics(x0));
+    if (const auto moved = rollout->start_point()) {
+      first_loss = f.loss(*moved);
+      first_metrics = f.evaluation_metrics(*moved);
+    }
+    losses.push_back(first_loss);
+    extra.record(first_metrics);
     for (std::int64_t k = 0; k < suite.steps; ++k) {
       auto step_start = Clock::now();
       Tensor x = rollout->step();

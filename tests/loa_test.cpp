@@ -4,6 +4,7 @@
 // measured on transformed twins.
 #include <fstream>
 #include <functional>
+#include <map>
 
 #include <boost/test/unit_test.hpp>
 #include <nlohmann/json.hpp>
@@ -16,6 +17,8 @@
 #include "core/files.hpp"
 #include "harness/equivariance.hpp"
 #include "harness/metrics.hpp"
+#include "harness/runner.hpp"
+#include "harness/suite.hpp"
 #include "learned/checkpoint.hpp"
 #include "learned/registry.hpp"
 #include "learned/training.hpp"
@@ -517,6 +520,38 @@ BOOST_AUTO_TEST_CASE(the_authors_start_needs_a_lipschitz_constant) {
                           return std::string(e.what()).find("safeguarded") != std::string::npos;
                         });
   BOOST_TEST(at::isfinite(iterates(*bfgs(safeguarded), *f, 5)).all().item<bool>());
+}
+
+BOOST_AUTO_TEST_CASE(the_authors_start_is_step_0_of_a_cell) {
+  auto f = sample({{"family", "ridge"}, {"dataset", "synthetic"}}, 4);
+  const Tensor x0 = f->initial_points(3);
+  {
+    c10::InferenceMode guard;
+    const auto start = bfgs()->start(*f, x0)->start_point();
+    BOOST_REQUIRE(start.has_value());
+    const Tensor expected = x0 - f->grad(x0) / (2 * *f->lipschitz()).unsqueeze(1);
+    BOOST_TEST(l2o::testing::max_relative_difference(*start, expected) < 1e-14);
+    BOOST_TEST(!bfgs(safeguarded)->start(*f, x0)->start_point().has_value());
+  }
+  // In a cell, step 0 of the authors' protocol is f(x₀), one gradient step below f(x₋₁).
+  const Json suite = {
+      {"name", "start"},
+      {"steps", 3},
+      {"test_instances", 4},
+      {"dtype", "float64"},
+      {"problems", {{{"family", "ridge"}, {"dataset", "synthetic"}}}},
+      {"optimizers",
+       {{{"name", "bfgs"}}, {{"name", "bfgs"}, {"label", "safe"}, {"protocol", "safeguarded"}}}}};
+  l2o::testing::TempDir out;
+  l2o::harness::run_suite(l2o::harness::parse_suite_json(suite, "start.json"),
+                          {.out = out.path(), .threads = 1, .progress = false});
+  const Json report = l2o::read_json_file(out / "report.json");
+  std::map<std::string, Json> eval;
+  for (const Json& cell : report["cells"]) eval[cell["optimizer"]["label"]] = cell["eval"];
+  BOOST_REQUIRE(eval.size() == 2u);
+  const auto first = [&](const std::string& o) { return eval[o]["loss"]["mean"][0].get<double>(); };
+  BOOST_TEST(first("bfgs") < first("safe"));
+  BOOST_TEST(eval["bfgs"]["normalized_gap"]["median"][0].get<double>() == 1.0);
 }
 
 BOOST_AUTO_TEST_CASE(export_weights_prints_a_checkpoint_in_the_flat_order) {
