@@ -106,9 +106,17 @@ Rollout roll_out(const optimizers::Optimizer& optimizer, const problems::Objecti
     // Evaluation builds no graph; learned optimizers run their networks the same way.
     c10::InferenceMode no_autograd;
     f.rewind();  // every optimizer sees the same minibatches (stochastic families)
-    losses.push_back(f.loss(x0));
-    out.extra.record(f.evaluation_metrics(x0));
+    // Step 0 is evaluated before the rollout starts (which may draw minibatches), unless the
+    // method moved before its first counted step (BFGS's authors' protocol).
+    Tensor first_loss = f.loss(x0);
+    auto first_metrics = f.evaluation_metrics(x0);
     auto rollout = optimizer.start(f, x0);
+    if (const auto moved = rollout->start_point()) {
+      first_loss = f.loss(*moved);
+      first_metrics = f.evaluation_metrics(*moved);
+    }
+    losses.push_back(first_loss);
+    out.extra.record(first_metrics);
     for (std::int64_t k = 0; k < steps; ++k) {
       auto step_start = Clock::now();
       Tensor x = rollout->step();

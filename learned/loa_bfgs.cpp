@@ -1,9 +1,13 @@
 #include "learned/loa_bfgs.hpp"
 
+#include <algorithm>
 #include <array>
 
 #include <ATen/ATen.h>
+#include <fmt/format.h>
 
+#include "core/error.hpp"
+#include "core/files.hpp"
 #include "learned/checkpoint.hpp"
 
 namespace l2o::learned {
@@ -30,11 +34,59 @@ Tensor predict_u(const Network& w, const BfgsIteration::UpdateInputs& in) {
   return (z.matmul(w[3]) + at::relu(z.matmul(w[4])).matmul(w[5])).squeeze(2);
 }
 
+// The authors' PyTorch parameter names ([out, in] each) of the six matrices, in our order.
+constexpr std::array<const char*, 6> state_dict_names = {
+    "outer_FF.0.weight",     "outer_FF.1.weight", "outer_FF.2.weight",
+    "fullskip_layer.weight", "layers.0.weight",   "layers.1.weight"};
+
+bool is_state_dict(const Json& j) {
+  return j.is_object() && !j.contains("weights") && !j.contains("format");
+}
+
+// The authors' state dict (JSON of nested lists) into `network`, by name: each matrix transposed
+// to [in, out]; the skip and first head layer also move their local input rows (0–2 theirs)
+// behind the global ones (0–2 ours).
+void import_state_dict(const Json& j, const std::string& where, Network& network) {
+  for (const auto& [key, value] : j.items())
+    if (std::find_if(state_dict_names.begin(), state_dict_names.end(),
+                     [&](const char* n) { return key == n; }) == state_dict_names.end())
+      throw InputError(fmt::format("{}: unknown key \"{}\"; an LOA state dict has {}", where, key,
+                                   fmt::join(state_dict_names, ", ")));
+  const Tensor global_first = at::tensor({3, 4, 5, 0, 1, 2}, at::kLong);
+  for (std::size_t i = 0; i < network.size(); ++i) {
+    const auto [in, out] = weight_shapes[i];
+    const std::string name = state_dict_names[i];
+    if (!j.contains(name))
+      throw InputError(fmt::format("{}: missing \"{}\" (an LOA state dict has {})", where, name,
+                                   fmt::join(state_dict_names, ", ")));
+    const Json& rows = j[name];
+    std::vector<double> values;
+    bool shaped = rows.is_array() && std::int64_t(rows.size()) == out;
+    for (std::size_t r = 0; shaped && r < rows.size(); ++r) {
+      shaped = rows[r].is_array() && std::int64_t(rows[r].size()) == in;
+      for (std::size_t c = 0; shaped && c < rows[r].size(); ++c) {
+        shaped = rows[r][c].is_number();
+        if (shaped) values.push_back(rows[r][c].get<double>());
+      }
+    }
+    if (!shaped)
+      throw InputError(
+          fmt::format("{}: \"{}\" must be a [{}, {}] array of numbers ([out, in], as "
+                      "PyTorch stores it)",
+                      where, name, out, in));
+    Tensor w = at::tensor(values, at::kDouble).view({out, in}).t();
+    if (i == 3 || i == 4) w = w.index_select(0, global_first);
+    at::NoGradGuard no_grad;
+    network[i].copy_(w);
+  }
+}
+
 optimizers::Bfgs::Config line_search(const LoaBfgs::Config& config) {
   optimizers::Bfgs::Config c;
   c.c1 = config.c1;
   c.tries = config.tries;
   c.first_step = config.first_step;
+  c.protocol = config.protocol;
   return c;
 }
 
@@ -50,6 +102,7 @@ class LoaRollout final : public LearnedRollout {
   }
   void detach() override { iteration_.detach(); }
   optimizers::Counters counters() const override { return iteration_.counters(); }
+  std::optional<Tensor> start_point() const override { return iteration_.start_point(); }
 
  private:
   Network network_;  // handles sharing storage (and autograd identity) with the model's weights
@@ -69,7 +122,13 @@ class LoaBfgsModel final : public LearnedOptimizer {
       network_[3][4][0] = 1.0;  // the skip connection picks s: u = s, which is BFGS
       network_[5] = at::zeros({12, 1}, at::kDouble);
     }
-    if (!config_.weights_file.empty()) read_weights_file(config_.weights_file, weights());
+    if (!config_.weights_file.empty()) {
+      const Json j = read_json_file(config_.weights_file);
+      if (is_state_dict(j))
+        import_state_dict(j, config_.weights_file, network_);
+      else
+        read_weights_file(config_.weights_file, weights());
+    }
   }
 
   Weights weights() const override {

@@ -2,6 +2,8 @@
 
 #include <ATen/ATen.h>
 
+#include "core/error.hpp"
+
 namespace l2o::optimizers {
 
 namespace {
@@ -37,6 +39,7 @@ class BfgsRollout final : public Rollout {
     return iteration_.step([](const BfgsIteration::UpdateInputs& in) { return in.s; });
   }
   Counters counters() const override { return iteration_.counters(); }
+  std::optional<Tensor> start_point() const override { return iteration_.start_point(); }
 
  private:
   BfgsIteration iteration_;
@@ -52,57 +55,93 @@ BfgsIteration::BfgsIteration(const Bfgs::Config& config, const Objective& object
                              const Tensor& x0)
     : config_(config), f_(objective), x_(x0.clone()) {
   at::NoGradGuard no_grad;
-  loss_ = f_.loss(x_);
-  gradient_ = f_.grad(x_);
   const std::int64_t batch = x0.size(0), n = x0.size(1);
-  Tensor gamma = at::ones({batch}, x0.options());
-  if (config_.first_step == "polyak") {
-    // |f|/‖g‖² scales as 1/c² under x → c·x, as the inverse Hessian does.
-    const Tensor polyak = loss_.abs() / batch_dot(gradient_, gradient_);
-    gamma = at::where(at::isfinite(polyak).logical_and(polyak > 0), polyak, gamma);
+  const Tensor identity = at::eye(n, x0.options()).expand({batch, n, n});
+  if (authors()) {
+    const auto lipschitz = f_.lipschitz();
+    if (!lipschitz)
+      throw InputError(
+          "bfgs/loa-bfgs \"protocol\": \"authors\" starts with a gradient step 1/(2L), but this "
+          "problem has no Lipschitz constant L; use \"protocol\": \"safeguarded\"");
+    // x0 is the authors' x₋₁; their x₀ is one uncounted gradient step away.
+    const Tensor step = 0.5 / lipschitz->to(x0.options());
+    const Tensor previous_gradient = f_.grad(x_);
+    x_ = x_ - step.unsqueeze(1) * previous_gradient;
+    start_ = x_;
+    gradient_ = f_.grad(x_);
+    loss_ = f_.loss(x_);
+    s_ = x_ - x0;
+    y_ = gradient_ - previous_gradient;
+    const Tensor gamma = config_.initial_scaling * batch_dot(s_, y_) / batch_dot(y_, y_);
+    H_ = gamma.view({-1, 1, 1}) * identity;
+    scaled_ = at::ones({batch}, x0.options().dtype(at::kBool));
+  } else {
+    loss_ = f_.loss(x_);
+    gradient_ = f_.grad(x_);
+    Tensor gamma = at::ones({batch}, x0.options());
+    if (config_.first_step == "polyak") {
+      // |f|/‖g‖² scales as 1/c² under x → c·x, as the inverse Hessian does.
+      const Tensor polyak = loss_.abs() / batch_dot(gradient_, gradient_);
+      gamma = at::where(at::isfinite(polyak).logical_and(polyak > 0), polyak, gamma);
+    }
+    H_ = gamma.view({-1, 1, 1}) * identity;
+    scaled_ = at::zeros({batch}, x0.options().dtype(at::kBool));
   }
-  H_ = gamma.view({-1, 1, 1}) * at::eye(n, x0.options()).expand({batch, n, n});
-  scaled_ = at::zeros({batch}, x0.options().dtype(at::kBool));
   const auto count = at::zeros({}, x0.options().dtype(at::kLong));
   updates_ = count.clone();
   skipped_ = count.clone();
   guarded_ = count.clone();
   failed_searches_ = count.clone();
+  nonpositive_sy_ = count.clone();
+  nonpositive_uy_ = count.clone();
 }
 
-Tensor BfgsIteration::step(const ChooseU& choose_u) {
-  const Tensor d = -matvec(H_, gradient_);
-  Tensor alpha, loss;
-  {
-    // Armijo backtracking on constants: the accepted step size carries no gradient.
-    at::NoGradGuard no_grad;
-    const Tensor x = x_.detach(), direction = d.detach();
-    const Tensor slope = batch_dot(gradient_, direction);
-    alpha = at::ones_like(loss_);
-    Tensor accepted = at::zeros_like(scaled_);
-    for (std::int64_t t = 0; t < config_.tries; ++t) {
-      const Tensor trial = f_.loss(x + alpha.unsqueeze(1) * direction);
-      loss = t == 0 ? trial : at::where(accepted, loss, trial);
-      accepted = accepted.logical_or(trial <= loss_ + config_.c1 * alpha * slope);
-      if (accepted.all().item<bool>()) break;
-      // The last trial step is taken even when it fails: alpha is not reduced after it.
-      if (t + 1 < config_.tries) alpha = at::where(accepted, alpha, alpha * config_.backtrack);
-    }
-    failed_searches_ += accepted.logical_not().sum();
+std::pair<Tensor, Tensor> BfgsIteration::line_search(const Tensor& d) {
+  // Armijo backtracking on constants: the accepted step size carries no gradient.
+  at::NoGradGuard no_grad;
+  const Tensor x = x_.detach(), direction = d.detach();
+  const Tensor slope = batch_dot(gradient_, direction);
+  Tensor alpha = at::ones_like(loss_), loss;
+  Tensor accepted = at::zeros_like(scaled_);
+  for (std::int64_t t = 0; t < config_.tries; ++t) {
+    const Tensor trial = f_.loss(x + alpha.unsqueeze(1) * direction);
+    loss = t == 0 ? trial : at::where(accepted, loss, trial);
+    // The authors' test fails only where the excess is > 0, so a NaN trial passes it.
+    accepted = accepted.logical_or(
+        authors() ? ((trial - loss_ - config_.c1 * alpha * slope) > 0).logical_not()
+                  : trial <= loss_ + config_.c1 * alpha * slope);
+    if (accepted.all().item<bool>()) break;
+    // Safeguarded: the last trial step is taken even when it fails. Authors: one more backtrack.
+    if (authors() || t + 1 < config_.tries)
+      alpha = at::where(accepted, alpha, alpha * config_.backtrack);
   }
+  const Tensor failed = accepted.logical_not();
+  failed_searches_ += failed.sum();
+  // The authors' fallback step was never tried: f there is evaluated now.
+  if (authors() && failed.any().item<bool>())
+    loss = at::where(failed, f_.loss(x + alpha.unsqueeze(1) * direction), loss);
+  return {alpha, loss};
+}
 
-  const Tensor x = x_ + alpha.unsqueeze(1) * d;
-  const Tensor gradient = f_.grad(x.detach());
-  const Tensor s = x - x_;
-  const Tensor y = gradient - gradient_;
+void BfgsIteration::update_as_authors(const ChooseU& choose_u) {
+  const Tensor u = choose_u({H_, s_, y_, gradient_});
+  const Tensor uy = batch_dot(u, y_);
+  H_ = rank_two_update(H_, s_, y_, u, uy);
+  updates_ += x_.size(0);
+  nonpositive_sy_ += (batch_dot(s_, y_).detach() > 0).logical_not().sum();
+  nonpositive_uy_ += (uy.detach() > 0).logical_not().sum();
+}
+
+void BfgsIteration::update_safeguarded(const ChooseU& choose_u, const Tensor& s, const Tensor& y,
+                                       const Tensor& gradient) {
   const Tensor update = batch_dot(s, y).detach() > 0;  // sᵀy ≤ 0 (or NaN): no update, H kept
 
   // Before the first update of an instance: H = initial_scaling·sᵀy/yᵀy·I.
   const Tensor first = update.logical_and(scaled_.logical_not());
   if (first.any().item<bool>()) {
-    const std::int64_t n = x.size(1);
+    const std::int64_t n = s.size(1);
     const Tensor gamma = config_.initial_scaling * batch_dot(s, y) / batch_dot(y, y);
-    const Tensor scaled = gamma.view({-1, 1, 1}) * at::eye(n, x.options()).unsqueeze(0);
+    const Tensor scaled = gamma.view({-1, 1, 1}) * at::eye(n, s.options()).unsqueeze(0);
     H_ = at::where(first.view({-1, 1, 1}), scaled, H_);
     scaled_ = scaled_.logical_or(first);
   }
@@ -117,6 +156,22 @@ Tensor BfgsIteration::step(const ChooseU& choose_u) {
   updates_ += update.sum();
   skipped_ += update.logical_not().sum();
   guarded_ += guard.sum();
+}
+
+Tensor BfgsIteration::step(const ChooseU& choose_u) {
+  if (authors()) update_as_authors(choose_u);
+  const Tensor d = -matvec(H_, gradient_);
+  const auto [alpha, loss] = line_search(d);
+  // The authors' s is the step itself; the safeguarded iteration takes the difference of iterates.
+  const Tensor move = alpha.unsqueeze(1) * d;
+  const Tensor x = x_ + move;
+  const Tensor gradient = f_.grad(x.detach());
+  if (authors()) {
+    s_ = move;
+    y_ = gradient - gradient_;
+  } else {
+    update_safeguarded(choose_u, x - x_, gradient - gradient_, gradient);
+  }
   x_ = x;
   loss_ = loss;
   gradient_ = gradient;
@@ -126,13 +181,25 @@ Tensor BfgsIteration::step(const ChooseU& choose_u) {
 void BfgsIteration::detach() {
   x_ = x_.detach();
   H_ = H_.detach();
+  if (s_.defined()) s_ = s_.detach();
+}
+
+std::optional<Tensor> BfgsIteration::start_point() const {
+  if (start_.defined()) return start_;
+  return std::nullopt;
 }
 
 Counters BfgsIteration::counters() const {
-  return {{"updates", double(updates_.item<std::int64_t>())},
-          {"skipped_updates", double(skipped_.item<std::int64_t>())},
-          {"guard_fallbacks", double(guarded_.item<std::int64_t>())},
-          {"line_search_failures", double(failed_searches_.item<std::int64_t>())}};
+  auto value = [](const Tensor& count) { return double(count.item<std::int64_t>()); };
+  if (authors())
+    return {{"updates", value(updates_)},
+            {"updates_with_nonpositive_sy", value(nonpositive_sy_)},
+            {"updates_with_nonpositive_uy", value(nonpositive_uy_)},
+            {"line_search_failures", value(failed_searches_)}};
+  return {{"updates", value(updates_)},
+          {"skipped_updates", value(skipped_)},
+          {"guard_fallbacks", value(guarded_)},
+          {"line_search_failures", value(failed_searches_)}};
 }
 
 std::unique_ptr<Optimizer> Bfgs::make(const Config& config) {

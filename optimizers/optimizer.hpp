@@ -2,6 +2,7 @@
 // A configured optimizer starts rollouts; a rollout advances all B instances of a batch at once.
 #include <concepts>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -24,6 +25,9 @@ class Rollout {
   // One iteration; returns the new iterate [B, n].
   virtual Tensor step() = 0;
   virtual Counters counters() const { return {}; }
+  // The point step 0 reports when the method moved before its first counted iteration (BFGS's
+  // authors' protocol takes an uncounted gradient step); nullopt: x0 itself.
+  virtual std::optional<Tensor> start_point() const { return std::nullopt; }
 };
 
 class Optimizer {

@@ -1,12 +1,40 @@
 #include "problems/linear_model.hpp"
 
+#include <algorithm>
+
 #include <ATen/ATen.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "core/error.hpp"
 #include "problems/data/catalog.hpp"
 
 namespace l2o::problems {
+
+namespace {
+constexpr std::string_view libsvm_prefix = "libsvm:";
+}
+
+bool is_libsvm_file(const std::string& dataset) {
+  return dataset.starts_with(libsvm_prefix);
+}
+
+void check_dataset(const std::string& where, const std::string& dataset,
+                   const std::vector<std::string>& catalogue) {
+  const bool known = dataset == "synthetic" ||
+                     std::find(catalogue.begin(), catalogue.end(), dataset) != catalogue.end() ||
+                     (is_libsvm_file(dataset) && dataset.size() > libsvm_prefix.size());
+  if (!known)
+    throw InputError(
+        fmt::format("{}.dataset: \"{}\" is none of: synthetic, {}, libsvm:PATH (a "
+                    "LIBSVM file)",
+                    where, dataset, fmt::join(catalogue, ", ")));
+}
+
+const data::DataSet& real_dataset(const std::string& dataset) {
+  if (is_libsvm_file(dataset)) return data::load_libsvm_file(dataset.substr(libsvm_prefix.size()));
+  return data::load_dataset(dataset);
+}
 
 void resolve_shape(const std::string& where, const std::string& dataset, std::int64_t& dim,
                    std::int64_t& rows, std::int64_t synthetic_dim, std::int64_t synthetic_rows) {
@@ -15,7 +43,16 @@ void resolve_shape(const std::string& where, const std::string& dataset, std::in
     if (rows == 0) rows = synthetic_rows;
     return;
   }
-  const auto& entry = data::find_dataset(dataset, where + ".dataset");
+  std::int64_t actual_columns = 0, actual_rows = 0;
+  if (is_libsvm_file(dataset)) {
+    const data::DataSet& d = real_dataset(dataset);
+    actual_columns = d.columns();
+    actual_rows = d.rows();
+  } else {
+    const auto& entry = data::find_dataset(dataset, where + ".dataset");
+    actual_columns = entry.columns;
+    actual_rows = entry.rows;
+  }
   auto check = [&](std::int64_t& value, std::int64_t actual, const char* field, const char* what) {
     if (value != 0 && value != actual)
       throw InputError(
@@ -23,8 +60,8 @@ void resolve_shape(const std::string& where, const std::string& dataset, std::in
                       field, dataset, actual, what, value, field));
     value = actual;
   };
-  check(dim, entry.columns, "dim", "features");
-  check(rows, entry.rows, "rows", "rows");
+  check(dim, actual_columns, "dim", "features");
+  check(rows, actual_rows, "rows", "rows");
 }
 
 std::pair<Tensor, Tensor> repeated(const Tensor& features, const Tensor& labels,

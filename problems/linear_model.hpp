@@ -1,14 +1,28 @@
 #pragma once
 // What the families on a design matrix (logistic, ridge) share: a config's data set is either
-// "synthetic" (drawn per instance from the seed) or a real set of the catalogue, which fixes
-// the shape; the B instances of a real set are that same data (they differ in their starting
-// points), so its f* is solved once.
+// "synthetic" (drawn per instance from the seed), a real set of the catalogue, or
+// "libsvm:PATH", a LIBSVM file the user supplies (mushrooms, w8a); a real set fixes the shape;
+// the B instances of a real set are that same data (they differ in their starting points), so
+// its f* is solved once.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "core/tensor.hpp"
+#include "problems/data/dataset.hpp"
 
 namespace l2o::problems {
+
+// Whether `dataset` is "libsvm:PATH".
+bool is_libsvm_file(const std::string& dataset);
+
+// Checks `dataset` against "synthetic", the family's catalogue sets and "libsvm:PATH"; the
+// error names `where`.dataset and every allowed value.
+void check_dataset(const std::string& where, const std::string& dataset,
+                   const std::vector<std::string>& catalogue);
+
+// The real data set `dataset` names (a catalogue set or a LIBSVM file), read once.
+const data::DataSet& real_dataset(const std::string& dataset);
 
 // Fills in dim and rows (0: the synthetic default, or the real set's shape) and checks given
 // ones against a real set's shape.

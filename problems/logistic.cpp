@@ -1,10 +1,13 @@
 #include "problems/logistic.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include <ATen/ATen.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <Eigen/Cholesky>
 
 #include "core/error.hpp"
@@ -45,23 +48,23 @@ S logistic_loss(const Matrix& A, const Vector& b, const Eigen::Matrix<S, Eigen::
 
 using Vec = Eigen::VectorXd;
 
-// min (1/m)Σ log(1 + exp(−bᵢaᵢᵀx)) + (λ/2)‖x‖²: damped Newton from 0, stopped at ‖∇f‖ ≤ 1e-10.
-// Where the predicted decrease is below float64 resolution the full step is taken unchecked
-// (the quadratic region), so that rounding cannot stall the line search.
-double newton_minimum(const Eigen::MatrixXd& A, const Vec& b, double lambda) {
+// min (c/m)Σ log(1 + exp(−bᵢaᵢᵀx)) + (λ/2)‖x‖² (c the data term's weight): damped Newton from
+// 0, stopped at ‖∇f‖ ≤ 1e-10. Where the predicted decrease is below float64 resolution the full
+// step is taken unchecked (the quadratic region), so that rounding cannot stall the line search.
+double newton_minimum(const Eigen::MatrixXd& A, const Vec& b, double lambda, double c) {
   const double m = double(A.rows());
   Vec x = Vec::Zero(A.cols()), w(A.rows());
   auto value = [&](const Vec& at) {
     Vec scratch(A.rows());
-    return logistic_loss<double>(A, b, at, scratch) + 0.5 * lambda * at.squaredNorm();
+    return c * logistic_loss<double>(A, b, at, scratch) + 0.5 * lambda * at.squaredNorm();
   };
   for (int k = 0; k < 200; ++k) {
-    const double f = logistic_loss<double>(A, b, x, w) + 0.5 * lambda * x.squaredNorm();
-    const Vec g = A.transpose() * w + lambda * x;
+    const double f = c * logistic_loss<double>(A, b, x, w) + 0.5 * lambda * x.squaredNorm();
+    const Vec g = c * (A.transpose() * w) + lambda * x;
     if (g.norm() <= 1e-10) return f;
     // σ(t)(1 − σ(t)) = |w|·m·(1 − |w|·m) with |w| = σ(−bᵢaᵢᵀx)/m.
     const Eigen::ArrayXd s = w.array().abs() * m;
-    Eigen::MatrixXd H = A.transpose() * (s * (1 - s) / m).matrix().asDiagonal() * A;
+    Eigen::MatrixXd H = A.transpose() * (c * s * (1 - s) / m).matrix().asDiagonal() * A;
     H.diagonal().array() += lambda;
     const Vec d = H.llt().solve(-g);
     const double decrease = -g.dot(d);
@@ -75,8 +78,15 @@ double newton_minimum(const Eigen::MatrixXd& A, const Vec& b, double lambda) {
 
 class LogisticObjective final : public KernelObjective {
  public:
-  LogisticObjective(Tensor A, Tensor b, double l2, double l1, Placement placement)
-      : KernelObjective(placement), A_(std::move(A)), b_(std::move(b)), l2_(l2), l1_(l1) {}
+  // data_weight: 1 for the mean over the examples, m for their sum.
+  LogisticObjective(Tensor A, Tensor b, double l2, double l1, double data_weight,
+                    Placement placement)
+      : KernelObjective(placement),
+        A_(std::move(A)),
+        b_(std::move(b)),
+        l2_(l2),
+        l1_(l1),
+        c_(data_weight) {}
 
   std::int64_t batch() const override { return A_.size(0); }
   std::int64_t dim() const override { return A_.size(2); }
@@ -84,7 +94,7 @@ class LogisticObjective final : public KernelObjective {
   NamedTensors parameters() const override { return {{"A", A_}, {"b", b_}}; }
 
   std::optional<Tensor> lipschitz() const override {
-    return squared_spectral_norm(A_) / (4.0 * double(A_.size(1))) + l2_;
+    return c_ * squared_spectral_norm(A_) / (4.0 * double(A_.size(1))) + l2_;
   }
 
   std::optional<Tensor> reference_minimum() const override {
@@ -105,13 +115,14 @@ class LogisticObjective final : public KernelObjective {
 
   Tensor plain_loss(const Tensor& x, bool smooth_only) const override {
     Tensor z = at::bmm(A_, x.unsqueeze(2)).squeeze(2);
-    Tensor f = at::softplus(-b_ * z).mean(1) + 0.5 * l2_ * x.pow(2).sum(1);
+    Tensor f = c_ * at::softplus(-b_ * z).mean(1) + 0.5 * l2_ * x.pow(2).sum(1);
     return smooth_only ? f : f + l1_ * x.abs().sum(1);
   }
 
   Tensor plain_grad(const Tensor& x, bool smooth_only) const override {
     Tensor z = at::bmm(A_, x.unsqueeze(2)).squeeze(2);
-    Tensor w = -b_ * at::sigmoid(-b_ * z) / double(A_.size(1));
+    Tensor w =
+        -b_ * at::sigmoid(-b_ * z) / (double(A_.size(1)) / c_);  // c = 1: /m exactly, as before
     Tensor g = at::bmm(A_.transpose(1, 2), w.unsqueeze(2)).squeeze(2) + l2_ * x;
     return smooth_only ? g : g + l1_ * x.sign();
   }
@@ -130,10 +141,11 @@ class LogisticObjective final : public KernelObjective {
             kernel::Dense<S> w(A.rows()), xi(dim());
             for (std::int64_t i = begin; i < end; ++i) {
               xi = xs[i];
-              f[i] = logistic_loss<S>(A[i], b[i], xi, w) + S(0.5 * l2_) * xi.squaredNorm() +
+              f[i] = S(c_) * logistic_loss<S>(A[i], b[i], xi, w) + S(0.5 * l2_) * xi.squaredNorm() +
                      S(l1) * xi.template lpNorm<1>();
               if (!g) continue;
               g[i].noalias() = A[i].transpose() * w;
+              if (c_ != 1) g[i] *= S(c_);
               g[i] += S(l2_) * xi;
               if (l1 != 0) g[i] += S(l1) * xi.unaryExpr([](S e) { return S((e > 0) - (e < 0)); });
             }
@@ -143,22 +155,22 @@ class LogisticObjective final : public KernelObjective {
 
  private:
   double minimum(const Eigen::MatrixXd& A, const Vec& b, double lipschitz) const {
-    if (l1_ == 0) return newton_minimum(A, b, l2_);
+    if (l1_ == 0) return newton_minimum(A, b, l2_, c_);
     Vec w(A.rows());
     return reference::fista_l1_minimum(
         A.cols(), l1_, lipschitz,
         [&](const Vec& y) {
           logistic_loss<double>(A, b, y, w);
-          return (A.transpose() * w + l2_ * y).eval();
+          return (c_ * (A.transpose() * w) + l2_ * y).eval();
         },
         [&](const Vec& x) {
-          return logistic_loss<double>(A, b, x, w) + 0.5 * l2_ * x.squaredNorm() +
+          return c_ * logistic_loss<double>(A, b, x, w) + 0.5 * l2_ * x.squaredNorm() +
                  l1_ * x.lpNorm<1>();
         });
   }
 
   Tensor A_, b_;
-  double l2_, l1_;
+  double l2_, l1_, c_;
 };
 
 std::vector<ParameterShape> parameter_shapes(const Logistic::Config& config) {
@@ -168,6 +180,7 @@ std::vector<ParameterShape> parameter_shapes(const Logistic::Config& config) {
 }  // namespace
 
 void Logistic::Config::validate(const std::string& where) {
+  check_dataset(where, dataset, {"breast_cancer", "heart_scale"});
   resolve_shape(where, dataset, dim, rows, 10, 50);
   if (lambda == 0) lambda = regularizer == "l2" ? 1.0 / double(rows) : 0.1;
 }
@@ -176,9 +189,34 @@ std::unique_ptr<Objective> Logistic::sample(const Config& config, const Sampling
   const std::int64_t B = sampling.count, m = config.rows, n = config.dim;
   if (config.dataset == "synthetic") {
     RandomStream stream(sampling.seed);
+    if (config.generator == "authors") {
+      // The first ⌊m/2⌋ examples are the class +1, each class shifted by its own scalar.
+      const Tensor positive = (at::arange(m, at::kLong) < m / 2).unsqueeze(0);
+      Tensor b = at::where(positive, 1.0, -1.0).to(at::kDouble).expand({B, m}).contiguous();
+      Tensor A = stream.normal({B, m, n}) / std::sqrt(double(n));
+      const Tensor shift_positive = stream.normal({B, 1, 1}) - 0.1;
+      const Tensor shift_negative = stream.normal({B, 1, 1}) + 0.1;
+      A = A + at::where(positive.unsqueeze(2), shift_positive, shift_negative);
+      A.select(2, 0).fill_(1.0);
+      return from_parameters(config, {{"A", A}, {"b", b}}, sampling.placement);
+    }
     Tensor mu = stream.normal({B, n}) / std::sqrt(double(n));
     Tensor b = at::where(stream.uniform({B, m}) < 0.5, 1.0, -1.0).to(at::kDouble);
     Tensor A = b.unsqueeze(2) * mu.unsqueeze(1) + stream.normal({B, m, n});
+    return from_parameters(config, {{"A", A}, {"b", b}}, sampling.placement);
+  }
+  if (is_libsvm_file(config.dataset)) {
+    const data::DataSet& d = real_dataset(config.dataset);
+    const Tensor classes = std::get<0>(at::_unique(d.labels)).contiguous();
+    if (classes.numel() != 2 || !(classes == 1).any().item<bool>()) {
+      const double* c = classes.data_ptr<double>();
+      throw InputError(fmt::format(
+          "{}: logistic regression needs exactly two labels, one of them 1 (the positive class); "
+          "found {} ({})",
+          d.source, classes.numel(),
+          fmt::join(std::vector<double>(c, c + std::min<std::int64_t>(classes.numel(), 8)), ", ")));
+    }
+    auto [A, b] = repeated(d.features, at::where(d.labels == 1, 1.0, -1.0), B);
     return from_parameters(config, {{"A", A}, {"b", b}}, sampling.placement);
   }
   const data::DataSet& d = data::load_dataset(config.dataset);
@@ -196,8 +234,9 @@ std::unique_ptr<Objective> Logistic::from_parameters(const Config& config,
   if (!(p[1].abs() == 1).all().item<bool>())
     throw InputError("instance parameter \"b\": labels must be -1 or +1");
   const bool l2 = config.regularizer == "l2";
+  const double data_weight = config.data_term == "sum" ? double(config.rows) : 1.0;
   return std::make_unique<LogisticObjective>(p[0], p[1], l2 ? config.lambda : 0.0,
-                                             l2 ? 0.0 : config.lambda, placement);
+                                             l2 ? 0.0 : config.lambda, data_weight, placement);
 }
 
 }  // namespace l2o::problems

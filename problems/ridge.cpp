@@ -79,6 +79,7 @@ std::vector<ParameterShape> parameter_shapes(const Ridge::Config& config) {
 }  // namespace
 
 void Ridge::Config::validate(const std::string& where) {
+  check_dataset(where, dataset, {"diabetes"});
   resolve_shape(where, dataset, dim, rows, 10, 50);
 }
 
@@ -89,13 +90,17 @@ std::unique_ptr<Objective> Ridge::sample(const Config& config, const Sampling& s
         config, draw_gaussian_parameters(stream, sampling.count, parameter_shapes(config)),
         sampling.placement);
   }
-  // scikit-learn's scaled=True: centred columns of unit L2 norm. The target is centred too,
-  // which is the same as fitting an unpenalised intercept (scikit-learn's Ridge default);
-  // otherwise f* would carry the constant ½m·mean² (5.1e6 of its 5.8e6).
-  const data::DataSet& d = data::load_dataset(config.dataset);
+  // A centred target is the same as fitting an unpenalised intercept (scikit-learn's Ridge
+  // default); raw, f* on diabetes carries the constant ½m·mean² (5.1e6 of its 5.8e6).
+  const data::DataSet& d = real_dataset(config.dataset);
+  const Tensor target = config.target == "centred" ? d.labels - d.labels.mean() : d.labels;
+  if (is_libsvm_file(config.dataset)) {
+    auto [A, b] = repeated(d.features, target, sampling.count);
+    return from_parameters(config, {{"A", A}, {"b", b}}, sampling.placement);
+  }
+  // scikit-learn's scaled=True: centred columns of unit L2 norm.
   Tensor centred = d.features - d.features.mean(0);
-  auto [A, b] =
-      repeated(centred / centred.norm(2, {0}), d.labels - d.labels.mean(), sampling.count);
+  auto [A, b] = repeated(centred / centred.norm(2, {0}), target, sampling.count);
   return from_parameters(config, {{"A", A}, {"b", b}}, sampling.placement);
 }
 

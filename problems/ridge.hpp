@@ -1,9 +1,11 @@
 #pragma once
 // Ridge regression: f(x) = ½‖Ax − b‖² + (λ/2)‖x‖² (LOA's test problem, λ = 0.1 on diabetes).
 //  - "diabetes": scikit-learn's load_diabetes(scaled=True) — every feature column centred and
-//    scaled to unit L2 norm — and the target (disease progression) centred, which equals an
-//    unpenalised intercept; 442 x 10.
-//    Every instance is this data set; instances differ in their starting points.
+//    scaled to unit L2 norm — and the target (disease progression), 442 x 10; `target`
+//    "centred" (the default) equals an unpenalised intercept, "raw" is LOA's code;
+//  - "libsvm:PATH": a LIBSVM regression file the user supplies, features as written, the
+//    target centred or raw.
+//    Every instance is that data set; instances differ in their starting points.
 //  - "synthetic": A ∈ R^{m×n}, b ∈ R^m i.i.d. N(0, 1) per instance.
 // f* in closed form (Cholesky, float64).
 #include <memory>
@@ -25,13 +27,18 @@ struct Ridge {
     std::int64_t rows = 0;
     std::string dataset = "diabetes";
     double lambda = 0.1;
+    std::string target = "centred";
 
     template <class Visitor>
     void fields(Visitor& v) {
       v.field("dim", dim, "dimension n of x; 0: the data set's (synthetic: 10)", at_least(0));
       v.field("rows", rows, "rows m of A; 0: the data set's (synthetic: 50)", at_least(0));
-      v.field("dataset", dataset, "the data", one_of({"diabetes", "synthetic"}));
+      v.field("dataset", dataset,
+              "the data: diabetes, synthetic, or libsvm:PATH (a LIBSVM regression file)");
       v.field("lambda", lambda, "weight of the (1/2)|x|^2 term", at_least(0));
+      v.field("target", target,
+              "real data: the target centred (an unpenalised intercept) or raw (LOA's code)",
+              one_of({"centred", "raw"}));
     }
     void validate(const std::string& where);
   };

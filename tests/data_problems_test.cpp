@@ -218,6 +218,98 @@ BOOST_AUTO_TEST_CASE(ridge_on_diabetes_uses_scikit_learns_scaling) {
   BOOST_TEST(f->parameters()[1].second.mean().abs().item<double>() < 1e-9);  // centred target
 }
 
+BOOST_AUTO_TEST_CASE(the_authors_logistic_is_a_sum_whose_regulariser_is_m_times_weaker) {
+  // Σ log(1 + e^{−bᵢaᵢᵀx}) + (1/m)/2‖x‖² = m·[mean + (1/m²)/2‖x‖²]: the same data, f and ∇f scale.
+  const std::int64_t m = 40;
+  const Json sum = {{"data_term", "sum"}, {"rows", m}, {"generator", "authors"}};
+  auto f = sample("logistic", sum, 4, 3);
+  BOOST_TEST(canonical("logistic", sum)["lambda"] == 1.0 / double(m));
+  auto mean =
+      l2o::problems::find_family("logistic", "test")
+          .from_parameters(
+              canonical("logistic",
+                        {{"rows", m}, {"generator", "authors"}, {"lambda", 1.0 / double(m * m)}}),
+              f->parameters(), {c10::kCPU, at::kDouble});
+  const Tensor x = l2o::RandomStream(2).normal({4, 10});
+  BOOST_TEST(max_relative_difference(f->loss(x), double(m) * mean->loss(x)) < 1e-13);
+  BOOST_TEST(max_relative_difference(f->grad(x), double(m) * mean->grad(x)) < 1e-13);
+  BOOST_TEST(max_relative_difference(*f->reference_minimum(),
+                                     double(m) * *mean->reference_minimum()) < 1e-12);
+  // The generator: the first m/2 labels +1, the rest −1, and an intercept column of ones.
+  const Tensor A = f->parameters()[0].second, b = f->parameters()[1].second;
+  BOOST_TEST((b.narrow(1, 0, m / 2) == 1).all().item<bool>());
+  BOOST_TEST((b.narrow(1, m / 2, m / 2) == -1).all().item<bool>());
+  BOOST_TEST((A.select(2, 0) == 1).all().item<bool>());
+}
+
+BOOST_AUTO_TEST_CASE(ridge_on_diabetes_keeps_the_raw_target_when_asked) {
+  if (!l2o::testing::dataset_installed("diabetes")) return;
+  auto centred = sample("ridge", Json::object(), 2, 1);
+  auto raw = sample("ridge", {{"target", "raw"}}, 2, 1);
+  const Tensor b = raw->parameters()[1].second;
+  BOOST_TEST(std::abs(b.mean().item<double>() - 152.133) < 1e-3);  // diabetes' mean target
+  BOOST_TEST(at::equal(raw->parameters()[0].second, centred->parameters()[0].second));
+  BOOST_TEST(max_relative_difference(b - b.mean(), centred->parameters()[1].second) < 1e-12);
+  expect_error([] { canonical("ridge", {{"target", "mean"}}); }, "centred, raw");
+}
+
+BOOST_AUTO_TEST_CASE(libsvm_files_are_read_as_the_user_names_them) {
+  l2o::testing::TempDir dir;
+  // mushrooms' convention: labels 1 and 2, sparse features with 1-based indices.
+  {
+    std::ofstream out(dir / "tiny");
+    out << "1 1:0.5 3:1\n2 2:1\n1 1:1 2:-1 3:0.25\n2 3:2 # a comment\n2 1:-0.5\n";
+  }
+  const std::string name = "libsvm:" + (dir / "tiny").string();
+  const Json config = canonical("logistic", {{"dataset", name}, {"data_term", "sum"}});
+  BOOST_TEST(config["dim"] == 3);
+  BOOST_TEST(config["rows"] == 5);
+  auto f = sample("logistic", {{"dataset", name}}, 2, 1);
+  const Tensor A = f->parameters()[0].second, b = f->parameters()[1].second;
+  const Tensor expected_A =
+      at::tensor({0.5, 0.0, 1.0, 0.0, 1.0, 0.0, 1.0, -1.0, 0.25, 0.0, 0.0, 2.0, -0.5, 0.0, 0.0},
+                 at::kDouble)
+          .view({5, 3});
+  BOOST_TEST(at::equal(A[1], expected_A));
+  // Label 1 is the positive class (as LOA's code maps mushrooms' 2 to −1).
+  BOOST_TEST(at::equal(b[0], at::tensor({1.0, -1.0, 1.0, -1.0, -1.0}, at::kDouble)));
+  BOOST_TEST(std::isfinite(f->reference_minimum()->max().item<double>()));
+  // The same file as a ridge regression, raw target: b is the labels as written.
+  auto ridge = sample("ridge", {{"dataset", name}, {"target", "raw"}}, 1, 1);
+  BOOST_TEST(at::equal(ridge->parameters()[1].second[0],
+                       at::tensor({1.0, 2.0, 1.0, 2.0, 2.0}, at::kDouble)));
+
+  {
+    std::ofstream out(dir / "three");
+    out << "1 1:1\n2 1:2\n3 1:3\n";
+  }
+  expect_error(
+      [&] {
+        sample("logistic", {{"dataset", "libsvm:" + (dir / "three").string()}}, 1, 1);
+      },
+      "exactly two labels, one of them 1");
+  expect_error(
+      [&] {
+        canonical("logistic", {{"dataset", "libsvm:" + (dir / "nosuch").string()}});
+      },
+      "nosuch does not exist");
+  expect_error(
+      [&] {
+        canonical("logistic", {{"dataset", name}, {"dim", 4}});
+      },
+      "has 3 features, not 4");
+  expect_error([] { canonical("ridge", {{"dataset", "libsvm:"}}); }, "libsvm:PATH");
+  {
+    std::ofstream out(dir / "broken");
+    out << "1 1:1\n2 2:x\n";
+  }
+  expect_error(
+      [&] {
+        canonical("logistic", {{"dataset", "libsvm:" + (dir / "broken").string()}});
+      },
+      "broken:2");
+}
+
 BOOST_AUTO_TEST_CASE(datasets_command_says_what_is_missing_and_how_to_install_it) {
   l2o::testing::TempDir empty;
   const std::string binary = L2OBENCH_BINARY;

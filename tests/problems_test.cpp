@@ -36,6 +36,7 @@ const std::vector<Case>& cases() {
       {"quadratic", {{"dim", 10}, {"kind", "conditioned"}, {"condition", 50}}},
       {"logistic", {{"dataset", "synthetic"}}},
       {"logistic", {{"regularizer", "l1"}, {"rows", 100}, {"dim", 20}}},
+      {"logistic", {{"data_term", "sum"}, {"generator", "authors"}}},  // LOA's code
       {"ridge", {{"dataset", "synthetic"}}},
   };
   return all;

@@ -179,6 +179,16 @@ const DataSet& load_dataset(std::string_view name) {
   return datasets.emplace(key, checked(entry, entry.read(folder))).first->second;
 }
 
+const DataSet& load_libsvm_file(const fs::path& path) {
+  c10::InferenceMode normal_tensors(false);
+  std::lock_guard lock(cache_mutex);
+  const std::string key = "libsvm:" + fs::absolute(path).string();
+  if (auto it = datasets.find(key); it != datasets.end()) return it->second;
+  if (!fs::is_regular_file(path))
+    throw InputError(fmt::format("LIBSVM file {} does not exist", path.string()));
+  return datasets.emplace(key, read_libsvm(path)).first->second;
+}
+
 const TrainTest& load_train_test(std::string_view name) {
   const CatalogEntry& entry = find_dataset(name, "data");
   const DataSet& all = load_dataset(name);

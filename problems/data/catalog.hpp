@@ -40,6 +40,11 @@ std::filesystem::path missing_file(const CatalogEntry& entry, const std::filesys
 // file and the setup step that installs it.
 const DataSet& load_dataset(std::string_view name);
 
+// A LIBSVM file the user supplies (mushrooms, w8a, ... downloaded elsewhere), read once per
+// process and path, labels as written (classes 0); read_libsvm's errors name the file and line.
+// A relative path is relative to the working directory.
+const DataSet& load_libsvm_file(const std::filesystem::path& path);
+
 // The entry's train/test split (seeded with a fixed seed, or the official one), read once.
 const TrainTest& load_train_test(std::string_view name);
 
