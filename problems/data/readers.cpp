@@ -146,6 +146,7 @@ Tensor read_idx(const fs::path& path) {
   const std::size_t header = 4 + 4 * std::size_t(rank);
   if (rank == 0 || bytes.size() < header)
     fail(path, fmt::format("IDX header of rank {} is truncated", rank));
+  // A size of 0 would let the other sizes be anything (the product is 0 whatever they are).
   std::vector<std::int64_t> sizes;
   // In double: a header's product of sizes can exceed 2^64 (and wrap to what the file holds);
   // a double is exact up to 2^53 bytes, beyond any file read into memory.
@@ -153,6 +154,7 @@ Tensor read_idx(const fs::path& path) {
   for (int d = 0; d < rank; ++d) {
     const unsigned char* s = p + 4 + 4 * d;
     sizes.push_back((std::int64_t(s[0]) << 24) | (s[1] << 16) | (s[2] << 8) | s[3]);
+    if (sizes.back() == 0) fail(path, fmt::format("IDX size {} of {} is 0: no values", d, rank));
     announced *= double(sizes.back());
   }
   if (double(bytes.size() - header) != announced * double(element))
@@ -223,11 +225,13 @@ DataSet read_libsvm(const fs::path& path, std::int64_t columns) {
     labels.push_back(parse_number(tokens[0], path, line));
     std::int64_t previous = 0;
     for (std::size_t t = 1; t < tokens.size(); ++t) {
+      // The colon first: without one there is no index to parse (and no end to parse it to).
       const auto colon = tokens[t].find(':');
       std::int64_t index = 0;
-      const auto [end, error] = std::from_chars(tokens[t].data(), tokens[t].data() + colon, index);
-      if (colon == std::string_view::npos || error != std::errc() ||
-          end != tokens[t].data() + colon)
+      const bool indexed = colon != std::string_view::npos &&
+                           std::from_chars(tokens[t].data(), tokens[t].data() + colon, index) ==
+                               std::from_chars_result{tokens[t].data() + colon, std::errc()};
+      if (!indexed)
         fail_at(path, line, fmt::format("expected index:value, got \"{}\"", printable(tokens[t])));
       if (index <= previous)
         fail_at(
