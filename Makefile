@@ -7,6 +7,8 @@
 #   make smoke       the seconds-long smoke suite
 #   make regression  quick suite from scratch, compared with reports/baselines/quick.json (CI)
 #   make baseline    refresh reports/baselines/quick.json (when a change is meant to move numbers)
+#   make test-sanitize  the CTest tests built with AddressSanitizer + UBSan (in build-sanitize/)
+#   make fuzz        every libFuzzer target in fuzz/ for FUZZ_SECONDS (default 60) each
 #   make format      clang-format every C++ file
 
 BUILD ?= build
@@ -17,7 +19,8 @@ PYTHON ?= /usr/bin/python3
 MAKE_REPORT = $(PYTHON) reports/make_report.py
 RUN_FLAGS ?=
 
-.PHONY: all setup configure build test bench bench-all microbench smoke regression baseline format clean
+.PHONY: all setup configure build test bench bench-all microbench smoke regression baseline format clean \
+	configure-sanitize build-sanitize test-sanitize fuzz
 
 all: build
 
@@ -71,6 +74,29 @@ baseline: build
 	rm -rf $(OUT)/baseline
 	$(REGRESSION_RUN) --out $(OUT)/baseline/quick --cache $(OUT)/baseline/cache
 	$(L2OBENCH) summarize $(OUT)/baseline/quick/report.json --out $(BASELINE)
+
+# Sanitizers and fuzzing share one build folder: everything is instrumented once for
+# AddressSanitizer + UndefinedBehaviorSanitizer and for coverage; the tests and the fuzz targets
+# link the same libraries. LibTorch is not instrumented (fuzz/README.md: the options and why).
+SANITIZE_BUILD ?= build-sanitize
+FUZZ_SECONDS ?= 60
+SANITIZE_TESTS ?=
+export ASAN_OPTIONS ?= detect_leaks=1
+export LSAN_OPTIONS ?= suppressions=$(CURDIR)/fuzz/lsan.supp:print_suppressions=0
+export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1:abort_on_error=1
+
+configure-sanitize: setup
+	@test -f $(SANITIZE_BUILD)/build.ninja || cmake -S . -B $(SANITIZE_BUILD) \
+	  -G Ninja -DCMAKE_BUILD_TYPE=Release -DL2O_SANITIZE=ON -DL2O_FUZZ=ON -DL2O_BUILD_BENCH=OFF
+
+build-sanitize: configure-sanitize
+	@cmake --build $(SANITIZE_BUILD) --parallel $(JOBS)
+
+test-sanitize: build-sanitize
+	ctest --test-dir $(SANITIZE_BUILD) --output-on-failure --parallel $(JOBS) $(SANITIZE_TESTS)
+
+fuzz: build-sanitize
+	FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run $(SANITIZE_BUILD)
 
 microbench: build
 	$(BUILD)/bench/l2o_bench

@@ -2,12 +2,14 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -55,17 +57,110 @@ std::string read_file(const fs::path& path) {
   return s.str();
 }
 
+namespace {
+
+// Follows the object keys and array indices of a SAX parse, so that the value nlohmann stops
+// at can be named ("problems[0].lr"); run only on text the plain parse rejected.
+class JsonPathTracker : public nlohmann::json_sax<Json> {
+ public:
+  bool null() override { return value(); }
+  bool boolean(bool) override { return value(); }
+  bool number_integer(number_integer_t) override { return value(); }
+  bool number_unsigned(number_unsigned_t) override { return value(); }
+  bool number_float(number_float_t, const string_t&) override { return value(); }
+  bool string(string_t&) override { return value(); }
+  bool binary(binary_t&) override { return value(); }
+  bool start_object(std::size_t) override { return open(false); }
+  bool key(string_t& k) override {
+    levels_.back().key = k;
+    return true;
+  }
+  bool end_object() override { return close(); }
+  bool start_array(std::size_t) override { return open(true); }
+  bool end_array() override { return close(); }
+  bool parse_error(std::size_t position, const std::string&,
+                   const nlohmann::detail::exception&) override {
+    position_ = position;
+    return false;
+  }
+
+  std::size_t position() const { return position_; }
+  std::string path() const {
+    std::string out;
+    for (const Level& level : levels_)
+      out += level.array ? fmt::format("[{}]", level.index) : (out.empty() ? "" : ".") + level.key;
+    return out;
+  }
+
+ private:
+  struct Level {
+    bool array = false;
+    std::string key;
+    std::size_t index = 0;
+  };
+  bool open(bool array) {
+    levels_.push_back({array});
+    return true;
+  }
+  bool close() {
+    levels_.pop_back();
+    return value();
+  }
+  // A complete value: the next one in an array has the next index.
+  bool value() {
+    if (!levels_.empty() && levels_.back().array) ++levels_.back().index;
+    return true;
+  }
+
+  std::vector<Level> levels_;
+  std::size_t position_ = 0;
+};
+
+// nlohmann's out_of_range 406 ("number overflow parsing '1e999'") carries no position.
+[[noreturn]] void fail_on_number_overflow(const fs::path& path, const std::string& text,
+                                          const Json::out_of_range& e) {
+  JsonPathTracker tracker;
+  Json::sax_parse(text, &tracker);
+  const std::string before = text.substr(0, std::min(tracker.position(), text.size()));
+  const auto line = 1 + std::count(before.begin(), before.end(), '\n');
+  const std::string what = e.what();
+  const auto quote = what.find('\'');
+  const std::string number =
+      quote == std::string::npos ? "a number" : "number " + what.substr(quote);
+  const std::string field = tracker.path().empty() ? "" : tracker.path() + ": ";
+  throw InputError(fmt::format("{}: line {}: {}{} is beyond the range of a double (about 1.8e308)",
+                               path.string(), line, field, printable(number)));
+}
+
+}  // namespace
+
 Json read_json_file(const fs::path& path) {
   std::string text = read_file(path);
   try {
     return Json::parse(text);
+  } catch (const Json::out_of_range& e) {
+    fail_on_number_overflow(path, text, e);
   } catch (const Json::parse_error& e) {
     // nlohmann's message carries the line and column; keep it, drop its prefix.
     std::string what = e.what();
     auto pos = what.find("parse error");
-    throw InputError(fmt::format("{}: malformed JSON: {}", path.string(),
-                                 pos == std::string::npos ? what : what.substr(pos)));
+    throw InputError(
+        fmt::format("{}: malformed JSON: {}", path.string(),
+                    printable(pos == std::string::npos ? what : what.substr(pos), 300)));
   }
+}
+
+std::string printable(std::string_view text, std::size_t max_length) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (i == max_length) return out + "...";
+    const auto byte = static_cast<unsigned char>(text[i]);
+    if (byte >= 0x20 && byte < 0x7f)
+      out += text[i];
+    else
+      out += fmt::format("\\x{:02x}", byte);
+  }
+  return out;
 }
 
 }  // namespace l2o

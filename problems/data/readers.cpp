@@ -16,6 +16,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
+#include "core/files.hpp"
+#include "core/memory.hpp"
 
 namespace l2o::problems::data {
 
@@ -44,8 +46,9 @@ double parse_number(std::string_view token, const fs::path& path, std::int64_t l
   double value = 0;
   const auto [end, error] = std::from_chars(token.data(), token.data() + token.size(), value);
   if (token.empty() || error != std::errc() || end != token.data() + token.size())
-    fail_at(path, line, fmt::format("expected a number, got \"{}\"", token));
-  if (!std::isfinite(value)) fail_at(path, line, fmt::format("{} is not a finite number", token));
+    fail_at(path, line, fmt::format("expected a number, got \"{}\"", printable(token)));
+  if (!std::isfinite(value))
+    fail_at(path, line, fmt::format("{} is not a finite number", printable(token)));
   return value;
 }
 
@@ -104,10 +107,14 @@ std::string read_bytes(const fs::path& path) {
   std::array<char, 1 << 16> buffer;
   int n = 0;
   while ((n = gzread(file, buffer.data(), buffer.size())) > 0) out.append(buffer.data(), n);
+  // Z_BUF_ERROR at the end: the input stopped in the middle of a gzip stream (a truncated
+  // download), which gzread reports only through gzerror.
   int code = Z_OK;
-  const std::string error = n < 0 ? gzerror(file, &code) : "";
+  const std::string error = gzerror(file, &code);
   gzclose(file);
   if (n < 0) fail(path, fmt::format("cannot decompress: {}", error));
+  if (code == Z_BUF_ERROR)
+    fail(path, "truncated: the gzip stream ends before its end marker (an incomplete copy?)");
   return out;
 }
 
@@ -139,16 +146,22 @@ Tensor read_idx(const fs::path& path) {
   const std::size_t header = 4 + 4 * std::size_t(rank);
   if (rank == 0 || bytes.size() < header)
     fail(path, fmt::format("IDX header of rank {} is truncated", rank));
+  // A size of 0 would let the other sizes be anything (the product is 0 whatever they are).
   std::vector<std::int64_t> sizes;
-  std::size_t count = 1;
+  // In double: a header's product of sizes can exceed 2^64 (and wrap to what the file holds);
+  // a double is exact up to 2^53 bytes, beyond any file read into memory.
+  double announced = 1;
   for (int d = 0; d < rank; ++d) {
     const unsigned char* s = p + 4 + 4 * d;
     sizes.push_back((std::int64_t(s[0]) << 24) | (s[1] << 16) | (s[2] << 8) | s[3]);
-    count *= std::size_t(sizes.back());
+    if (sizes.back() == 0) fail(path, fmt::format("IDX size {} of {} is 0: no values", d, rank));
+    announced *= double(sizes.back());
   }
-  if (bytes.size() - header != count * element)
-    fail(path, fmt::format("the header announces {} values ({} bytes), the file holds {} bytes",
-                           count, count * element, bytes.size() - header));
+  if (double(bytes.size() - header) != announced * double(element))
+    fail(path, fmt::format("the header announces {:.0f} values ({:.0f} bytes), the file holds {} "
+                           "bytes",
+                           announced, announced * double(element), bytes.size() - header));
+  const auto count = std::size_t(announced);
   Tensor out = at::empty(sizes, at::kDouble);
   double* o = out.data_ptr<double>();
   const unsigned char* data = p + header;
@@ -212,12 +225,14 @@ DataSet read_libsvm(const fs::path& path, std::int64_t columns) {
     labels.push_back(parse_number(tokens[0], path, line));
     std::int64_t previous = 0;
     for (std::size_t t = 1; t < tokens.size(); ++t) {
+      // The colon first: without one there is no index to parse (and no end to parse it to).
       const auto colon = tokens[t].find(':');
       std::int64_t index = 0;
-      const auto [end, error] = std::from_chars(tokens[t].data(), tokens[t].data() + colon, index);
-      if (colon == std::string_view::npos || error != std::errc() ||
-          end != tokens[t].data() + colon)
-        fail_at(path, line, fmt::format("expected index:value, got \"{}\"", tokens[t]));
+      const bool indexed = colon != std::string_view::npos &&
+                           std::from_chars(tokens[t].data(), tokens[t].data() + colon, index) ==
+                               std::from_chars_result{tokens[t].data() + colon, std::errc()};
+      if (!indexed)
+        fail_at(path, line, fmt::format("expected index:value, got \"{}\"", printable(tokens[t])));
       if (index <= previous)
         fail_at(
             path, line,
@@ -232,6 +247,13 @@ DataSet read_libsvm(const fs::path& path, std::int64_t columns) {
   });
   if (labels.empty()) fail(path, "no rows");
   const std::int64_t width = columns > 0 ? columns : widest;
+  // Sparse on disk, dense in memory: one large index makes every row that wide.
+  const double dense_bytes = double(labels.size()) * double(width) * sizeof(double);
+  if (dense_bytes > physical_memory_bytes())
+    fail(path, fmt::format("{} rows of {} columns (the largest index) take {} as a dense matrix, "
+                           "more than this machine's {}",
+                           labels.size(), width, format_bytes(dense_bytes),
+                           format_bytes(physical_memory_bytes())));
   Tensor x = at::zeros({std::int64_t(labels.size()), width}, at::kDouble);
   auto a = x.accessor<double, 2>();
   for (const Entry& e : entries) a[e.row][e.column] = e.value;
@@ -291,14 +313,16 @@ class DigitFileParser : public nlohmann::json_sax<Json> {
   bool binary(binary_t&) override { return unexpected("binary data"); }
   bool start_object(std::size_t) override { return depth_++ == 0 || unexpected("an object"); }
   bool end_object() override { return --depth_, true; }
-  bool key(string_t& k) override { return k == "data" || unexpected("key \"" + k + "\""); }
+  bool key(string_t& k) override {
+    return k == "data" || unexpected("key \"" + printable(k) + "\"");
+  }
   bool start_array(std::size_t) override { return depth_++ == 1 || unexpected("an array"); }
   bool end_array() override {
     --depth_;
     return seen_data_ = true;
   }
   bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) override {
-    error_ = e.what();
+    error_ = printable(e.what(), 300);
     return false;
   }
 

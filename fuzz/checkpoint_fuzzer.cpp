@@ -1,0 +1,50 @@
+// The checkpoint reader and the weights-file reader (a checkpoint or a flat array), for an
+// untrained LOA-BFGS (216 weights) under a fixed key; the seed corpus holds that checkpoint.
+// L2O_FUZZ_WRITE_SEEDS=<folder> writes the two seeds (checkpoint, flat array) and exits.
+#include <cstdlib>
+#include <memory>
+
+#include <nlohmann/json.hpp>
+
+#include "core/files.hpp"
+#include "fuzz/fuzz_input.hpp"
+#include "learned/checkpoint.hpp"
+#include "learned/registry.hpp"
+#include "problems/registry.hpp"
+
+namespace {
+
+namespace learned = l2o::learned;
+
+std::unique_ptr<learned::LearnedOptimizer> model;
+learned::CheckpointKey key;
+
+}  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  const auto* entry = learned::find_learned("loa-bfgs");
+  const l2o::Json config = entry->canonical(l2o::Json::object(), "fuzz");
+  model = entry->make(config, 1);
+  key = {"loa-bfgs",
+         config,
+         l2o::Json::object(),
+         "quadratic",
+         l2o::problems::find_family("quadratic", "fuzz").canonical(l2o::Json::object(), "fuzz"),
+         1,
+         "float64"};
+  if (const char* folder = std::getenv("L2O_FUZZ_WRITE_SEEDS")) {
+    const std::filesystem::path out = folder;
+    learned::save_checkpoint(out / "checkpoint.json", *model, key, {}, l2o::Json());
+    l2o::write_json_atomically(out / "flat.json", learned::flatten_weights(model->weights()));
+    std::exit(0);
+  }
+  return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const auto path = l2o::fuzz::write_input("checkpoint.json", data, size);
+  l2o::fuzz::refuse_only_with_input_error([&] { learned::load_checkpoint(path, *model, key); });
+  l2o::fuzz::refuse_only_with_input_error(
+      [&] { learned::read_weights_file(path, model->weights()); });
+  return 0;
+}
