@@ -113,10 +113,12 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(every_optimizer_runs_deterministically_and_descend
   const Tensor x0 = f->initial_points(5);
   const auto& entry = l2o::learned::find_any_optimizer(O::name, "test");
   auto optimizer = entry.make(entry.canonical(Json::object(), "test"));
+  // Few enough steps that no instance reaches rounding level: the authors' BFGS protocol (the
+  // default) has no s'y safeguard and turns NaN there, as their code does (docs/design.md).
   auto run = [&] {
     auto rollout = optimizer->start(*f, x0);
     Tensor x = x0;
-    for (int k = 0; k < 50; ++k) x = rollout->step();
+    for (int k = 0; k < 10; ++k) x = rollout->step();
     return x;
   };
   const Tensor x = run();
