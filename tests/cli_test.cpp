@@ -317,4 +317,54 @@ BOOST_AUTO_TEST_CASE(instances_command_exports_json) {
       "--problem: no problem labelled \"nope\"");
 }
 
+// Every usage error (an unknown option, a bad value, a missing argument) is a user error: one
+// line on stderr and exit status 2, in every subcommand; --help still exits 0.
+BOOST_AUTO_TEST_CASE(every_usage_error_exits_2_with_one_line) {
+  const std::string suite = L2O_SOURCE_DIR "/suites/smoke.json";
+  const std::string report = L2O_SOURCE_DIR "/reports/baselines/quick.json";
+  const std::vector<std::string> bad_command_lines = {
+      "list --bogus",
+      "run " + suite + " --bogus",
+      "train " + suite + " --bogus",
+      "merge some-folder --bogus",
+      "instances " + suite + " --bogus",
+      "compare " + report + " " + report + " --bogus",
+      "summarize " + report + " --bogus",
+      "show " + report + " --bogus",
+      "equivariance --bogus",
+      "export-weights some-checkpoint --bogus",
+      "datasets --bogus",
+      "no-such-command",
+      "",
+      "run",
+      "run " + suite + " --threads many",
+      "compare " + report + " " + report + " --tolerance nan",
+      "compare " + report + " " + report + " --tolerance -1",
+      "compare " + report + " " + report + " --tolerance inf",
+      "equivariance --tolerance nan",
+      "instances " + suite + " --count 0",
+      "instances " + suite + " --count -1",
+      "instances " + suite + " --count 2x",
+      "instances " + suite + " --out ''",
+      "run " + suite + " --out ''",
+      "run " + suite + " --cache ''",
+      "summarize " + report + " --out ''",
+      "compare " + report + " " + report + " --json ''",
+  };
+  for (const std::string& arguments : bad_command_lines) {
+    const auto r = run_command(binary + " " + arguments);
+    BOOST_TEST_CONTEXT("l2obench " << arguments) {
+      BOOST_TEST(r.exit_code == 2);
+      BOOST_TEST(std::count(r.output.begin(), r.output.end(), '\n') == 1, "output: " << r.output);
+      BOOST_TEST(r.output.starts_with("l2obench: error: "), "output: " << r.output);
+    }
+  }
+  const auto tolerance =
+      run_command(binary + " compare " + report + " " + report + " --tolerance nan");
+  BOOST_TEST(tolerance.output.find("--tolerance") != std::string::npos, tolerance.output);
+  const auto help = run_command(binary + " run --help");
+  BOOST_TEST(help.exit_code == 0);
+  BOOST_TEST(help.output.find("--shard") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
