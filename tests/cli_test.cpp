@@ -1,4 +1,6 @@
 // The l2obench command line: listing, bad input, crash and resume. Runs the real binary.
+#include <unistd.h>
+
 #include <algorithm>
 #include <csignal>
 #include <fstream>
@@ -7,6 +9,7 @@
 #include <boost/test/unit_test.hpp>
 #include <nlohmann/json.hpp>
 
+#include "core/digest.hpp"
 #include "core/files.hpp"
 #include "learned/registry.hpp"
 #include "problems/registry.hpp"
@@ -42,6 +45,15 @@ void expect_one_clear_error(const l2o::testing::CommandResult& r,
   BOOST_TEST(r.exit_code == 2);
   BOOST_TEST(std::count(r.output.begin(), r.output.end(), '\n') == 1, "output: " << r.output);
   BOOST_TEST(r.output.starts_with("l2obench: error: " + expected_start), "output: " << r.output);
+}
+
+// Runs `run` (the smoke suite into `out`) and returns its cell files, sorted.
+std::vector<fs::path> finished_smoke_cells(const std::string& run, const fs::path& out) {
+  BOOST_TEST_REQUIRE(run_command(run + " --quiet").exit_code == 0);
+  std::vector<fs::path> cells;
+  for (const auto& entry : fs::directory_iterator(out / "cells")) cells.push_back(entry.path());
+  std::sort(cells.begin(), cells.end());
+  return cells;
 }
 
 }  // namespace
@@ -230,17 +242,68 @@ BOOST_AUTO_TEST_CASE(foreign_cell_files_are_computed_again) {
   l2o::testing::TempDir dir;
   const std::string run =
       binary + " run " + L2O_SOURCE_DIR "/suites/smoke.json --out " + (dir / "out").string();
-  BOOST_REQUIRE(run_command(run + " --quiet").exit_code == 0);
-  std::vector<fs::path> cells;
-  for (const auto& entry : fs::directory_iterator(dir / "out" / "cells"))
-    cells.push_back(entry.path());
-  std::sort(cells.begin(), cells.end());
+  const std::vector<fs::path> cells = finished_smoke_cells(run, dir / "out");
   std::ofstream(cells[0]) << "[]";                  // valid JSON, not a cell
   std::ofstream(cells[1]) << R"({"id": "other"})";  // another cell's id
   auto again = run_command(run);
   BOOST_REQUIRE_MESSAGE(again.exit_code == 0, again.output);
   BOOST_TEST(again.output.find("(2 computed, 4 reused)") != std::string::npos, again.output);
-  BOOST_TEST(again.output.find("is not a finished cell; computing it again") != std::string::npos);
+  BOOST_TEST(again.output.find("is not a finished cell (") != std::string::npos, again.output);
+}
+
+// A cell file that is well-formed but incomplete or edited is computed again, with a warning
+// naming the file and why; temp files of a killed run are removed, a live host's are kept.
+BOOST_AUTO_TEST_CASE(incomplete_or_edited_cells_are_computed_again) {
+  l2o::testing::TempDir dir;
+  const std::string run =
+      binary + " run " + L2O_SOURCE_DIR "/suites/smoke.json --out " + (dir / "out").string();
+  const std::vector<fs::path> cells = finished_smoke_cells(run, dir / "out");
+  BOOST_REQUIRE(cells.size() == 6u);
+  // Rewrites a cell file; `sign` gives the edit a matching digest, so that what is caught is
+  // the structure, not the digest.
+  auto rewrite = [](const fs::path& path, auto edit, bool sign) {
+    Json cell = l2o::read_json_file(path);
+    edit(cell);
+    if (sign) cell["digest"] = l2o::json_digest(cell);
+    l2o::write_json_atomically(path, cell);
+  };
+  rewrite(
+      cells[0], [](Json& c) { c["eval"] = Json::object(); }, true);
+  rewrite(
+      cells[1], [](Json& c) { c["eval"].erase("final"); }, true);
+  rewrite(
+      cells[2], [](Json& c) { c["eval"]["loss"]["mean"].erase(5); }, true);
+  rewrite(
+      cells[3], [](Json& c) { c["eval"]["final"]["loss_mean"] = 1.5; }, false);
+  rewrite(
+      cells[4], [](Json& c) { c.erase("digest"); }, false);
+  char host[64] = {};
+  ::gethostname(host, sizeof host - 1);
+  const fs::path stale = cells[5].string() + "." + host + ".999999999.0.tmp";
+  const fs::path elsewhere = cells[5].string() + ".other-host.1.0.tmp";
+  std::ofstream(stale) << "{";
+  std::ofstream(elsewhere) << "{";
+
+  auto again = run_command(run);
+  BOOST_REQUIRE_MESSAGE(again.exit_code == 0, again.output);
+  BOOST_TEST(again.output.find("(5 computed, 1 reused)") != std::string::npos, again.output);
+  const std::string reasons[] = {"eval.final: expected an object", "eval.final: expected an object",
+                                 "loss series does not have the",
+                                 ".digest: does not match the cell's content", "has no digest"};
+  for (std::size_t i = 0; i < 5; ++i) {
+    const std::string warning =
+        "l2obench: warning: " + cells[i].string() + " is not a finished cell (";
+    const auto at = again.output.find(warning);
+    BOOST_TEST_REQUIRE(at != std::string::npos, again.output);
+    const auto line = again.output.substr(at, again.output.find('\n', at) - at);
+    BOOST_TEST(line.find(reasons[i]) != std::string::npos, line);
+  }
+  BOOST_TEST(!fs::exists(stale));
+  BOOST_TEST(fs::exists(elsewhere));
+  BOOST_TEST(run_command(binary + " show " + (dir / "out" / "report.json").string()).exit_code ==
+             0);
+  // Recomputed cells carry their digest again: a third run reuses all six.
+  BOOST_TEST(run_command(run).output.find("(0 computed, 6 reused)") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(labels_that_look_alike_get_their_own_files) {
