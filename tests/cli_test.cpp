@@ -11,6 +11,7 @@
 
 #include "core/digest.hpp"
 #include "core/files.hpp"
+#include "learned/checkpoint.hpp"
 #include "learned/registry.hpp"
 #include "problems/registry.hpp"
 #include "tests/support.hpp"
@@ -344,6 +345,38 @@ BOOST_AUTO_TEST_CASE(learned_optimizers_train_once_and_report_their_training) {
   expect_one_clear_error(
       run_command(binary + " train " + L2O_SOURCE_DIR "/suites/smoke.json --quiet"),
       "the suite has no learned optimizer to train");
+}
+
+// A weights file is keyed by its content in the training cache and the cell ids: edited in place
+// and run again into the same --cache and --out, it gives new results, not the old ones.
+BOOST_AUTO_TEST_CASE(an_edited_weights_file_is_a_new_model_under_the_same_cache_and_out) {
+  l2o::testing::TempDir dir;
+  const auto* loa = l2o::learned::find_learned("loa-bfgs");
+  Json weights = l2o::learned::flatten_weights(
+      loa->make(loa->canonical(Json::object(), "t"), 0)->weights());  // exact BFGS
+  const fs::path weights_file = dir / "weights.json";
+  l2o::write_json_atomically(weights_file, weights);
+  Json s = valid_suite();
+  s["problems"] = {{{"family", "quadratic"}, {"dim", 10}}};
+  s["optimizers"] = {{{"name", "loa-bfgs"}, {"weights_file", weights_file.string()}}};
+  std::ofstream(dir / "suite.json") << s.dump();
+  const std::string run = binary + " run " + (dir / "suite.json").string() + " --cache " +
+                          (dir / "cache").string() + " --out " + (dir / "out").string();
+  auto first = run_command(run);
+  BOOST_REQUIRE_MESSAGE(first.exit_code == 0, first.output);
+  const Json before = l2o::read_json_file(dir / "out" / "report.json")["cells"][0];
+
+  for (std::size_t i = 0; i < weights.size(); ++i)  // same count, other values
+    weights[i] = 0.1 * double(int(i * 37 % 11) - 5);
+  l2o::write_json_atomically(weights_file, weights);
+  auto second = run_command(run);
+  BOOST_REQUIRE_MESSAGE(second.exit_code == 0, second.output);
+  BOOST_TEST(second.output.find("(1 computed, 0 reused)") != std::string::npos, second.output);
+  const Json after = l2o::read_json_file(dir / "out" / "report.json")["cells"][0];
+  BOOST_TEST(after["id"] != before["id"]);
+  BOOST_TEST(after["train"]["checkpoint"] != before["train"]["checkpoint"]);
+  BOOST_TEST(after["eval"]["loss"]["mean"] != before["eval"]["loss"]["mean"],
+             before["eval"]["loss"]["mean"] << " vs " << after["eval"]["loss"]["mean"]);
 }
 
 BOOST_AUTO_TEST_CASE(shards_merge_into_one_report) {
