@@ -207,6 +207,26 @@ std::optional<CellRecord> finished_cell(const fs::path& path, const Cell& cell,
   return std::nullopt;
 }
 
+// A folder holds one suite's run: its suite.json, cells and report. A run of another suite (by
+// name) into it would replace that suite.json and report.json, so it is refused. The same suite
+// edited (more steps, another optimizer) resumes there: its cells are keyed by their content.
+void refuse_another_suites_folder(const Suite& suite, const fs::path& out) {
+  const fs::path existing = out / "suite.json";
+  if (!fs::exists(existing)) return;
+  Json stored;
+  try {
+    stored = read_json_file(existing);
+  } catch (const InputError&) {
+    return;  // not a run's suite.json (a killed run never leaves half a file): replaced
+  }
+  const Json name = stored.is_object() ? stored.value("name", Json()) : Json();
+  if (name.is_string() && name != suite.name)
+    throw InputError(fmt::format(
+        "{} holds a run of suite \"{}\", not \"{}\"; give this run another --out (its default "
+        "is out/{}), or delete {} to reuse the folder",
+        out.string(), name.get<std::string>(), suite.name, suite.name, out.string()));
+}
+
 // Before any cell runs: every (problem, optimizer) pair of the shard must be able to start,
 // so that an unsupported combination fails in a second, not after an hour.
 void preflight(const Suite& suite, const std::vector<Cell>& cells, const Placement& placement) {
@@ -291,6 +311,7 @@ RunSummary run_suite(const Suite& suite, const RunOptions& options) {
   const std::vector<Cell> cells = select_shard(all, options.shard);
   preflight(suite, cells, placement);
 
+  refuse_another_suites_folder(suite, options.out);
   write_json_atomically(options.out / "suite.json", suite.to_json());
   const Json context = run_context(options.device, threads);
 

@@ -379,6 +379,32 @@ BOOST_AUTO_TEST_CASE(an_edited_weights_file_is_a_new_model_under_the_same_cache_
              before["eval"]["loss"]["mean"] << " vs " << after["eval"]["loss"]["mean"]);
 }
 
+// A folder holds one suite's run: a run of another suite into it is refused (saying how to
+// reuse it), and `merge` refuses a folder holding another suite's cells.
+BOOST_AUTO_TEST_CASE(runs_and_merges_of_another_suite_into_a_folder_are_refused) {
+  l2o::testing::TempDir dir;
+  Json other = valid_suite();
+  other["name"] = "other";
+  other["optimizers"] = {{{"name", "adam"}}};
+  std::ofstream(dir / "other.json") << other.dump();
+  BOOST_REQUIRE(run_suite_text(dir, valid_suite().dump()).exit_code == 0);
+  const fs::path out = dir / "out";
+  const std::string run_other =
+      binary + " run " + (dir / "other.json").string() + " --quiet --out ";
+  expect_one_clear_error(run_command(run_other + out.string()),
+                         out.string() +
+                             " holds a run of suite \"cli\", not \"other\"; give this "
+                             "run another --out");
+  BOOST_TEST(l2o::read_json_file(out / "suite.json")["name"] == "cli");
+  BOOST_TEST(l2o::read_json_file(out / "report.json")["suite"]["name"] == "cli");
+
+  BOOST_REQUIRE(run_command(run_other + (dir / "elsewhere").string()).exit_code == 0);
+  for (const auto& entry : fs::directory_iterator(dir / "elsewhere" / "cells"))
+    fs::copy_file(entry.path(), out / "cells" / entry.path().filename());
+  expect_one_clear_error(run_command(binary + " merge " + out.string()),
+                         out.string() + ": 1 cell files belong to another suite");
+}
+
 BOOST_AUTO_TEST_CASE(shards_merge_into_one_report) {
   l2o::testing::TempDir dir;
   const std::string base = binary + " run " + L2O_SOURCE_DIR "/suites/smoke.json --quiet --out " +
