@@ -230,9 +230,11 @@ BOOST_AUTO_TEST_CASE(a_killed_run_resumes_and_ends_with_the_same_report) {
   BOOST_REQUIRE(clean.exit_code == 0);
   auto strip = [](Json report) {
     report.erase("context");
-    for (Json& cell : report["cells"])
+    for (Json& cell : report["cells"]) {
       for (const char* key : {"seconds_per_step", "rollout_seconds", "reference_seconds"})
         cell["eval"].erase(key);
+      cell.erase("digest");  // covers the times
+    }
     return report;
   };
   BOOST_TEST(strip(l2o::read_json_file(killed / "report.json")) ==
