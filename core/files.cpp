@@ -1,13 +1,16 @@
 #include "core/files.hpp"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <vector>
 
@@ -20,15 +23,55 @@ namespace l2o {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+std::string host_name() {
+  char host[64] = {};
+  ::gethostname(host, sizeof host - 1);
+  return host;
+}
+
+// The process id in a temp name "<file>.<host>.<pid>.<n>.tmp" written on this host; none for
+// another host's or any other name.
+std::optional<pid_t> temporary_owner(const std::string& name, const std::string& host) {
+  if (!name.ends_with(".tmp")) return std::nullopt;
+  std::string_view rest(name.data(), name.size() - 4);
+  const auto last_dot = rest.rfind('.');
+  if (last_dot == std::string_view::npos) return std::nullopt;
+  rest = rest.substr(0, last_dot);  // drops the call counter
+  const auto pid_dot = rest.rfind('.');
+  if (pid_dot == std::string_view::npos) return std::nullopt;
+  const std::string_view pid_text = rest.substr(pid_dot + 1);
+  if (!rest.substr(0, pid_dot).ends_with("." + host)) return std::nullopt;
+  pid_t pid = 0;
+  auto [end, ec] = std::from_chars(pid_text.data(), pid_text.data() + pid_text.size(), pid);
+  if (ec != std::errc() || end != pid_text.data() + pid_text.size() || pid <= 0)
+    return std::nullopt;
+  return pid;
+}
+
+}  // namespace
+
+std::vector<fs::path> remove_stale_temporaries(const fs::path& folder) {
+  std::vector<fs::path> removed;
+  std::error_code ec;
+  if (!fs::is_directory(folder, ec)) return removed;
+  const std::string host = host_name();
+  for (const auto& entry : fs::directory_iterator(folder)) {
+    const auto owner = temporary_owner(entry.path().filename().string(), host);
+    if (owner && ::kill(*owner, 0) != 0 && errno == ESRCH && fs::remove(entry.path(), ec))
+      removed.push_back(entry.path());
+  }
+  return removed;
+}
+
 void write_file_atomically(const fs::path& path, const std::string& content) {
   if (path.has_parent_path()) fs::create_directories(path.parent_path());
   // A unique temp name per host, process and call, so that shards writing into one shared
   // folder (from several machines or containers) never write the same temp file.
   static std::atomic<unsigned> counter{0};
-  char host[64] = {};
-  ::gethostname(host, sizeof host - 1);
   fs::path tmp = path;
-  tmp += fmt::format(".{}.{}.{}.tmp", host, ::getpid(), counter++);
+  tmp += fmt::format(".{}.{}.{}.tmp", host_name(), ::getpid(), counter++);
   {
     std::FILE* f = std::fopen(tmp.c_str(), "wb");
     if (!f)

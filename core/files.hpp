@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/json_fwd.hpp"
 
@@ -12,6 +13,11 @@ namespace l2o {
 
 void write_file_atomically(const std::filesystem::path& path, const std::string& content);
 void write_json_atomically(const std::filesystem::path& path, const Json& value);
+
+// Removes the temp files in `folder` (not below) that write_file_atomically left when its
+// process died before the rename: those of this host whose process is gone. Another host's, or
+// a live process's, are kept (a run may be writing them). Returns the paths removed.
+std::vector<std::filesystem::path> remove_stale_temporaries(const std::filesystem::path& folder);
 
 std::string read_file(const std::filesystem::path& path);
 // InputError on a missing or malformed file; a number beyond a double's range (1e999) names its

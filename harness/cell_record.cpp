@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "core/digest.hpp"
 #include "core/error.hpp"
 
 namespace l2o::harness {
@@ -135,11 +136,18 @@ Json CellRecord::to_json() const {
   j["eval"] = evaluation_to_json(eval);
   put(j, "train", train);
   put(j, "context", context);
+  j["digest"] = json_digest(j);
   return j;
 }
 
 CellRecord CellRecord::from_json(const Json& j, const std::string& where) {
   if (!j.is_object()) throw InputError(fmt::format("{}: expected a cell object", where));
+  if (auto digest = j.find("digest"); digest != j.end()) {
+    if (!digest->is_string() || *digest != json_digest(j))
+      throw InputError(fmt::format(
+          "{}.digest: does not match the cell's content (edited or damaged since it was written)",
+          where));
+  }
   CellRecord c;
   c.id = string_at(j, "id", where, false);
   c.index = number_at<std::size_t>(j, "index", where);

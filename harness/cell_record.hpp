@@ -11,10 +11,12 @@
 //                  "reference_seconds", "f_star_mean"?, "final": {name: number or null},
 //                  ...per-step and per-instance series (metrics.hpp)},
 //    "train"?:    the training record of a learned optimizer,
-//    "context"?:  the run context (cell files only; report.json keeps one per run)}
+//    "context"?:  the run context (cell files only; report.json keeps one per run),
+//    "digest":    SHA-256 (hex) of the record's compact JSON (keys sorted) without "digest"}
 //
 // Readers are lenient where older files or hand-written reports lack a field: only
-// problem.label, optimizer.label and eval.final are required.
+// problem.label, optimizer.label and eval.final are required. A digest that is present must
+// match (the runner also requires one in its cell files).
 #include <cstddef>
 #include <cstdint>
 #include <optional>

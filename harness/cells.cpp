@@ -2,10 +2,12 @@
 
 #include <cctype>
 #include <charconv>
+#include <filesystem>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "core/digest.hpp"
 #include "core/error.hpp"
 #include "core/seed.hpp"
 
@@ -30,7 +32,7 @@ std::string cell_id(const Suite& suite, const ProblemSpec& p, const OptimizerSpe
       {"family", p.family},
       {"problem", p.config},
       {"optimizer", o.name},
-      {"config", o.config},
+      {"config", keyed_by_content(o.config)},
       {"training", o.training},
       {"train_on",
        o.train_on ? Json{{"family", o.train_on->family}, {"config", o.train_on->config}} : Json()},
@@ -48,6 +50,20 @@ std::string cell_id(const Suite& suite, const ProblemSpec& p, const OptimizerSpe
 }
 
 }  // namespace
+
+Json keyed_by_content(const Json& config) {
+  if (!config.is_object()) return config;
+  Json keyed = Json::object();
+  for (const auto& [field, value] : config.items()) {
+    keyed[field] = keyed_by_content(value);  // a composition's parts hold their own files
+    if (field != "weights_file" || !value.is_string() || value.get<std::string>().empty()) continue;
+    const std::filesystem::path file = value.get<std::string>();
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(file, ec))
+      keyed[field + "_sha256"] = file_sha256_hex(file);
+  }
+  return keyed;
+}
 
 std::vector<Cell> expand(const Suite& suite) {
   std::vector<Cell> cells;

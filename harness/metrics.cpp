@@ -109,8 +109,18 @@ Json evaluation_metrics(const Tensor& losses, const std::optional<Tensor>& minim
     out["f_star_mean"] = f_star.mean().item<double>();
     out["gap"] = summarize_steps(gap);
     // log10 of the mean gap: the "log loss" for families whose f* is not 0 (where f < 0,
-    // log10 of the mean loss is undefined).
-    out["log10_mean_gap"] = to_vector(at::log10(gap.mean(1)));
+    // log10 of the mean loss is undefined). A converged run can end a rounding error below f*
+    // (float32 above all): a finite mean gap <= 0 is clipped at the dtype's resolution at f*,
+    // eps·mean|f*|, and flagged in "final", so that it never reads as the null of divergence.
+    const double eps = losses.scalar_type() == at::kDouble ? std::numeric_limits<double>::epsilon()
+                                                           : std::numeric_limits<float>::epsilon();
+    const double resolution =
+        eps * std::max(f_star.abs().mean().item<double>(), std::numeric_limits<double>::min());
+    const Tensor mean_gap = gap.mean(1);
+    const Tensor below_f_star = mean_gap.le(0).logical_and(at::isfinite(mean_gap));
+    out["log10_mean_gap"] = to_vector(
+        at::log10(at::where(below_f_star, at::full_like(mean_gap, resolution), mean_gap)));
+    if (below_f_star[-1].item<bool>()) final["mean_gap_below_f_star"] = true;
     const Tensor rel = gap / f_star.abs().clamp_min(1e-12);
     out["rel_gap"] = summarize_steps(rel);
     // LOA's metric: the gap relative to the starting gap, 1 at step 0 whatever the scale of f.

@@ -24,6 +24,9 @@ Json summarize_steps(const Tensor& values);
 // Also the loss of every instance at log-spaced checkpoint steps (0, 1, 2, 3, 4, 5, 6, 8, 10,
 // 12, 15, 20, ... and the last), with f* per instance where known: what ECDFs and
 // performance profiles across problems are drawn from.
+// A finite mean gap <= 0 (a converged run ending a rounding error below f*) gives log10 of the
+// dtype's resolution at f* (eps of the losses' dtype × mean |f*|), not null, and the final step's
+// sets "final"."mean_gap_below_f_star" = true.
 // Where f* is known, also iterations-to-target (see iterations_to_target) under "to_target",
 // with its median and the share of instances never reaching the target in "final".
 Json evaluation_metrics(const Tensor& losses, const std::optional<Tensor>& minimum,

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <optional>
+#include <set>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -35,6 +36,42 @@ std::optional<CellRecord> read_finished_cell(const fs::path& dir, const Cell& ce
   return record;
 }
 
+// Cell files in `dir` that are not cells of `suite` but name a problem or an optimizer it does
+// not have: another suite's (shards of two suites into one folder). Refused, naming one; cells
+// of an earlier version of this suite (same labels, other content) are left alone.
+void refuse_other_suites_cells(const fs::path& dir, const Suite& suite,
+                               const std::vector<Cell>& cells) {
+  std::set<std::string> ids, problems, optimizers;
+  for (const Cell& cell : cells) ids.insert(cell.id + ".json");
+  for (const ProblemSpec& p : suite.problems) problems.insert(p.label);
+  for (const OptimizerSpec& o : suite.optimizers) optimizers.insert(o.label);
+  std::error_code ec;
+  if (!fs::is_directory(dir / "cells", ec)) return;
+  std::size_t foreign = 0;
+  std::string first;
+  for (const auto& entry : fs::directory_iterator(dir / "cells")) {
+    const std::string name = entry.path().filename().string();
+    if (entry.path().extension() != ".json" || ids.contains(name)) continue;
+    Json j;
+    try {
+      j = read_json_file(entry.path());
+    } catch (const InputError&) {
+      continue;
+    }
+    if (!j.is_object()) continue;
+    const Json problem = j.value("problem", Json::object()).value("label", Json());
+    const Json optimizer = j.value("optimizer", Json::object()).value("label", Json());
+    if ((problem.is_string() && !problems.contains(problem.get<std::string>())) ||
+        (optimizer.is_string() && !optimizers.contains(optimizer.get<std::string>())))
+      if (foreign++ == 0) first = entry.path().string();
+  }
+  if (foreign > 0)
+    throw InputError(fmt::format(
+        "{}: {} cell files belong to another suite than {}'s \"{}\" (first: {}); runs of "
+        "different suites need different --out folders: move them out, then merge",
+        dir.string(), foreign, (dir / "suite.json").string(), suite.name, first));
+}
+
 }  // namespace
 
 Report merge_report(const fs::path& dir, bool allow_partial) {
@@ -48,7 +85,8 @@ Report merge_report(const fs::path& dir, bool allow_partial) {
   Json contexts = Json::array();
   std::size_t missing = 0;
   std::string first_missing;
-  for (const Cell& cell : expand(suite)) {
+  const std::vector<Cell> cells = expand(suite);
+  for (const Cell& cell : cells) {
     std::optional<CellRecord> record = read_finished_cell(dir, cell);
     if (!record) {
       if (missing++ == 0) first_missing = cell.id;
@@ -62,6 +100,7 @@ Report merge_report(const fs::path& dir, bool allow_partial) {
     record->context = Json();
     report.cells.push_back(std::move(*record));
   }
+  refuse_other_suites_cells(dir, suite, cells);
   if (missing > 0 && !allow_partial)
     throw InputError(
         fmt::format("{}: {} of {} cells are missing (first: {}); run the missing shards, or merge "

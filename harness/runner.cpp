@@ -168,18 +168,63 @@ CellRecord evaluate(const Suite& suite, const Cell& cell, Instances& instances,
           .context = context};
 }
 
-// A finished cell's record: its file parses to a record with its id. Files are written
-// atomically, so anything else is foreign: computed again, with a warning.
-std::optional<CellRecord> finished_cell(const fs::path& path, const Cell& cell) {
-  if (!fs::exists(path)) return std::nullopt;
+// Why a cell file cannot be reused, or none when it can: it must parse to a complete record of
+// this cell (a digest that matches its content, "final" metrics, a loss series of every step).
+// Files are written atomically, so anything else was edited, damaged or is foreign.
+std::optional<std::string> unusable_cell(const Json& j, const Cell& cell, std::int64_t steps,
+                                         const std::string& where) {
+  if (!j.contains("digest")) return "it has no digest";
+  CellRecord record;
   try {
-    CellRecord record = CellRecord::from_json(read_json_file(path), path.string());
-    if (record.id == cell.id) return record;
-  } catch (const InputError&) {
+    record = CellRecord::from_json(j, where);
+  } catch (const InputError& e) {
+    return std::string(e.what());
   }
-  std::fprintf(stderr, "l2obench: warning: %s is not a finished cell; computing it again\n",
-               path.c_str());
+  if (record.id != cell.id) return fmt::format("it holds cell \"{}\"", record.id);
+  if (!record.eval.final.contains(final_metric::loss_mean)) return "its eval.final is incomplete";
+  const Json* mean = nullptr;
+  if (auto loss = record.eval.series.find("loss"); loss != record.eval.series.end())
+    if (auto it = loss->find("mean"); it != loss->end() && it->is_array()) mean = &*it;
+  if (record.eval.steps != steps || !mean || std::ssize(*mean) != steps + 1)
+    return fmt::format("its loss series does not have the {} steps of the suite", steps);
   return std::nullopt;
+}
+
+std::optional<CellRecord> finished_cell(const fs::path& path, const Cell& cell,
+                                        std::int64_t steps) {
+  if (!fs::exists(path)) return std::nullopt;
+  std::optional<std::string> reason;
+  Json j;
+  try {
+    j = read_json_file(path);
+    reason = unusable_cell(j, cell, steps, path.string());
+  } catch (const InputError& e) {
+    reason = e.what();
+  }
+  if (!reason) return CellRecord::from_json(j, path.string());
+  std::fprintf(stderr, "l2obench: warning: %s is not a finished cell (%s); computing it again\n",
+               path.c_str(), reason->c_str());
+  return std::nullopt;
+}
+
+// A folder holds one suite's run: its suite.json, cells and report. A run of another suite (by
+// name) into it would replace that suite.json and report.json, so it is refused. The same suite
+// edited (more steps, another optimizer) resumes there: its cells are keyed by their content.
+void refuse_another_suites_folder(const Suite& suite, const fs::path& out) {
+  const fs::path existing = out / "suite.json";
+  if (!fs::exists(existing)) return;
+  Json stored;
+  try {
+    stored = read_json_file(existing);
+  } catch (const InputError&) {
+    return;  // not a run's suite.json (a killed run never leaves half a file): replaced
+  }
+  const Json name = stored.is_object() ? stored.value("name", Json()) : Json();
+  if (name.is_string() && name != suite.name)
+    throw InputError(fmt::format(
+        "{} holds a run of suite \"{}\", not \"{}\"; give this run another --out (its default "
+        "is out/{}), or delete {} to reuse the folder",
+        out.string(), name.get<std::string>(), suite.name, suite.name, out.string()));
 }
 
 // Before any cell runs: every (problem, optimizer) pair of the shard must be able to start,
@@ -266,14 +311,20 @@ RunSummary run_suite(const Suite& suite, const RunOptions& options) {
   const std::vector<Cell> cells = select_shard(all, options.shard);
   preflight(suite, cells, placement);
 
+  refuse_another_suites_folder(suite, options.out);
   write_json_atomically(options.out / "suite.json", suite.to_json());
   const Json context = run_context(options.device, threads);
+
+  // Temp files of a run killed mid-write (never read: cells are renamed into place).
+  for (const fs::path& stale : remove_stale_temporaries(options.out / "cells"))
+    if (options.progress)
+      std::fprintf(stderr, "l2obench: removed %s, left by a run that was stopped\n", stale.c_str());
 
   RunSummary summary{.cells = cells.size()};
   std::vector<const Cell*> todo;
   std::size_t other_build = 0;
   for (const Cell& cell : cells) {
-    auto record = finished_cell(cell_path(options.out, cell), cell);
+    auto record = finished_cell(cell_path(options.out, cell), cell, suite.steps);
     if (!record) {
       todo.push_back(&cell);
       continue;

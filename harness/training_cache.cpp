@@ -63,8 +63,9 @@ learned::CheckpointKey TrainingCache::key(const OptimizerSpec& optimizer,
   const std::uint64_t seed = instance_seeds(suite_, trained_on, "train", 0).instances;
   // A composition is trained and cached as the learned optimizer whose weights it carries.
   learned::TrainedPart part = learned::find_learned(optimizer.name)->trained_part(optimizer.config);
+  // A weights file is keyed by its content: edited in place, it is a new model.
   return {std::move(part.name),
-          std::move(part.config),
+          keyed_by_content(part.config),
           optimizer.training,
           trained_on.family,
           trained_on.config,

@@ -8,6 +8,7 @@
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
+#include "core/digest.hpp"
 #include "core/error.hpp"
 #include "core/files.hpp"
 #include "core/seed.hpp"
@@ -101,12 +102,14 @@ void read_weights_file(const std::filesystem::path& path, const Weights& weights
 
 void save_checkpoint(const std::filesystem::path& path, const LearnedOptimizer& model,
                      const CheckpointKey& key, const TrainResult& result, const Json& provenance) {
-  write_json_atomically(path, {{"format", "l2obench-checkpoint"},
-                               {"key", key.to_json()},
-                               {"hash", key.hash()},
-                               {"result", result.to_json()},
-                               {"provenance", provenance},
-                               {"weights", weights_to_json(model.weights())}});
+  Json file = {{"format", "l2obench-checkpoint"},
+               {"key", key.to_json()},
+               {"hash", key.hash()},
+               {"result", result.to_json()},
+               {"provenance", provenance},
+               {"weights", weights_to_json(model.weights())}};
+  file["digest"] = json_digest(file);
+  write_json_atomically(path, file);
 }
 
 TrainResult load_checkpoint(const std::filesystem::path& path, LearnedOptimizer& model,
@@ -115,6 +118,17 @@ TrainResult load_checkpoint(const std::filesystem::path& path, LearnedOptimizer&
   Json file = read_json_file(path);
   if (!file.is_object() || file.value("format", Json()) != "l2obench-checkpoint")
     throw InputError(fmt::format("{}: not an l2obench checkpoint; delete it to retrain", where));
+  // Before anything is read from it: a weight changed in place keeps every shape.
+  if (!file.contains("digest"))
+    throw InputError(fmt::format(
+        "{}: the checkpoint has no digest (written by an older l2obench, or edited); delete it "
+        "to retrain",
+        where));
+  if (file["digest"] != json_digest(file))
+    throw InputError(fmt::format(
+        "{}: the checkpoint's digest does not match its content (edited or damaged since it was "
+        "written); delete it to retrain",
+        where));
   if (file.value("key", Json()) != key.to_json())
     throw InputError(
         fmt::format("{}: trained for another configuration than its name says (stale or edited); "

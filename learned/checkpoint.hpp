@@ -1,8 +1,9 @@
 #pragma once
 // Checkpoints of trained learned optimizers: one JSON file with the weights (exact values),
 // what they were trained for (the key) and how (the training record). A checkpoint that does
-// not parse, belongs to another key, lacks a weight, has a wrong shape or a non-finite value is
-// an InputError naming the file: never silently retrained over.
+// not parse, belongs to another key, lacks a weight, has a wrong shape or a non-finite value, or
+// whose "digest" (core/digest.hpp) is missing or does not match its content (a weight edited in
+// place) is an InputError naming the file: never silently retrained over.
 #include <cstdint>
 #include <filesystem>
 #include <string>

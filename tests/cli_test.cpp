@@ -1,4 +1,6 @@
 // The l2obench command line: listing, bad input, crash and resume. Runs the real binary.
+#include <unistd.h>
+
 #include <algorithm>
 #include <csignal>
 #include <fstream>
@@ -7,7 +9,9 @@
 #include <boost/test/unit_test.hpp>
 #include <nlohmann/json.hpp>
 
+#include "core/digest.hpp"
 #include "core/files.hpp"
+#include "learned/checkpoint.hpp"
 #include "learned/registry.hpp"
 #include "problems/registry.hpp"
 #include "tests/support.hpp"
@@ -42,6 +46,15 @@ void expect_one_clear_error(const l2o::testing::CommandResult& r,
   BOOST_TEST(r.exit_code == 2);
   BOOST_TEST(std::count(r.output.begin(), r.output.end(), '\n') == 1, "output: " << r.output);
   BOOST_TEST(r.output.starts_with("l2obench: error: " + expected_start), "output: " << r.output);
+}
+
+// Runs `run` (the smoke suite into `out`) and returns its cell files, sorted.
+std::vector<fs::path> finished_smoke_cells(const std::string& run, const fs::path& out) {
+  BOOST_TEST_REQUIRE(run_command(run + " --quiet").exit_code == 0);
+  std::vector<fs::path> cells;
+  for (const auto& entry : fs::directory_iterator(out / "cells")) cells.push_back(entry.path());
+  std::sort(cells.begin(), cells.end());
+  return cells;
 }
 
 }  // namespace
@@ -217,9 +230,11 @@ BOOST_AUTO_TEST_CASE(a_killed_run_resumes_and_ends_with_the_same_report) {
   BOOST_REQUIRE(clean.exit_code == 0);
   auto strip = [](Json report) {
     report.erase("context");
-    for (Json& cell : report["cells"])
+    for (Json& cell : report["cells"]) {
       for (const char* key : {"seconds_per_step", "rollout_seconds", "reference_seconds"})
         cell["eval"].erase(key);
+      cell.erase("digest");  // covers the times
+    }
     return report;
   };
   BOOST_TEST(strip(l2o::read_json_file(killed / "report.json")) ==
@@ -230,17 +245,68 @@ BOOST_AUTO_TEST_CASE(foreign_cell_files_are_computed_again) {
   l2o::testing::TempDir dir;
   const std::string run =
       binary + " run " + L2O_SOURCE_DIR "/suites/smoke.json --out " + (dir / "out").string();
-  BOOST_REQUIRE(run_command(run + " --quiet").exit_code == 0);
-  std::vector<fs::path> cells;
-  for (const auto& entry : fs::directory_iterator(dir / "out" / "cells"))
-    cells.push_back(entry.path());
-  std::sort(cells.begin(), cells.end());
+  const std::vector<fs::path> cells = finished_smoke_cells(run, dir / "out");
   std::ofstream(cells[0]) << "[]";                  // valid JSON, not a cell
   std::ofstream(cells[1]) << R"({"id": "other"})";  // another cell's id
   auto again = run_command(run);
   BOOST_REQUIRE_MESSAGE(again.exit_code == 0, again.output);
   BOOST_TEST(again.output.find("(2 computed, 4 reused)") != std::string::npos, again.output);
-  BOOST_TEST(again.output.find("is not a finished cell; computing it again") != std::string::npos);
+  BOOST_TEST(again.output.find("is not a finished cell (") != std::string::npos, again.output);
+}
+
+// A cell file that is well-formed but incomplete or edited is computed again, with a warning
+// naming the file and why; temp files of a killed run are removed, a live host's are kept.
+BOOST_AUTO_TEST_CASE(incomplete_or_edited_cells_are_computed_again) {
+  l2o::testing::TempDir dir;
+  const std::string run =
+      binary + " run " + L2O_SOURCE_DIR "/suites/smoke.json --out " + (dir / "out").string();
+  const std::vector<fs::path> cells = finished_smoke_cells(run, dir / "out");
+  BOOST_REQUIRE(cells.size() == 6u);
+  // Rewrites a cell file; `sign` gives the edit a matching digest, so that what is caught is
+  // the structure, not the digest.
+  auto rewrite = [](const fs::path& path, auto edit, bool sign) {
+    Json cell = l2o::read_json_file(path);
+    edit(cell);
+    if (sign) cell["digest"] = l2o::json_digest(cell);
+    l2o::write_json_atomically(path, cell);
+  };
+  rewrite(
+      cells[0], [](Json& c) { c["eval"] = Json::object(); }, true);
+  rewrite(
+      cells[1], [](Json& c) { c["eval"].erase("final"); }, true);
+  rewrite(
+      cells[2], [](Json& c) { c["eval"]["loss"]["mean"].erase(5); }, true);
+  rewrite(
+      cells[3], [](Json& c) { c["eval"]["final"]["loss_mean"] = 1.5; }, false);
+  rewrite(
+      cells[4], [](Json& c) { c.erase("digest"); }, false);
+  char host[64] = {};
+  ::gethostname(host, sizeof host - 1);
+  const fs::path stale = cells[5].string() + "." + host + ".999999999.0.tmp";
+  const fs::path elsewhere = cells[5].string() + ".other-host.1.0.tmp";
+  std::ofstream(stale) << "{";
+  std::ofstream(elsewhere) << "{";
+
+  auto again = run_command(run);
+  BOOST_REQUIRE_MESSAGE(again.exit_code == 0, again.output);
+  BOOST_TEST(again.output.find("(5 computed, 1 reused)") != std::string::npos, again.output);
+  const std::string reasons[] = {"eval.final: expected an object", "eval.final: expected an object",
+                                 "loss series does not have the",
+                                 ".digest: does not match the cell's content", "has no digest"};
+  for (std::size_t i = 0; i < 5; ++i) {
+    const std::string warning =
+        "l2obench: warning: " + cells[i].string() + " is not a finished cell (";
+    const auto at = again.output.find(warning);
+    BOOST_TEST_REQUIRE(at != std::string::npos, again.output);
+    const auto line = again.output.substr(at, again.output.find('\n', at) - at);
+    BOOST_TEST(line.find(reasons[i]) != std::string::npos, line);
+  }
+  BOOST_TEST(!fs::exists(stale));
+  BOOST_TEST(fs::exists(elsewhere));
+  BOOST_TEST(run_command(binary + " show " + (dir / "out" / "report.json").string()).exit_code ==
+             0);
+  // Recomputed cells carry their digest again: a third run reuses all six.
+  BOOST_TEST(run_command(run).output.find("(0 computed, 6 reused)") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(labels_that_look_alike_get_their_own_files) {
@@ -283,6 +349,64 @@ BOOST_AUTO_TEST_CASE(learned_optimizers_train_once_and_report_their_training) {
       "the suite has no learned optimizer to train");
 }
 
+// A weights file is keyed by its content in the training cache and the cell ids: edited in place
+// and run again into the same --cache and --out, it gives new results, not the old ones.
+BOOST_AUTO_TEST_CASE(an_edited_weights_file_is_a_new_model_under_the_same_cache_and_out) {
+  l2o::testing::TempDir dir;
+  const auto* loa = l2o::learned::find_learned("loa-bfgs");
+  Json weights = l2o::learned::flatten_weights(
+      loa->make(loa->canonical(Json::object(), "t"), 0)->weights());  // exact BFGS
+  const fs::path weights_file = dir / "weights.json";
+  l2o::write_json_atomically(weights_file, weights);
+  Json s = valid_suite();
+  s["problems"] = {{{"family", "quadratic"}, {"dim", 10}}};
+  s["optimizers"] = {{{"name", "loa-bfgs"}, {"weights_file", weights_file.string()}}};
+  std::ofstream(dir / "suite.json") << s.dump();
+  const std::string run = binary + " run " + (dir / "suite.json").string() + " --cache " +
+                          (dir / "cache").string() + " --out " + (dir / "out").string();
+  auto first = run_command(run);
+  BOOST_REQUIRE_MESSAGE(first.exit_code == 0, first.output);
+  const Json before = l2o::read_json_file(dir / "out" / "report.json")["cells"][0];
+
+  for (std::size_t i = 0; i < weights.size(); ++i)  // same count, other values
+    weights[i] = 0.1 * double(int(i * 37 % 11) - 5);
+  l2o::write_json_atomically(weights_file, weights);
+  auto second = run_command(run);
+  BOOST_REQUIRE_MESSAGE(second.exit_code == 0, second.output);
+  BOOST_TEST(second.output.find("(1 computed, 0 reused)") != std::string::npos, second.output);
+  const Json after = l2o::read_json_file(dir / "out" / "report.json")["cells"][0];
+  BOOST_TEST(after["id"] != before["id"]);
+  BOOST_TEST(after["train"]["checkpoint"] != before["train"]["checkpoint"]);
+  BOOST_TEST(after["eval"]["loss"]["mean"] != before["eval"]["loss"]["mean"],
+             before["eval"]["loss"]["mean"] << " vs " << after["eval"]["loss"]["mean"]);
+}
+
+// A folder holds one suite's run: a run of another suite into it is refused (saying how to
+// reuse it), and `merge` refuses a folder holding another suite's cells.
+BOOST_AUTO_TEST_CASE(runs_and_merges_of_another_suite_into_a_folder_are_refused) {
+  l2o::testing::TempDir dir;
+  Json other = valid_suite();
+  other["name"] = "other";
+  other["optimizers"] = {{{"name", "adam"}}};
+  std::ofstream(dir / "other.json") << other.dump();
+  BOOST_REQUIRE(run_suite_text(dir, valid_suite().dump()).exit_code == 0);
+  const fs::path out = dir / "out";
+  const std::string run_other =
+      binary + " run " + (dir / "other.json").string() + " --quiet --out ";
+  expect_one_clear_error(run_command(run_other + out.string()),
+                         out.string() +
+                             " holds a run of suite \"cli\", not \"other\"; give this "
+                             "run another --out");
+  BOOST_TEST(l2o::read_json_file(out / "suite.json")["name"] == "cli");
+  BOOST_TEST(l2o::read_json_file(out / "report.json")["suite"]["name"] == "cli");
+
+  BOOST_REQUIRE(run_command(run_other + (dir / "elsewhere").string()).exit_code == 0);
+  for (const auto& entry : fs::directory_iterator(dir / "elsewhere" / "cells"))
+    fs::copy_file(entry.path(), out / "cells" / entry.path().filename());
+  expect_one_clear_error(run_command(binary + " merge " + out.string()),
+                         out.string() + ": 1 cell files belong to another suite");
+}
+
 BOOST_AUTO_TEST_CASE(shards_merge_into_one_report) {
   l2o::testing::TempDir dir;
   const std::string base = binary + " run " + L2O_SOURCE_DIR "/suites/smoke.json --quiet --out " +
@@ -315,6 +439,56 @@ BOOST_AUTO_TEST_CASE(instances_command_exports_json) {
   expect_one_clear_error(
       run_command(binary + " instances " L2O_SOURCE_DIR "/suites/smoke.json --problem nope"),
       "--problem: no problem labelled \"nope\"");
+}
+
+// Every usage error (an unknown option, a bad value, a missing argument) is a user error: one
+// line on stderr and exit status 2, in every subcommand; --help still exits 0.
+BOOST_AUTO_TEST_CASE(every_usage_error_exits_2_with_one_line) {
+  const std::string suite = L2O_SOURCE_DIR "/suites/smoke.json";
+  const std::string report = L2O_SOURCE_DIR "/reports/baselines/quick.json";
+  const std::vector<std::string> bad_command_lines = {
+      "list --bogus",
+      "run " + suite + " --bogus",
+      "train " + suite + " --bogus",
+      "merge some-folder --bogus",
+      "instances " + suite + " --bogus",
+      "compare " + report + " " + report + " --bogus",
+      "summarize " + report + " --bogus",
+      "show " + report + " --bogus",
+      "equivariance --bogus",
+      "export-weights some-checkpoint --bogus",
+      "datasets --bogus",
+      "no-such-command",
+      "",
+      "run",
+      "run " + suite + " --threads many",
+      "compare " + report + " " + report + " --tolerance nan",
+      "compare " + report + " " + report + " --tolerance -1",
+      "compare " + report + " " + report + " --tolerance inf",
+      "equivariance --tolerance nan",
+      "instances " + suite + " --count 0",
+      "instances " + suite + " --count -1",
+      "instances " + suite + " --count 2x",
+      "instances " + suite + " --out ''",
+      "run " + suite + " --out ''",
+      "run " + suite + " --cache ''",
+      "summarize " + report + " --out ''",
+      "compare " + report + " " + report + " --json ''",
+  };
+  for (const std::string& arguments : bad_command_lines) {
+    const auto r = run_command(binary + " " + arguments);
+    BOOST_TEST_CONTEXT("l2obench " << arguments) {
+      BOOST_TEST(r.exit_code == 2);
+      BOOST_TEST(std::count(r.output.begin(), r.output.end(), '\n') == 1, "output: " << r.output);
+      BOOST_TEST(r.output.starts_with("l2obench: error: "), "output: " << r.output);
+    }
+  }
+  const auto tolerance =
+      run_command(binary + " compare " + report + " " + report + " --tolerance nan");
+  BOOST_TEST(tolerance.output.find("--tolerance") != std::string::npos, tolerance.output);
+  const auto help = run_command(binary + " run --help");
+  BOOST_TEST(help.exit_code == 0);
+  BOOST_TEST(help.output.find("--shard") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

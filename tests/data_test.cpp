@@ -324,6 +324,17 @@ BOOST_AUTO_TEST_CASE(a_truncated_diabetes_feature_file_is_named_and_verify_lists
   BOOST_TEST(faults[1].error.starts_with(features.string() + ": truncated"), faults[1].error);
   BOOST_TEST(faults[2].name == "heart_scale");
   BOOST_TEST(faults[2].error.find("\\x1b[31m\\xff") != std::string::npos, faults[2].error);
+
+  // `l2obench datasets --verify` lists all three with their errors and exits 2.
+  const auto r = l2o::testing::run_command("L2OBENCH_DATA=" + dir.path().string() + " " +
+                                           L2OBENCH_BINARY + " datasets --verify");
+  BOOST_TEST(r.exit_code == 2);
+  for (const auto& fault : faults)
+    BOOST_TEST(r.output.find(fault.error) != std::string::npos, r.output);
+  BOOST_TEST(r.output.find("l2obench: error: 3 of ") != std::string::npos, r.output);
+  BOOST_TEST(
+      r.output.find("do not load: breast_cancer, diabetes, heart_scale") != std::string::npos,
+      r.output);
 }
 
 BOOST_AUTO_TEST_CASE(garbled_bytes_are_escaped_in_messages) {

@@ -48,9 +48,11 @@ std::string parse_error(const Json& suite) {
 // The numbers of a report without what legitimately varies between runs (timings, dates).
 Json numbers_only(Json report) {
   report.erase("context");
-  for (Json& cell : report["cells"])
+  for (Json& cell : report["cells"]) {
     for (const char* key : {"seconds_per_step", "rollout_seconds", "reference_seconds"})
       cell["eval"].erase(key);
+    cell.erase("digest");  // covers the times
+  }
   return report;
 }
 
@@ -178,6 +180,31 @@ BOOST_AUTO_TEST_CASE(per_instance_losses_are_kept_at_log_spaced_steps) {
   Json m = harness::evaluation_metrics(losses, at::tensor({0.5, 1.5}, at::kDouble));
   BOOST_TEST(m["per_instance"]["loss"][7] == (Json{14.0, 15.0}));
   BOOST_TEST(m["per_instance"]["f_star"] == (Json{0.5, 1.5}));
+}
+
+// In float32 a converged run can end below f*: its mean gap is negative. That is reported as
+// convergence to the dtype's resolution, flagged, never as the null of a diverged run.
+BOOST_AUTO_TEST_CASE(a_negative_mean_gap_is_reported_as_converged_not_diverged) {
+  const Tensor losses =
+      at::tensor({5.0f, 5.0f, 2.0f - 2e-7f, 2.0f - 4e-7f}, at::kFloat).reshape({2, 2});
+  const Tensor f_star = at::tensor({2.0, 2.0}, at::kDouble);
+  Json m = Json::parse(harness::evaluation_metrics(losses, f_star).dump());
+  const double resolution = std::numeric_limits<float>::epsilon() * 2.0;
+  BOOST_TEST(m["log10_mean_gap"][0].get<double>() == std::log10(3.0),
+             boost::test_tools::tolerance(1e-12));
+  BOOST_TEST_REQUIRE(m["final"]["log10_mean_gap"].is_number());
+  BOOST_TEST(m["final"]["log10_mean_gap"].get<double>() == std::log10(resolution),
+             boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(m["final"]["mean_gap_below_f_star"] == true);
+  BOOST_TEST(m["final"]["nonfinite_instances"] == 0);
+  // A diverged run stays null and unflagged.
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  Json d =
+      Json::parse(harness::evaluation_metrics(at::tensor({5.0, nan}, at::kDouble).reshape({2, 1}),
+                                              at::tensor({2.0}, at::kDouble))
+                      .dump());
+  BOOST_TEST(d["final"]["log10_mean_gap"].is_null());
+  BOOST_TEST(!d["final"].contains("mean_gap_below_f_star"));
 }
 
 BOOST_AUTO_TEST_CASE(diverged_instances_do_not_hide_the_others) {

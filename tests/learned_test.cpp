@@ -13,6 +13,7 @@
 #include <torch/autograd.h>
 #include <torch/nn/modules/rnn.h>
 
+#include "core/digest.hpp"
 #include "core/error.hpp"
 #include "core/files.hpp"
 #include "harness/suite.hpp"
@@ -171,7 +172,9 @@ BOOST_AUTO_TEST_CASE(checkpoints_round_trip_to_identical_rollouts) {
   BOOST_TEST(loaded.to_json() == result.to_json());
 
   // Another key, a missing weight, a wrong shape, a NaN: each an error naming the file.
-  auto expect_error = [&](const Json& file, const std::string& fragment) {
+  // The edits are signed (a matching digest) except where the digest is what is tested.
+  auto expect_error = [&](Json file, const std::string& fragment, bool sign = true) {
+    if (sign) file["digest"] = l2o::json_digest(file);
     l2o::write_json_atomically(dir / "bad.json", file);
     BOOST_CHECK_EXCEPTION(learned::load_checkpoint(dir / "bad.json", *fresh, key), l2o::InputError,
                           [&](const l2o::InputError& e) {
@@ -193,6 +196,13 @@ BOOST_AUTO_TEST_CASE(checkpoints_round_trip_to_identical_rollouts) {
   Json nan = good;
   nan["weights"]["head.bias"] = {nullptr};
   expect_error(nan, "weight \"head.bias\"");
+  // A weight changed in place (same shape): caught by the digest alone.
+  Json edited = good;
+  edited["weights"]["head.bias"][0] = edited["weights"]["head.bias"][0].get<double>() + 0.5;
+  expect_error(edited, "the checkpoint's digest does not match its content", false);
+  Json unsigned_file = good;
+  unsigned_file.erase("digest");
+  expect_error(unsigned_file, "the checkpoint has no digest", false);
   std::ofstream(dir / "bad.json") << "{\"format\": \"l2obench-che";
   BOOST_CHECK_THROW(learned::load_checkpoint(dir / "bad.json", *fresh, key), l2o::InputError);
 }

@@ -30,7 +30,8 @@ Command add_export_weights(CLI::App& app);
 Command add_datasets(CLI::App& app);
 
 // Parses the command line and runs the subcommand given. Every error ends here, in one line on
-// stderr: a user error (bad input, a missing file) exits 2, anything else 1.
+// stderr: a user error (a usage error, bad input, a missing file) exits 2, anything else 1;
+// --help prints the usage and exits 0.
 int run_command_line(CLI::App& app, const std::vector<Command>& commands, int argc, char** argv);
 
 // What `run` and `train` share: where models are cached and how the work is executed.
@@ -42,6 +43,12 @@ struct ExecutionOptions {
   std::string train_profile;
 };
 void add_execution_options(CLI::App* command, ExecutionOptions& options);
+
+// Checks of option values, each failing as a usage error (exit 2) naming the option: a finite
+// number >= 0 (tolerances; NaN is refused), a whole number >= 1 (counts), a non-empty path.
+extern const CLI::Validator finite_non_negative;
+extern const CLI::Validator positive_count;
+extern const CLI::Validator non_empty_path;
 
 // An option's value as JSON; an InputError naming the option if it does not parse.
 Json parse_json_option(const std::string& text, const std::string& option);

@@ -19,12 +19,14 @@ Command add_compare(CLI::App& app) {
       "compare", "regression check of NEW against BASE (exit 1 on a quality regression)");
   command->add_option("base", a->base, "the reference report (or its summary)")->required();
   command->add_option("new", a->next, "the report to check")->required();
-  command->add_option("--tolerance", a->options.quality_tolerance,
-                      "allowed worsening of the final quality, in log10 units");
+  command
+      ->add_option("--tolerance", a->options.quality_tolerance,
+                   "allowed worsening of the final quality, in log10 units")
+      ->check(finite_non_negative);
   command->add_option("--alpha", a->options.time_alpha, "significance level of the time U test");
   command->add_option("--time-ratio", a->options.time_ratio, "smallest slow-down reported");
   command->add_flag("--fail-on-time", a->fail_on_time, "exit 1 on a significant slow-down too");
-  command->add_option("--json", a->verdict, "write the verdict as JSON");
+  command->add_option("--json", a->verdict, "write the verdict as JSON")->check(non_empty_path);
   return {command, [a] {
             const auto result = harness::compare_reports(harness::read_report(a->base),
                                                          harness::read_report(a->next), a->options);

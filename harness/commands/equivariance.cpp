@@ -55,8 +55,10 @@ Command add_equivariance(CLI::App& app) {
   command->add_option("--seed", o.seed, "seed of instances and twins");
   command->add_option("--scale", o.scale, "c of g(x) = f(c x)");
   command->add_option("--translation", o.translation, "v ~ this * N(0, I) in g(x) = f(x - v)");
-  command->add_option("--tolerance", o.tolerance, "largest relative deviation called equivariant");
-  command->add_option("--json", a->json, "also write the measurements as JSON");
+  command->add_option("--tolerance", o.tolerance, "largest relative deviation called equivariant")
+      ->check(finite_non_negative);
+  command->add_option("--json", a->json, "also write the measurements as JSON")
+      ->check(non_empty_path);
   return {command, [a] { return run(*a); }};
 }
 

@@ -17,10 +17,11 @@ Command add_instances(CLI::App& app) {
   command->add_option(
       "--split", a->what.split,
       "test (what cells evaluate on) or validation (what meta-training validates on)");
-  command->add_option("--count", a->what.count, "instances (default: the suite's test_instances)");
+  command->add_option("--count", a->what.count, "instances (default: the suite's test_instances)")
+      ->check(positive_count);
   command->add_option("--repetition", a->what.repetition, "which repetition's instances");
   command->add_option("--problem", a->problem, "one problem label (default: all)");
-  command->add_option("--out", a->out, "output file (default: stdout)");
+  command->add_option("--out", a->out, "output file (default: stdout)")->check(non_empty_path);
   return {command, [a] {
             if (!a->problem.empty()) a->what.problem = a->problem;
             write_output(a->out,

@@ -49,7 +49,8 @@ Command add_run(CLI::App& app) {
   auto* command =
       app.add_subcommand("run", "run every cell of a suite (resumes an interrupted run)");
   command->add_option("suite", a->suite, "suite JSON file")->required();
-  command->add_option("--out", a->out, "output folder (default: out/<suite name>)");
+  command->add_option("--out", a->out, "output folder (default: out/<suite name>)")
+      ->check(non_empty_path);
   command->add_option("--shard", a->shard, "run every N-th cell starting at i, as i/N");
   add_execution_options(command, a->execution);
   return {command, [a] { return run(*a); }};

@@ -12,7 +12,7 @@ Command add_summarize(CLI::App& app) {
   auto* command = app.add_subcommand(
       "summarize", "a report without its per-step series (for committed baselines)");
   command->add_option("report", a->report, "report.json")->required();
-  command->add_option("--out", a->out, "output file (default: stdout)");
+  command->add_option("--out", a->out, "output file (default: stdout)")->check(non_empty_path);
   return {command, [a] {
             write_output(a->out, harness::read_report(a->report).summarized().to_json());
             return 0;
