@@ -66,6 +66,9 @@ std::vector<fs::path> remove_stale_temporaries(const fs::path& folder) {
 }
 
 void write_file_atomically(const fs::path& path, const std::string& content) {
+  // Refused before any temp file exists: the rename would fail and leave the temp behind.
+  if (fs::is_directory(path))
+    throw InputError(fmt::format("{}: is a directory; give a file name to write", path.string()));
   if (path.has_parent_path()) fs::create_directories(path.parent_path());
   // A unique temp name per host, process and call, so that shards writing into one shared
   // folder (from several machines or containers) never write the same temp file.
@@ -85,7 +88,12 @@ void write_file_atomically(const fs::path& path, const std::string& content) {
       throw InputError(fmt::format("{}: write failed: {}", path.string(), std::strerror(errno)));
     }
   }
-  fs::rename(tmp, path);
+  std::error_code renamed;
+  fs::rename(tmp, path, renamed);
+  if (renamed) {
+    fs::remove(tmp);
+    throw InputError(fmt::format("{}: cannot write: {}", path.string(), renamed.message()));
+  }
 }
 
 void write_json_atomically(const fs::path& path, const Json& value) {

@@ -439,6 +439,15 @@ BOOST_AUTO_TEST_CASE(instances_command_exports_json) {
   expect_one_clear_error(
       run_command(binary + " instances " L2O_SOURCE_DIR "/suites/smoke.json --problem nope"),
       "--problem: no problem labelled \"nope\"");
+  // --out naming a directory: one error naming it, and no temp file left beside it.
+  const fs::path folder = dir / "a-folder";
+  fs::create_directories(folder);
+  expect_one_clear_error(
+      run_command(binary + " instances " L2O_SOURCE_DIR "/suites/smoke.json --out " +
+                  folder.string()),
+      folder.string() + ": is a directory");
+  for (const auto& entry : fs::directory_iterator(dir.path()))
+    BOOST_TEST(entry.path().extension() != ".tmp", entry.path().string());
 }
 
 // Every usage error (an unknown option, a bad value, a missing argument) is a user error: one
