@@ -1,5 +1,6 @@
 #pragma once
-// BFGS with the inverse-Hessian update and Armijo backtracking (the reproduction notes in docs/design.md):
+// BFGS with the inverse-Hessian update and Armijo backtracking (the reproduction notes in
+// docs/design.md):
 //   d = −H g;  α ∈ {1, 0.1, 0.01, ...} (at most `tries`), the first with
 //   f(x + αd) ≤ f(x) + c₁·α·gᵀd;  s = αd, y = ∇f(x + s) − g;
 //   H ← H + (r uᵀ + u rᵀ)/(uᵀy) − (rᵀy)/(uᵀy)²·u uᵀ, r = s − H y, with u = s (this form is BFGS
