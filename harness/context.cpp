@@ -20,7 +20,7 @@ std::string utc_now() {
   return text;
 }
 
-Json run_context(const std::string& device, int threads) {
+Json run_context(const std::string& device, const Parallelism& parallelism) {
   char host[256] = {};
   ::gethostname(host, sizeof host - 1);
   const BuildInfo build = build_info();
@@ -32,7 +32,9 @@ Json run_context(const std::string& device, int threads) {
           {"compiler", __VERSION__},
           {"libtorch_version", TORCH_VERSION},
           {"device", device},
-          {"threads", threads},
+          {"threads", parallelism.threads()},
+          {"jobs", parallelism.jobs},
+          {"intra_op_threads", parallelism.intra_op_threads},
           {"host", host},
           {"date", utc_now()}};
 }

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "core/json_fwd.hpp"
+#include "core/parallel.hpp"
 
 namespace l2o::harness {
 
@@ -15,8 +16,9 @@ struct BuildInfo {
 };
 BuildInfo build_info();  // generated at build time
 
-// schema version, git commit, compiler, LibTorch version, device, threads, host, UTC date.
-Json run_context(const std::string& device, int threads);
+// schema version, git commit, compiler, LibTorch version, device, threads (in all, and as jobs
+// × intra-op threads), host, UTC date.
+Json run_context(const std::string& device, const Parallelism& parallelism);
 
 std::string utc_now();  // "2026-11-27T18:30:00Z"
 

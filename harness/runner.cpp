@@ -2,7 +2,9 @@
 
 #include <chrono>
 #include <cstdio>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <thread>
@@ -16,6 +18,7 @@
 
 #include "core/error.hpp"
 #include "core/files.hpp"
+#include "core/parallel.hpp"
 #include "harness/context.hpp"
 #include "harness/metrics.hpp"
 #include "harness/report.hpp"
@@ -249,39 +252,51 @@ void preflight(const Suite& suite, const std::vector<Cell>& cells, const Placeme
   }
 }
 
+// The cells in groups that share test instances (the problems of one family and config, and
+// so their scenarios, at one repetition): a group samples them and solves f* once.
+std::vector<std::vector<Cell>> group_by_instances(const Suite& suite,
+                                                  const std::vector<Cell>& cells) {
+  std::map<std::pair<std::uint64_t, std::uint64_t>, std::size_t> group_of;
+  std::vector<std::vector<Cell>> groups;
+  for (const Cell& cell : cells) {
+    const InstanceSeeds seeds =
+        instance_seeds(suite, suite.problems[cell.problem], "test", cell.repetition);
+    auto [it, added] = group_of.try_emplace({seeds.instances, seeds.initial_points}, groups.size());
+    if (added) groups.emplace_back();
+    groups[it->second].push_back(cell);
+  }
+  return groups;
+}
+
 }  // namespace
 
 std::size_t train_suite(const Suite& suite, const RunOptions& options,
                         const std::string& optimizer_label, const std::string& problem_label) {
   const Placement placement{parse_device(options.device), suite.dtype};
-  apply_thread_count(options.threads);
+  const Parallelism parallelism = Parallelism::resolve(options.threads, options.jobs);
   TrainingCache cache(options.cache, suite, placement, options.progress);
-  std::set<std::string> seen;
-  for (const Cell& cell : select_shard(expand(suite), options.shard)) {
-    const OptimizerSpec& o = suite.optimizers[cell.optimizer];
-    const ProblemSpec& p = suite.problems[cell.problem];
-    if ((!optimizer_label.empty() && o.label != optimizer_label) ||
-        (!problem_label.empty() && p.label != problem_label))
-      continue;
-    // A classical optimizer has no checkpoint: nothing to train or print.
-    const fs::path checkpoint = instantiate(o, p, cache).checkpoint;
-    if (!checkpoint.empty() && seen.insert(checkpoint.string()).second)
-      std::printf("%s %s %s\n", o.label.c_str(), p.label.c_str(), checkpoint.c_str());
-  }
-  if (seen.empty())
+  std::vector<Cell> selected;
+  for (const Cell& cell : select_shard(expand(suite), options.shard))
+    if ((optimizer_label.empty() || suite.optimizers[cell.optimizer].label == optimizer_label) &&
+        (problem_label.empty() || suite.problems[cell.problem].label == problem_label))
+      selected.push_back(cell);
+  const std::vector<Cell> models = cells_with_distinct_models(suite, selected, cache);
+  if (models.empty())
     throw InputError(fmt::format(
         "the suite has no learned optimizer{}{} to train",
         optimizer_label.empty() ? "" : " labelled \"" + optimizer_label + "\"",
         problem_label.empty() ? "" : " on a problem labelled \"" + problem_label + "\""));
-  return seen.size();
-}
-
-int apply_thread_count(int threads) {
-  if (threads < 0)
-    throw InputError(fmt::format("--threads: expected an integer >= 0, got {}", threads));
-  if (threads == 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  at::set_num_threads(threads);
-  return threads;
+  std::vector<fs::path> checkpoints(models.size());
+  for_each_parallel(models.size(), parallelism, [&](std::size_t i) {
+    const Cell& cell = models[i];
+    checkpoints[i] =
+        instantiate(suite.optimizers[cell.optimizer], suite.problems[cell.problem], cache)
+            .checkpoint;
+  });
+  for (std::size_t i = 0; i < models.size(); ++i)
+    std::printf("%s %s %s\n", suite.optimizers[models[i].optimizer].label.c_str(),
+                suite.problems[models[i].problem].label.c_str(), checkpoints[i].c_str());
+  return models.size();
 }
 
 c10::Device parse_device(const std::string& device) {
@@ -306,14 +321,14 @@ fs::path cell_path(const fs::path& out, const Cell& cell) {
 
 RunSummary run_suite(const Suite& suite, const RunOptions& options) {
   const Placement placement{parse_device(options.device), suite.dtype};
-  const int threads = apply_thread_count(options.threads);
+  const Parallelism parallelism = Parallelism::resolve(options.threads, options.jobs);
   const std::vector<Cell> all = expand(suite);
   const std::vector<Cell> cells = select_shard(all, options.shard);
   preflight(suite, cells, placement);
 
   refuse_another_suites_folder(suite, options.out);
   write_json_atomically(options.out / "suite.json", suite.to_json());
-  const Json context = run_context(options.device, threads);
+  const Json context = run_context(options.device, parallelism);
 
   // Temp files of a run killed mid-write (never read: cells are renamed into place).
   for (const fs::path& stale : remove_stale_temporaries(options.out / "cells"))
@@ -321,12 +336,12 @@ RunSummary run_suite(const Suite& suite, const RunOptions& options) {
       std::fprintf(stderr, "l2obench: removed %s, left by a run that was stopped\n", stale.c_str());
 
   RunSummary summary{.cells = cells.size()};
-  std::vector<const Cell*> todo;
+  std::vector<Cell> todo;
   std::size_t other_build = 0;
   for (const Cell& cell : cells) {
     auto record = finished_cell(cell_path(options.out, cell), cell, suite.steps);
     if (!record) {
-      todo.push_back(&cell);
+      todo.push_back(cell);
       continue;
     }
     ++summary.skipped;
@@ -345,27 +360,40 @@ RunSummary run_suite(const Suite& suite, const RunOptions& options) {
         "(the report lists every build's context); use a fresh --out to recompute them\n",
         other_build);
 
-  Instances instances;
   TrainingCache cache(options.cache, suite, placement, options.progress);
   const auto start = Clock::now();
-  for (const Cell* cell : todo) {
-    const auto cell_start = Clock::now();
-    load_instances(instances, suite, *cell, placement);
-    write_json_atomically(cell_path(options.out, *cell),
-                          evaluate(suite, *cell, instances, cache, context).to_json());
-    ++summary.evaluated;
-    if (options.progress) {
+  // First every model the cells need, trained (or loaded) side by side, one per worker: a
+  // training is one long sequence of small ops, and the cells that need it would wait anyway.
+  const std::vector<Cell> models = cells_with_distinct_models(suite, todo, cache);
+  for_each_parallel(models.size(), parallelism, [&](std::size_t i) {
+    cache.get(suite.optimizers[models[i].optimizer], suite.problems[models[i].problem]);
+  });
+
+  // Then the cells, a group of cells sharing test instances per worker at a time: each group is
+  // evaluated from fresh instances, so its numbers do not depend on which worker ran it.
+  const std::vector<std::vector<Cell>> groups = group_by_instances(suite, todo);
+  std::mutex progress_mutex;
+  for_each_parallel(groups.size(), parallelism, [&](std::size_t g) {
+    Instances instances;
+    for (const Cell& cell : groups[g]) {
+      const auto cell_start = Clock::now();
+      load_instances(instances, suite, cell, placement);
+      write_json_atomically(cell_path(options.out, cell),
+                            evaluate(suite, cell, instances, cache, context).to_json());
+      std::lock_guard lock(progress_mutex);
+      ++summary.evaluated;
+      if (!options.progress) continue;
       const double elapsed = seconds_since(start);
       const double eta =
           elapsed / double(summary.evaluated) * double(todo.size() - summary.evaluated);
       std::fprintf(stderr, "[%zu/%zu] %s × %s r%lld  %.2fs  (elapsed %s, ETA %s)\n",
                    summary.skipped + summary.evaluated, cells.size(),
-                   suite.problems[cell->problem].label.c_str(),
-                   suite.optimizers[cell->optimizer].label.c_str(),
-                   static_cast<long long>(cell->repetition), seconds_since(cell_start),
+                   suite.problems[cell.problem].label.c_str(),
+                   suite.optimizers[cell.optimizer].label.c_str(),
+                   static_cast<long long>(cell.repetition), seconds_since(cell_start),
                    format_duration(elapsed).c_str(), format_duration(eta).c_str());
     }
-  }
+  });
 
   if (options.shard.count == 1) {
     merge_report(options.out, /*allow_partial=*/false);

@@ -15,7 +15,8 @@ struct RunOptions {
   std::filesystem::path out;
   std::filesystem::path cache = "out/cache";  // trained learned optimizers (content-addressed)
   Shard shard;
-  int threads = 0;             // 0: all cores
+  int threads = 0;             // cores to use in all; 0: every core
+  int jobs = 0;                // cells or trainings at once; 0: one per thread (core/parallel.hpp)
   std::string device = "cpu";  // "cpu", "cuda" or "cuda:N"
   bool progress = true;        // a line per cell on stderr
 };
@@ -32,9 +33,6 @@ RunSummary run_suite(const Suite& suite, const RunOptions& options);
 std::size_t train_suite(const Suite& suite, const RunOptions& options,
                         const std::string& optimizer_label = "",
                         const std::string& problem_label = "");
-
-// Applies --threads (0: hardware concurrency) and returns the count in effect.
-int apply_thread_count(int threads);
 
 // Checks --device: a CUDA device on a LibTorch without CUDA is an InputError.
 c10::Device parse_device(const std::string& device);

@@ -7,10 +7,13 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/json_fwd.hpp"
+#include "harness/cells.hpp"
 #include "harness/suite.hpp"
 #include "learned/checkpoint.hpp"
 #include "learned/learned_optimizer.hpp"
@@ -33,13 +36,15 @@ class TrainingCache {
   static TrainingCache untrained(const Suite& suite, const Placement& placement,
                                  std::uint64_t init_seed);
 
-  // The model `optimizer` uses on `problem` (its own, or the entry's train_on problem).
+  // The model `optimizer` uses on `problem` (its own, or the entry's train_on problem). Safe to
+  // call from several threads; returned references stay valid as long as the cache.
   const TrainedModel& get(const OptimizerSpec& optimizer, const ProblemSpec& problem);
 
   learned::CheckpointKey key(const OptimizerSpec& optimizer, const ProblemSpec& problem) const;
   const std::filesystem::path& dir() const { return dir_; }
 
  private:
+  TrainedModel load_or_train(const OptimizerSpec& optimizer, const ProblemSpec& problem) const;
   learned::TrainResult train_and_save(const OptimizerSpec& optimizer, const ProblemSpec& problem,
                                       const learned::CheckpointKey& key,
                                       learned::LearnedOptimizer& model,
@@ -51,6 +56,8 @@ class TrainingCache {
   bool progress_;
   std::optional<std::uint64_t> untrained_seed_;
   std::map<std::string, TrainedModel> models_;  // by key hash and entry
+  // get() may be called from several workers (a unique_ptr keeps the cache movable).
+  std::unique_ptr<std::mutex> models_mutex_ = std::make_unique<std::mutex>();
 };
 
 // An optimizer ready to run on a problem.
@@ -64,6 +71,11 @@ struct Instantiated {
 // config, a learned one from `cache` (trained, loaded, or untrained for an untrained cache).
 Instantiated instantiate(const OptimizerSpec& optimizer, const ProblemSpec& problem,
                          TrainingCache& cache);
+
+// The cells of `cells` whose learned model no earlier cell of them needs: one per checkpoint (a
+// hybrid and its learned part share one), in order. A classical optimizer needs none.
+std::vector<Cell> cells_with_distinct_models(const Suite& suite, const std::vector<Cell>& cells,
+                                             const TrainingCache& cache);
 
 // The untrained model of a learned entry for `problem` (or the entry's train_on problem):
 // weights initialised from the key's seed, networks sized for that problem, placed.

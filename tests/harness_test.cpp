@@ -237,6 +237,41 @@ BOOST_AUTO_TEST_CASE(two_runs_give_identical_numbers) {
   BOOST_TEST(again.evaluated == 0u);
 }
 
+BOOST_AUTO_TEST_CASE(the_numbers_do_not_depend_on_how_many_workers_ran_them) {
+  // Learned optimizers (trained side by side), a scenario sharing its problem's instances, and
+  // more cell groups than workers.
+  Json s = small_suite();
+  s["problems"].push_back(
+      {{"family", "rastrigin"},
+       {"dim", 2},
+       {"label", "rast-s"},
+       {"scenarios", {{{"kind", "none"}}, {{"kind", "start"}, {"value", 0.5}}}}});
+  s["optimizers"].push_back({{"name", "l2o-dm"}, {"train", {{"epochs", 3}}}});
+  s["optimizers"].push_back({{"name", "rnnprop"}, {"train", {{"epochs", 3}}}});
+  auto suite = harness::parse_suite_json(s, "s.json");
+  l2o::testing::TempDir one, two;
+  harness::run_suite(suite,
+                     {.out = one / "run", .cache = one / "cache", .threads = 1, .progress = false});
+  auto parallel = harness::run_suite(
+      suite,
+      {.out = two / "run", .cache = two / "cache", .threads = 2, .jobs = 2, .progress = false});
+  BOOST_TEST(parallel.evaluated == 40u);
+  auto numbers = [](const l2o::testing::TempDir& dir) {
+    Json report = numbers_only(l2o::read_json_file(dir / "run" / "report.json"));
+    for (Json& cell : report["cells"])
+      if (cell.contains("train") && cell["train"].is_object()) {
+        cell["train"].erase("seconds");
+        cell["train"].erase("checkpoint");         // the folder differs
+        cell["train"].erase("loaded_from_cache");  // which cell met the model first
+      }
+    return report;
+  };
+  BOOST_TEST(numbers(one) == numbers(two));
+  Json context = l2o::read_json_file(two / "run" / "report.json")["context"];
+  BOOST_TEST(context["jobs"] == 2);
+  BOOST_TEST(context["intra_op_threads"] == 1);
+}
+
 BOOST_AUTO_TEST_CASE(exported_instances_rebuild_the_same_objectives) {
   Json s = small_suite();
   s["problems"].push_back({{"family", "quadratic"}, {"dim", 5}, {"kind", "conditioned"}});

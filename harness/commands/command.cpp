@@ -59,7 +59,10 @@ int run_command_line(CLI::App& app, const std::vector<Command>& commands, int ar
 void add_execution_options(CLI::App* command, ExecutionOptions& options) {
   command->add_option("--cache", options.cache, "checkpoints of trained learned optimizers")
       ->check(non_empty_path);
-  command->add_option("--threads", options.threads, "intra-op threads; 0 = all cores");
+  command->add_option("--threads", options.threads, "cores to use; 0 = all");
+  command->add_option("--jobs", options.jobs,
+                      "cells or trainings at once, each with threads/jobs intra-op threads; "
+                      "0 = one per thread");
   command->add_option("--device", options.device, "cpu, cuda or cuda:N");
   command->add_flag("--quiet", options.quiet, "no progress on stderr");
   command->add_option("--train-profile", options.train_profile,

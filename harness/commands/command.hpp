@@ -38,6 +38,7 @@ int run_command_line(CLI::App& app, const std::vector<Command>& commands, int ar
 struct ExecutionOptions {
   std::string cache = "out/cache";
   int threads = 0;
+  int jobs = 0;
   std::string device = "cpu";
   bool quiet = false;
   std::string train_profile;

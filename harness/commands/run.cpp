@@ -27,6 +27,7 @@ int run(const RunArguments& a) {
       .cache = a.execution.cache,
       .shard = harness::Shard::parse(a.shard),
       .threads = a.execution.threads,
+      .jobs = a.execution.jobs,
       .device = a.execution.device,
       .progress = !a.execution.quiet};
   const auto summary = harness::run_suite(suite, options);

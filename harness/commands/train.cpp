@@ -20,10 +20,13 @@ Command add_train(CLI::App& app) {
   return {command, [a] {
             const ExecutionOptions& e = a->execution;
             const harness::Suite suite = harness::parse_suite_file(a->suite, e.train_profile);
-            harness::train_suite(
-                suite,
-                {.cache = e.cache, .threads = e.threads, .device = e.device, .progress = !e.quiet},
-                a->optimizer, a->problem);
+            harness::train_suite(suite,
+                                 {.cache = e.cache,
+                                  .threads = e.threads,
+                                  .jobs = e.jobs,
+                                  .device = e.device,
+                                  .progress = !e.quiet},
+                                 a->optimizer, a->problem);
             return 0;
           }};
 }
