@@ -99,6 +99,7 @@ fuzz: build-sanitize
 	FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run $(SANITIZE_BUILD)
 
 microbench: build
+	$(PYTHON) tests/torchscript_fixtures.py --out $(BUILD)/tests/torchscript > /dev/null
 	$(BUILD)/bench/l2o_bench
 
 format:

@@ -172,6 +172,8 @@ void register_learned_benchmarks() {
   for (std::int64_t n : {10, 50}) {
     for (const auto& entry : l2o::learned::learned_optimizers()) {
       const std::string name(entry.name);
+      // A module file's optimizer (torchscript) has its own benchmark: torchscript_bench.cpp.
+      if (l2o::learned::find_any_optimizer(name, "bench").needs_a_file) continue;
       benchmark::RegisterBenchmark(
           ("learned_eval_step/" + name + "/n=" + std::to_string(n)).c_str(), evaluation_step, name,
           n);

@@ -109,6 +109,9 @@ class RecordingReporter : public benchmark::ConsoleReporter {
 // learned_bench.cpp: the benchmarks, and the closing note from their CPU times.
 void register_learned_benchmarks();
 void print_learned_note(const std::map<std::string, double>& cpu_times);
+// torchscript_bench.cpp: a scripted optimizer's per-step overhead.
+void register_torchscript_benchmarks();
+void print_torchscript_note(const std::map<std::string, double>& cpu_times);
 
 int main(int argc, char** argv) {
   l2o::tune_numerical_libraries(argv);
@@ -157,6 +160,7 @@ int main(int argc, char** argv) {
   }
 
   register_learned_benchmarks();
+  register_torchscript_benchmarks();
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   RecordingReporter reporter;
@@ -174,6 +178,8 @@ int main(int argc, char** argv) {
                kernel->second / 1e3, plain->second / 1e3, plain->second / kernel->second);
   }
   print_learned_note(reporter.cpu_times);
+  fmt::print("\nan optimizer written in PyTorch (TorchScript) vs the same update built in:\n");
+  print_torchscript_note(reporter.cpu_times);
   benchmark::Shutdown();
   return 0;
 }

@@ -56,7 +56,8 @@ Json keyed_by_content(const Json& config) {
   Json keyed = Json::object();
   for (const auto& [field, value] : config.items()) {
     keyed[field] = keyed_by_content(value);  // a composition's parts hold their own files
-    if (field != "weights_file" || !value.is_string() || value.get<std::string>().empty()) continue;
+    const bool names_a_file = field == "weights_file" || field == "module";
+    if (!names_a_file || !value.is_string() || value.get<std::string>().empty()) continue;
     const std::filesystem::path file = value.get<std::string>();
     std::error_code ec;
     if (std::filesystem::is_regular_file(file, ec))

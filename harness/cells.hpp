@@ -18,7 +18,8 @@ struct Cell {
 };
 
 // An optimizer config as a cache or cell key: the config, plus, for each file it names
-// ("weights_file", at any depth), "<field>_sha256", the digest of the file's content, so that
+// ("weights_file" or a TorchScript "module", at any depth), "<field>_sha256", the digest of the
+// file's content, so that
 // editing the file in place changes the key. A file that is not there is left out (loading it
 // names it).
 Json keyed_by_content(const Json& config);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "core/digest.hpp"
 #include "core/error.hpp"
 #include "core/files.hpp"
 #include "core/registry.hpp"
@@ -30,6 +31,8 @@ struct MakeEntry {
             [](const Json& canonical, TrainProfile profile) {
               return L::training(config_of<L>(canonical), profile);
             },
+        .default_training =
+            [](TrainProfile profile) { return L::training(typename L::Config{}, profile); },
         .trained_part =
             [](const Json& canonical) {
               if constexpr (requires { L::trained_part(config_of<L>(canonical)); })
@@ -59,6 +62,7 @@ struct MakeAnyEntry {
                             .describe = &describe_config<typename O::Config>,
                             .canonical = &canonical_config<typename O::Config>,
                             .equivariance_variants = equivariance_variants_of<O>()};
+    if constexpr (requires { O::needs_a_file; }) entry.needs_a_file = O::needs_a_file;
     if constexpr (LearnedOptimizerType<O>)
       entry.learned = find_learned(O::name);
     else
@@ -103,15 +107,38 @@ Json AnyOptimizerEntry::to_json() const {
               {"learned", learned != nullptr},
               {"fields", describe()}};
   if (learned) {
-    const Json defaults = canonical(Json::object(), std::string(name));
     out["training"] = {{"fields", describe_config<TrainConfig>()},
-                       {"quick", config_to_json(learned->training(defaults, TrainProfile::quick))},
-                       {"paper", config_to_json(learned->training(defaults, TrainProfile::paper))}};
+                       {"quick", config_to_json(learned->default_training(TrainProfile::quick))},
+                       {"paper", config_to_json(learned->default_training(TrainProfile::paper))}};
   }
   return out;
 }
 
-Json export_checkpoint_weights(const std::filesystem::path& checkpoint) {
+namespace {
+
+// A checkpoint key's config is keyed by content ("<field>_sha256" next to each file it names):
+// the config itself, after checking that each file still has that content.
+Json config_of_key(Json keyed, const std::string& where) {
+  if (!keyed.is_object()) return keyed;
+  Json config = Json::object();
+  for (auto& [field, value] : keyed.items()) {
+    if (field.ends_with("_sha256")) continue;
+    config[field] = config_of_key(value, where);
+    const auto digest = keyed.find(field + "_sha256");
+    if (digest == keyed.end() || !value.is_string()) continue;
+    const std::string file = value.get<std::string>();
+    if (!std::filesystem::is_regular_file(file) || file_sha256_hex(file) != *digest)
+      throw InputError(
+          fmt::format("{}: the model was trained with {} ({} {}), which is no longer "
+                      "there with that content",
+                      where, file, field, digest->get<std::string>()));
+  }
+  return config;
+}
+
+}  // namespace
+
+std::unique_ptr<LearnedOptimizer> load_checkpoint_model(const std::filesystem::path& checkpoint) {
   const std::string where = checkpoint.string();
   const Json file = read_json_file(checkpoint);
   const Json key = file.is_object() ? file.value("key", Json()) : Json();
@@ -121,11 +148,15 @@ Json export_checkpoint_weights(const std::filesystem::path& checkpoint) {
   if (!entry)
     throw InputError(
         fmt::format("{}: unknown learned optimizer {}", where, key["optimizer"].dump()));
-  auto model = entry->make(key.at("config"), 0);
+  auto model = entry->make(config_of_key(key.at("config"), where), 0);
   model->shape_for(*problems::find_family(key.at("family").get<std::string>(), where)
                         .sample(key.at("problem"), {1, 0, {}}));
   read_weights_file(checkpoint, model->weights());
-  return flatten_weights(model->weights());
+  return model;
+}
+
+Json export_checkpoint_weights(const std::filesystem::path& checkpoint) {
+  return flatten_weights(load_checkpoint_model(checkpoint)->weights());
 }
 
 const std::vector<LearnedEntry>& learned_optimizers() {

@@ -18,6 +18,7 @@
 #include "learned/loa_bfgs.hpp"
 #include "learned/math_l2o.hpp"
 #include "learned/rnnprop.hpp"
+#include "learned/torchscript.hpp"
 #include "learned/training.hpp"
 #include "optimizers/registry.hpp"
 
@@ -39,8 +40,8 @@ struct TrainedPart {
   Json config;  // canonical
 };
 
-using LearnedOptimizers =
-    TypeList<L2oDm, RnnProp, DiffL2o, DiffL2oElementwise, Hybrid, LoaBfgs, MathL2o, GoMathL2o>;
+using LearnedOptimizers = TypeList<L2oDm, RnnProp, DiffL2o, DiffL2oElementwise, Hybrid, LoaBfgs,
+                                   MathL2o, GoMathL2o, TorchScript>;
 
 template <LearnedOptimizerType... Ls>
 constexpr bool all_learned_optimizer_types(TypeList<Ls...>) {
@@ -56,6 +57,7 @@ struct LearnedEntry {
   Json (*describe)();
   Json (*canonical)(const Json& config, const std::string& where);
   TrainConfig (*training)(const Json& canonical, TrainProfile profile);
+  TrainConfig (*default_training)(TrainProfile profile);  // of the default config
   TrainedPart (*trained_part)(const Json& canonical);
   std::unique_ptr<LearnedOptimizer> (*make)(const Json& canonical, std::uint64_t init_seed);
 };
@@ -77,6 +79,9 @@ struct AnyOptimizerEntry {
   // Extra suite entries `l2obench equivariance` measures by default besides the defaults (the
   // type's optional `equivariance_variants`, a JSON array of entries without "name").
   std::string_view equivariance_variants;
+  // The type's optional `needs_a_file`: its config must name a file (a TorchScript module), so
+  // it has no default model (left out of default measurements; tests give it a file).
+  bool needs_a_file = false;
 
   // The canonical training config of a suite entry: the profile's budgets overridden by the
   // entry's "train" object; null for a classical optimizer, which takes neither "train" nor
@@ -89,6 +94,10 @@ struct AnyOptimizerEntry {
 
 const std::vector<AnyOptimizerEntry>& all_optimizers();
 const AnyOptimizerEntry& find_any_optimizer(std::string_view name, const std::string& where);
+
+// The model a checkpoint holds: built from its key's config (whose files must still have the
+// content it was trained with) and loaded with its weights; errors name the file.
+std::unique_ptr<LearnedOptimizer> load_checkpoint_model(const std::filesystem::path& checkpoint);
 
 // A checkpoint's weights as one flat array in the model's documented order (for loa-bfgs the
 // 216 numbers its "weights_file" reads back); errors name the file.

@@ -27,6 +27,7 @@ Command add_summarize(CLI::App& app);
 Command add_show(CLI::App& app);
 Command add_equivariance(CLI::App& app);
 Command add_export_weights(CLI::App& app);
+Command add_export_module(CLI::App& app);
 Command add_datasets(CLI::App& app);
 
 // Parses the command line and runs the subcommand given. Every error ends here, in one line on
