@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
+#include "learned/diffusion.hpp"
 #include "learned/preprocessing.hpp"
 #include "learned/registry.hpp"
 #include "problems/registry.hpp"
@@ -207,5 +208,86 @@ void print_learned_note(const std::map<std::string, double>& cpu_times) {
         "  l2o-dm n={:<3} {:>10.0f}   torch::nn::LSTM {:>10.0f} ({:.2f}x)   GEMM limit {:>10.0f} "
         "({:.0f}% of it)\n",
         n, ours, torch, ours / torch, limit, 100 * ours / limit);
+  }
+}
+
+// ---- Diff-L2O's own training loop (issue 12, item 4) ----
+// One training epoch of the diffusion optimizers at their training batch (512): the solver run
+// that starts the epoch's forward trajectories, then T reverse steps with one Adam update each,
+// or one per coordinate group for the element-wise variant in its Global (1 group), Local (3)
+// and per-coordinate phase. Next to it the solver run alone. Wall-clock seconds per epoch.
+namespace {
+
+struct DiffusionTrainingCase {
+  std::string label, model;
+  Json model_config;  // fields over the defaults (the element-wise phase)
+  std::string family;
+  Json problem_config;
+};
+
+const std::vector<DiffusionTrainingCase>& diffusion_training_cases() {
+  static const Json rastrigin = {{"dim", 10}}, lasso = {{"dim", 10}, {"rows", 5}};
+  static const Json local = {{"global_until", 0.0}, {"local_until", 1.0}},
+                    per_coordinate = {{"global_until", 0.0}, {"local_until", 0.0}};
+  static const std::vector<DiffusionTrainingCase> cases = {
+      {"diff-l2o/rastrigin-n=10", "diff-l2o", Json::object(), "rastrigin", rastrigin},
+      {"diff-l2o/lasso-5x10", "diff-l2o", Json::object(), "lasso", lasso},
+      {"diff-l2o-ele-global/rastrigin-n=10", "diff-l2o-ele", Json::object(), "rastrigin",
+       rastrigin},
+      {"diff-l2o-ele-global/lasso-5x10", "diff-l2o-ele", Json::object(), "lasso", lasso},
+      {"diff-l2o-ele-local/lasso-5x10", "diff-l2o-ele", local, "lasso", lasso},
+      {"diff-l2o-ele-per-coordinate/rastrigin-n=10", "diff-l2o-ele", per_coordinate, "rastrigin",
+       rastrigin},
+      {"diff-l2o-ele-per-coordinate/lasso-5x10", "diff-l2o-ele", per_coordinate, "lasso", lasso},
+  };
+  return cases;
+}
+
+// A one-epoch training of a fresh model (validated on one instance, before and after).
+void diffusion_training_epoch(benchmark::State& state, const DiffusionTrainingCase& c) {
+  const auto* entry = l2o::learned::find_learned(c.model);
+  const Json config = entry->canonical(c.model_config, "bench");
+  l2o::learned::TrainConfig budget = entry->training(config, l2o::learned::TrainProfile::quick);
+  budget.epochs = 1;
+  budget.validation_instances = 1;
+  const auto& family = l2o::problems::find_family(c.family, "bench");
+  const l2o::learned::TrainingProblem training{&family, family.canonical(c.problem_config, "bench"),
+                                               3};
+  for (auto _ : state) {
+    state.PauseTiming();
+    auto model = entry->make(config, 1);
+    state.ResumeTiming();
+    model->train(training, budget, {c10::kCPU, at::kFloat}, {});
+  }
+}
+
+// The solver part alone: the trajectories' start on one training batch (the default oracle,
+// Adam for solver_steps from N(0, I)).
+void diffusion_trajectory_start(benchmark::State& state, const DiffusionTrainingCase& c) {
+  const auto* entry = l2o::learned::find_learned(c.model);
+  const Json config = entry->canonical(c.model_config, "bench");
+  const std::int64_t batch = entry->training(config, l2o::learned::TrainProfile::quick).batch;
+  const auto& family = l2o::problems::find_family(c.family, "bench");
+  auto f = family.sample(family.canonical(c.problem_config, "bench"),
+                         {batch, 3, {c10::kCPU, at::kFloat}});
+  auto model = entry->make(config, 1);
+  model->shape_for(*f);
+  auto& diffusion = dynamic_cast<l2o::learned::DiffusionOptimizer&>(*model);
+  for (auto _ : state) benchmark::DoNotOptimize(diffusion.trajectory_start(*f, f->features(), 4));
+}
+
+}  // namespace
+
+void register_diffusion_training_benchmarks() {
+  for (const DiffusionTrainingCase& c : diffusion_training_cases()) {
+    benchmark::RegisterBenchmark(("diffusion_train_epoch/" + c.label).c_str(),
+                                 diffusion_training_epoch, c)
+        ->Unit(benchmark::kSecond)
+        ->UseRealTime();
+    if (c.model_config.empty())
+      benchmark::RegisterBenchmark(("diffusion_trajectory_start/" + c.label).c_str(),
+                                   diffusion_trajectory_start, c)
+          ->Unit(benchmark::kMillisecond)
+          ->UseRealTime();
   }
 }

@@ -109,6 +109,7 @@ class RecordingReporter : public benchmark::ConsoleReporter {
 // learned_bench.cpp: the benchmarks, and the closing note from their CPU times.
 void register_learned_benchmarks();
 void print_learned_note(const std::map<std::string, double>& cpu_times);
+void register_diffusion_training_benchmarks();
 
 int main(int argc, char** argv) {
   l2o::tune_numerical_libraries(argv);
@@ -157,6 +158,7 @@ int main(int argc, char** argv) {
   }
 
   register_learned_benchmarks();
+  register_diffusion_training_benchmarks();
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   RecordingReporter reporter;
