@@ -110,6 +110,7 @@ class RecordingReporter : public benchmark::ConsoleReporter {
 void register_learned_benchmarks();
 void print_learned_note(const std::map<std::string, double>& cpu_times);
 void register_diffusion_training_benchmarks();
+void print_diffusion_training_note(const std::map<std::string, double>& cpu_times);
 
 int main(int argc, char** argv) {
   l2o::tune_numerical_libraries(argv);
@@ -176,6 +177,7 @@ int main(int argc, char** argv) {
                kernel->second / 1e3, plain->second / 1e3, plain->second / kernel->second);
   }
   print_learned_note(reporter.cpu_times);
+  print_diffusion_training_note(reporter.cpu_times);
   benchmark::Shutdown();
   return 0;
 }
