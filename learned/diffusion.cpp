@@ -243,7 +243,8 @@ Tensor DiffusionOptimizer::group_reverse_step(const Tensor& x_t, const Tensor& i
   auto in_group = [&](const Tensor& v) { return v.defined() ? v.narrow(1, lo, m) : v; };
   Tensor group =
       reverse_step_from(in_group(x_t), denoiser_output(in_group(input)), t, in_group(noise));
-  // The values of `all` (group − group is exactly 0), the gradient of `group`.
+  // The values of `all` (group − group is exactly 0; NaN where the step overflowed, as the loss
+  // is then non-finite and the update skipped anyway), the gradient of `group`.
   return at::cat(
       {all.narrow(1, 0, lo), in_group(all) + (group - group.detach()), all.narrow(1, hi, n - hi)},
       1);

@@ -166,10 +166,11 @@ class DiffusionOptimizer : public LearnedOptimizer {
   Tensor reverse_step_from(const Tensor& x_t, const Tensor& output, std::int64_t t,
                            const Tensor& noise) const;
   // The reverse step of a training update of coordinates [lo, hi) (Algorithm 5) from `input`,
-  // denoiser_input(x_t, …) of a per-coordinate model: the values of reverse_step, differentiable
-  // through those coordinates only. Its weight gradient is that of reverse_step with the other
-  // coordinates detached (float rounding aside), for one no-grad pass over all coordinates and
-  // a differentiable one over the group's instead of a differentiable pass over all of them.
+  // denoiser_input(x_t, …) of a per-coordinate model: the (finite) values of reverse_step,
+  // differentiable through those coordinates only. Its weight gradient is that of reverse_step
+  // with the other coordinates detached (float rounding aside), for one no-grad pass over all
+  // coordinates and a differentiable one over the group's instead of a differentiable pass over
+  // all of them.
   Tensor group_reverse_step(const Tensor& x_t, const Tensor& input, std::int64_t t,
                             const Tensor& noise, std::int64_t lo, std::int64_t hi) const;
   // The start x̃_0 of the forward trajectories for a batch of training instances (see `oracle`);
