@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
+#include "learned/diffusion.hpp"
 #include "learned/preprocessing.hpp"
 #include "learned/registry.hpp"
 #include "problems/registry.hpp"
@@ -209,5 +210,152 @@ void print_learned_note(const std::map<std::string, double>& cpu_times) {
         "  l2o-dm n={:<3} {:>10.0f}   torch::nn::LSTM {:>10.0f} ({:.2f}x)   GEMM limit {:>10.0f} "
         "({:.0f}% of it)\n",
         n, ours, torch, ours / torch, limit, 100 * ours / limit);
+  }
+}
+
+// ---- Diff-L2O's own training loop (issue 12, item 4) ----
+// One training epoch of the diffusion optimizers at their training batch (512): the solver run
+// that starts the epoch's forward trajectories, then T reverse steps with one Adam update each,
+// or one per coordinate group for the element-wise variant in its Global (1 group), Local (3)
+// and per-coordinate phase. Next to it the solver run alone. Wall-clock seconds per epoch.
+namespace {
+
+struct DiffusionTrainingCase {
+  std::string label, model;
+  Json model_config;  // fields over the defaults (the element-wise phase)
+  std::string family;
+  Json problem_config;
+};
+
+const std::vector<DiffusionTrainingCase>& diffusion_training_cases() {
+  static const Json rastrigin = {{"dim", 10}}, lasso = {{"dim", 10}, {"rows", 5}};
+  static const Json local = {{"global_until", 0.0}, {"local_until", 1.0}},
+                    per_coordinate = {{"global_until", 0.0}, {"local_until", 0.0}};
+  static const std::vector<DiffusionTrainingCase> cases = {
+      {"diff-l2o/rastrigin-n=10", "diff-l2o", Json::object(), "rastrigin", rastrigin},
+      {"diff-l2o/lasso-5x10", "diff-l2o", Json::object(), "lasso", lasso},
+      {"diff-l2o-ele-global/rastrigin-n=10", "diff-l2o-ele", Json::object(), "rastrigin",
+       rastrigin},
+      {"diff-l2o-ele-global/lasso-5x10", "diff-l2o-ele", Json::object(), "lasso", lasso},
+      {"diff-l2o-ele-local/lasso-5x10", "diff-l2o-ele", local, "lasso", lasso},
+      {"diff-l2o-ele-per-coordinate/rastrigin-n=10", "diff-l2o-ele", per_coordinate, "rastrigin",
+       rastrigin},
+      {"diff-l2o-ele-per-coordinate/lasso-5x10", "diff-l2o-ele", per_coordinate, "lasso", lasso},
+  };
+  return cases;
+}
+
+// A one-epoch training of a fresh model (validated on one instance, before and after).
+void diffusion_training_epoch(benchmark::State& state, const DiffusionTrainingCase& c) {
+  const auto* entry = l2o::learned::find_learned(c.model);
+  const Json config = entry->canonical(c.model_config, "bench");
+  l2o::learned::TrainConfig budget = entry->training(config, l2o::learned::TrainProfile::quick);
+  budget.epochs = 1;
+  budget.validation_instances = 1;
+  const auto& family = l2o::problems::find_family(c.family, "bench");
+  const l2o::learned::TrainingProblem training{&family, family.canonical(c.problem_config, "bench"),
+                                               3};
+  for (auto _ : state) {
+    state.PauseTiming();
+    auto model = entry->make(config, 1);
+    state.ResumeTiming();
+    model->train(training, budget, {c10::kCPU, at::kFloat}, {});
+  }
+}
+
+// A case's untrained model, sized for one training batch of its problem.
+struct DiffusionCaseModel {
+  std::unique_ptr<l2o::problems::Objective> f;
+  std::unique_ptr<l2o::learned::LearnedOptimizer> model;
+  l2o::learned::DiffusionOptimizer& diffusion() const {
+    return dynamic_cast<l2o::learned::DiffusionOptimizer&>(*model);
+  }
+};
+
+DiffusionCaseModel diffusion_case_model(const DiffusionTrainingCase& c) {
+  const auto* entry = l2o::learned::find_learned(c.model);
+  const Json config = entry->canonical(c.model_config, "bench");
+  const std::int64_t batch = entry->training(config, l2o::learned::TrainProfile::quick).batch;
+  const auto& family = l2o::problems::find_family(c.family, "bench");
+  DiffusionCaseModel out{family.sample(family.canonical(c.problem_config, "bench"),
+                                       {batch, 3, {c10::kCPU, at::kFloat}}),
+                         entry->make(config, 1)};
+  out.model->shape_for(*out.f);
+  return out;
+}
+
+// The solver part alone: the trajectories' start on one training batch (the default oracle,
+// Adam for solver_steps from N(0, I)).
+void diffusion_trajectory_start(benchmark::State& state, const DiffusionTrainingCase& c) {
+  const DiffusionCaseModel m = diffusion_case_model(c);
+  for (auto _ : state)
+    benchmark::DoNotOptimize(m.diffusion().trajectory_start(*m.f, m.f->features(), 4));
+}
+
+// The limit of a training epoch: its matrix products alone, on preallocated tensors with one
+// core's BLAS. Per update and layer the forward GEMM over the rows that get a gradient and the
+// two of its backward (no input gradient at the first layer), and for a group update (Algorithm
+// 5) the forward over every row without gradient, which gives the other coordinates' values.
+void diffusion_gemm_limit(benchmark::State& state, const DiffusionTrainingCase& c) {
+  const DiffusionCaseModel m = diffusion_case_model(c);
+  const std::int64_t B = m.f->batch(), n = m.f->dim(), steps = m.diffusion().schedule().steps();
+  const std::int64_t groups = m.diffusion().update_groups(1, 1, n);
+  // Rows of the network: one per instance, or one per coordinate for the element-wise model.
+  const std::int64_t rows = m.diffusion().dimension_free() ? B * n : B;
+  const std::int64_t group_rows = rows / groups;
+  struct Layer {
+    Tensor w, x, y, dy, dx, dw, all_x, all_y;
+  };
+  std::vector<Layer> layers;
+  for (const auto& [name, w] : m.model->weights()) {
+    if (w.dim() != 2) continue;  // the biases
+    const std::int64_t in = w.size(0), out = w.size(1);
+    layers.push_back({w.detach(), at::randn({group_rows, in}), at::empty({group_rows, out}),
+                      at::randn({group_rows, out}), at::empty({group_rows, in}),
+                      at::empty({in, out}), at::randn({rows, in}), at::empty({rows, out})});
+  }
+  for (auto _ : state)
+    for (std::int64_t update = 0; update < steps * groups; ++update)
+      for (std::size_t i = 0; i < layers.size(); ++i) {
+        Layer& l = layers[i];
+        if (groups > 1) at::mm_out(l.all_y, l.all_x, l.w);
+        at::mm_out(l.y, l.x, l.w);
+        at::mm_out(l.dw, l.x.t(), l.dy);
+        if (i > 0) at::mm_out(l.dx, l.dy, l.w.t());
+      }
+}
+
+}  // namespace
+
+void register_diffusion_training_benchmarks() {
+  for (const DiffusionTrainingCase& c : diffusion_training_cases()) {
+    benchmark::RegisterBenchmark(("diffusion_train_epoch/" + c.label).c_str(),
+                                 diffusion_training_epoch, c)
+        ->Unit(benchmark::kSecond)
+        ->UseRealTime();
+    benchmark::RegisterBenchmark(("diffusion_train_epoch/gemm-limit/" + c.label).c_str(),
+                                 diffusion_gemm_limit, c)
+        ->Unit(benchmark::kSecond)
+        ->UseRealTime();
+    if (c.model_config.empty())
+      benchmark::RegisterBenchmark(("diffusion_trajectory_start/" + c.label).c_str(),
+                                   diffusion_trajectory_start, c)
+          ->Unit(benchmark::kMillisecond)
+          ->UseRealTime();
+  }
+}
+
+// Seconds: the cases' time unit.
+void print_diffusion_training_note(const std::map<std::string, double>& cpu_times) {
+  bool header = false;
+  for (const DiffusionTrainingCase& c : diffusion_training_cases()) {
+    auto epoch = cpu_times.find("diffusion_train_epoch/" + c.label + "/real_time"),
+         limit = cpu_times.find("diffusion_train_epoch/gemm-limit/" + c.label + "/real_time");
+    if (epoch == cpu_times.end() || limit == cpu_times.end()) continue;
+    if (!header)
+      fmt::print("\nDiff-L2O training epoch (batch 512, CPU seconds) against its GEMM limit\n");
+    header = true;
+    fmt::print("  {:<44} {:>7.2f} s   GEMM limit {:>7.2f} s ({:.0f}% of the epoch)\n", c.label,
+               epoch->second, limit->second, 100 * limit->second / epoch->second);
   }
 }

@@ -112,6 +112,8 @@ void print_learned_note(const std::map<std::string, double>& cpu_times);
 // torchscript_bench.cpp: a scripted optimizer's per-step overhead.
 void register_torchscript_benchmarks();
 void print_torchscript_note(const std::map<std::string, double>& cpu_times);
+void register_diffusion_training_benchmarks();
+void print_diffusion_training_note(const std::map<std::string, double>& cpu_times);
 
 int main(int argc, char** argv) {
   l2o::tune_numerical_libraries(argv);
@@ -161,6 +163,7 @@ int main(int argc, char** argv) {
 
   register_learned_benchmarks();
   register_torchscript_benchmarks();
+  register_diffusion_training_benchmarks();
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   RecordingReporter reporter;
@@ -180,6 +183,7 @@ int main(int argc, char** argv) {
   print_learned_note(reporter.cpu_times);
   fmt::print("\nan optimizer written in PyTorch (TorchScript) vs the same update built in:\n");
   print_torchscript_note(reporter.cpu_times);
+  print_diffusion_training_note(reporter.cpu_times);
   benchmark::Shutdown();
   return 0;
 }

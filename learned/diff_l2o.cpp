@@ -18,15 +18,16 @@ class DiffL2oModel final : public DiffusionOptimizer {
   DiffL2oModel(const DiffL2o::Config& config, std::uint64_t seed)
       : DiffusionOptimizer(config.diffusion, seed), config_(config) {}
 
-  Tensor denoise(const Tensor& x_t, const DiffusionContext& context,
-                 std::int64_t t) const override {
+  Tensor denoiser_input(const Tensor& x_t, const DiffusionContext& context,
+                        std::int64_t t) const override {
     std::vector<Tensor> input{x_t};
     if (uses_gradient()) input.push_back(compress_gradient(context.objective.grad(x_t)));
     if (reads_features()) input.push_back(context.features);
     input.push_back(sinusoidal_embedding(at::full({x_t.size(0)}, double(t), x_t.options()),
                                          config_.time_embedding));
-    return net_(at::cat(input, 1));
+    return at::cat(input, 1);
   }
+  Tensor denoiser_output(const Tensor& input) const override { return net_(input); }
 
   bool reads_features() const override { return config_.guidance != "gradient"; }
 

@@ -20,8 +20,8 @@ class ElementwiseModel final : public DiffusionOptimizer {
   ElementwiseModel(const DiffL2oElementwise::Config& config, std::uint64_t seed)
       : DiffusionOptimizer(config.diffusion, seed), config_(config) {}
 
-  Tensor denoise(const Tensor& x_t, const DiffusionContext& context,
-                 std::int64_t t) const override {
+  Tensor denoiser_input(const Tensor& x_t, const DiffusionContext& context,
+                        std::int64_t t) const override {
     const std::int64_t B = x_t.size(0), n = x_t.size(1);
     const Tensor g = compress_gradient(context.objective.grad(x_t));
     auto summary = [&](const Tensor& v) {
@@ -31,10 +31,13 @@ class ElementwiseModel final : public DiffusionOptimizer {
         sinusoidal_embedding(at::full({1}, double(t), x_t.options()), config_.time_embedding);
     const Tensor position =
         sinusoidal_embedding(at::arange(n, x_t.options()), config_.position_embedding);
-    Tensor input = at::cat({x_t.unsqueeze(2), g.unsqueeze(2), summary(x_t), summary(g),
-                            time.unsqueeze(0).expand({B, n, config_.time_embedding}),
-                            position.unsqueeze(0).expand({B, n, config_.position_embedding})},
-                           2);
+    return at::cat({x_t.unsqueeze(2), g.unsqueeze(2), summary(x_t), summary(g),
+                    time.unsqueeze(0).expand({B, n, config_.time_embedding}),
+                    position.unsqueeze(0).expand({B, n, config_.position_embedding})},
+                   2);
+  }
+  Tensor denoiser_output(const Tensor& input) const override {
+    const std::int64_t B = input.size(0), n = input.size(1);
     return net_(input.reshape({B * n, -1})).view({B, n});
   }
 

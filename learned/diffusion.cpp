@@ -212,12 +212,42 @@ void DiffusionOptimizer::to(const Placement& placement) {
   if (oracle_) oracle_->to(placement);
 }
 
+Tensor DiffusionOptimizer::denoise(const Tensor& x_t, const DiffusionContext& context,
+                                   std::int64_t t) const {
+  return denoiser_output(denoiser_input(x_t, context, t));
+}
+
 Tensor DiffusionOptimizer::reverse_step(const Tensor& x_t, const DiffusionContext& context,
                                         std::int64_t t, const Tensor& noise) const {
-  Tensor out = denoise(x_t, context, t);
-  Tensor x = predicts_noise_ ? schedule_.reverse_mean(x_t, out, t) : x_t + out;
+  return reverse_step_from(x_t, denoise(x_t, context, t), t, noise);
+}
+
+Tensor DiffusionOptimizer::reverse_step_from(const Tensor& x_t, const Tensor& output,
+                                             std::int64_t t, const Tensor& noise) const {
+  Tensor x = predicts_noise_ ? schedule_.reverse_mean(x_t, output, t) : x_t + output;
   if (noise.defined()) x = x + schedule_.reverse_std(t) * noise;
   return x;
+}
+
+Tensor DiffusionOptimizer::group_reverse_step(const Tensor& x_t, const Tensor& input,
+                                              std::int64_t t, const Tensor& noise, std::int64_t lo,
+                                              std::int64_t hi) const {
+  if (input.dim() != 3)
+    throw std::logic_error("update groups need a denoiser with one input row per coordinate");
+  Tensor all;
+  {
+    at::NoGradGuard constants;
+    all = reverse_step_from(x_t, denoiser_output(input), t, noise);
+  }
+  const std::int64_t m = hi - lo, n = x_t.size(1);
+  auto in_group = [&](const Tensor& v) { return v.defined() ? v.narrow(1, lo, m) : v; };
+  Tensor group =
+      reverse_step_from(in_group(x_t), denoiser_output(in_group(input)), t, in_group(noise));
+  // The values of `all` (group − group is exactly 0; NaN where the step overflowed, as the loss
+  // is then non-finite and the update skipped anyway), the gradient of `group`.
+  return at::cat(
+      {all.narrow(1, 0, lo), in_group(all) + (group - group.detach()), all.narrow(1, hi, n - hi)},
+      1);
 }
 
 std::unique_ptr<LearnedRollout> DiffusionOptimizer::start_learned(const Objective& objective,
@@ -384,18 +414,23 @@ class DiffusionOptimizer::Training {
     RandomStream sampling_noise(derive_seed(stream, {"train", e, "sampling"}));
     Tensor x = f->initial_points(derive_seed(stream, {"train", e, "initial-points"}));
     const std::int64_t n = x.size(1), groups = model_.update_groups(epoch, config_.epochs, n);
-    const Tensor coordinate = at::arange(n, at::TensorOptions(x.device()).dtype(at::kLong));
     double epoch_loss = 0;
     std::int64_t updates = 0;
     for (std::int64_t t = model_.schedule_.steps(); t >= 1; --t) {
       const Tensor noise = DiffusionRollout::noise_for(model_, x, t, sampling_noise);
-      Tensor next = x;
+      Tensor input;  // the same for every group: it does not depend on the weights
+      {
+        at::NoGradGuard no_grad;
+        input = model_.denoiser_input(x, context, t);
+      }
+      Tensor next = groups == 1 ? Tensor() : at::empty_like(x);
       // Coordinates [lo, hi) of one group get the gradient of this update; the others enter the
       // loss as constants (Algorithm 5: one update per group of positions).
       for (std::int64_t g = 0; g < groups; ++g) {
-        Tensor out = model_.reverse_step(x, context, t, noise);
-        Tensor in_group = (coordinate >= g * n / groups) & (coordinate < (g + 1) * n / groups);
-        Tensor iterate = groups == 1 ? out : at::where(in_group, out, out.detach());
+        const std::int64_t lo = g * n / groups, hi = (g + 1) * n / groups;
+        Tensor iterate = groups == 1
+                             ? model_.reverse_step_from(x, model_.denoiser_output(input), t, noise)
+                             : model_.group_reverse_step(x, input, t, noise, lo, hi);
         Tensor loss = settings.alpha * f->loss(iterate).mean() +
                       (1 - settings.alpha) * mean_squared_error(iterate, target[t - 1]);
         if (apply_update(*optimizer_, parameters_, loss, config_.clip)) {
@@ -405,7 +440,10 @@ class DiffusionOptimizer::Training {
           ++session_.result().skipped_segments;
         }
         ++updates;
-        next = groups == 1 ? out.detach() : at::where(in_group, out.detach(), next);
+        if (groups == 1)
+          next = iterate.detach();
+        else
+          next.narrow(1, lo, hi - lo).copy_(iterate.detach().narrow(1, lo, hi - lo));
       }
       x = next;
     }

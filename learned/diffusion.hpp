@@ -144,8 +144,14 @@ class DiffusionOptimizer : public LearnedOptimizer {
   DiffusionOptimizer(const DiffusionSettings& settings, std::uint64_t seed);
 
   // The network's raw output for x_t at step t: ε or the step, [B, n].
-  virtual Tensor denoise(const Tensor& x_t, const DiffusionContext& context,
-                         std::int64_t t) const = 0;
+  Tensor denoise(const Tensor& x_t, const DiffusionContext& context, std::int64_t t) const;
+  // What the network reads for x_t at step t (x_t, guidance, embeddings), none of which depends
+  // on the weights: [B, k], or one row per coordinate, [B, n, k], for a model with more than one
+  // update group.
+  virtual Tensor denoiser_input(const Tensor& x_t, const DiffusionContext& context,
+                                std::int64_t t) const = 0;
+  // The network on such an input: [B, n]; on the rows [B, m, k] of m coordinates, [B, m].
+  virtual Tensor denoiser_output(const Tensor& input) const = 0;
   // How many groups of coordinates are updated one after another in a reverse step of training
   // epoch `epoch` (of `epochs`) at dimension `dim`: 1 for the joint model; the element-wise one
   // moves from 1 to 3 to dim (Algorithm 5's Global → Local phases).
@@ -156,6 +162,17 @@ class DiffusionOptimizer : public LearnedOptimizer {
   // posterior noise.
   Tensor reverse_step(const Tensor& x_t, const DiffusionContext& context, std::int64_t t,
                       const Tensor& noise) const;
+  // x̂_{t−1} from x̂_t and the network's output for it (ε or the step).
+  Tensor reverse_step_from(const Tensor& x_t, const Tensor& output, std::int64_t t,
+                           const Tensor& noise) const;
+  // The reverse step of a training update of coordinates [lo, hi) (Algorithm 5) from `input`,
+  // denoiser_input(x_t, …) of a per-coordinate model: the (finite) values of reverse_step,
+  // differentiable through those coordinates only. Its weight gradient is that of reverse_step
+  // with the other coordinates detached (float rounding aside), for one no-grad pass over all
+  // coordinates and a differentiable one over the group's instead of a differentiable pass over
+  // all of them.
+  Tensor group_reverse_step(const Tensor& x_t, const Tensor& input, std::int64_t t,
+                            const Tensor& noise, std::int64_t lo, std::int64_t hi) const;
   // The start x̃_0 of the forward trajectories for a batch of training instances (see `oracle`);
   // `features` are f's, `seed` draws the solver's starting points or the noise.
   Tensor trajectory_start(const Objective& f, const Tensor& features, std::uint64_t seed) const;

@@ -7,6 +7,7 @@
 
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
+#include <torch/csrc/autograd/autograd.h>
 
 #include "core/error.hpp"
 #include "harness/suite.hpp"
@@ -199,6 +200,57 @@ BOOST_AUTO_TEST_CASE(the_elementwise_phases_go_global_local_elementwise) {
   BOOST_TEST(diffusion.update_groups(30, 30, 10) == 10);
   BOOST_TEST(diffusion.update_groups(30, 30, 15910) == 50);  // capped by max_groups
   BOOST_CHECK_THROW(make("diff-l2o-ele", small({{"oracle", "ours"}})), l2o::InputError);
+}
+
+BOOST_AUTO_TEST_CASE(a_group_update_has_the_gradient_of_the_step_with_the_others_detached) {
+  // Training's group update (one no-grad pass over every coordinate, a differentiable one over
+  // the group's) against the plain one (a differentiable pass over all, the others detached):
+  // the same iterate and loss bit for bit, the same weight gradient to rounding, in float64.
+  const l2o::Placement cpu64{c10::kCPU, at::kDouble};
+  const auto lasso = problem("lasso", {{"dim", 10}, {"rows", 5}});
+  auto f = lasso.family->sample(lasso.config, {16, 21, cpu64});
+  const Tensor x = f->initial_points(22), target = f->initial_points(23),
+               noise = f->initial_points(24);
+  for (const char* parameterization : {"step", "epsilon"}) {
+    auto ele = make("diff-l2o-ele", small({{"parameterization", parameterization}}));
+    ele->shape_for(*f);
+    ele->to(cpu64);
+    auto& diffusion = dynamic_cast<learned::DiffusionOptimizer&>(*ele);
+    std::vector<Tensor> weights;
+    for (auto& [name, w] : ele->weights()) weights.push_back(w.requires_grad_(true));
+    const learned::DiffusionContext context{*f, Tensor()};
+    const std::int64_t t = 7;
+    Tensor input;
+    {
+      at::NoGradGuard no_grad;
+      input = diffusion.denoiser_input(x, context, t);
+    }
+    auto loss_of = [&](const Tensor& iterate) {
+      return 0.5 * f->loss(iterate).mean() + 0.5 * (iterate - target).pow(2).mean();
+    };
+    auto gradient = [&](const Tensor& loss) { return torch::autograd::grad({loss}, weights); };
+    const Tensor all_coordinates =
+        gradient(loss_of(diffusion.reverse_step(x, context, t, noise)))[0];
+    for (auto [lo, hi] : {std::pair<std::int64_t, std::int64_t>{0, 3}, {3, 4}, {4, 10}}) {
+      BOOST_TEST_CONTEXT(parameterization << ", coordinates [" << lo << ", " << hi << ")") {
+        const Tensor out = diffusion.reverse_step(x, context, t, noise);
+        const Tensor coordinate = at::arange(10, at::kLong);
+        const Tensor plain = at::where((coordinate >= lo) & (coordinate < hi), out, out.detach());
+        const Tensor grouped = diffusion.group_reverse_step(x, input, t, noise, lo, hi);
+        BOOST_TEST(at::equal(grouped, plain));
+        const Tensor plain_loss = loss_of(plain), grouped_loss = loss_of(grouped);
+        BOOST_TEST(at::equal(grouped_loss, plain_loss));
+        const auto expected = gradient(plain_loss), actual = gradient(grouped_loss);
+        BOOST_REQUIRE(expected.size() == actual.size());
+        for (std::size_t i = 0; i < expected.size(); ++i)
+          BOOST_TEST(at::allclose(actual[i], expected[i], 1e-12, 1e-14));
+        // Restricting the gradient to a group matters: the first layer's differs from the
+        // gradient through every coordinate.
+        BOOST_TEST(expected[0].abs().max().item<double>() > 0);
+        BOOST_TEST(!at::allclose(expected[0], all_coordinates, 1e-3, 0));
+      }
+    }
+  }
 }
 
 BOOST_AUTO_TEST_CASE(the_hybrid_switches_to_the_classical_optimizer_exactly_at_step_k) {
