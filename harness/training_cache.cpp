@@ -1,6 +1,7 @@
 #include "harness/training_cache.hpp"
 
 #include <cstdio>
+#include <mutex>
 
 #include <ATen/Parallel.h>
 
@@ -8,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/config.hpp"
+#include "core/file_lock.hpp"
 #include "core/files.hpp"
 #include "core/seed.hpp"
 #include "harness/cells.hpp"
@@ -50,9 +52,13 @@ TrainingCache::TrainingCache(fs::path dir, const Suite& suite, const Placement& 
 
 TrainingCache TrainingCache::untrained(const Suite& suite, const Placement& placement,
                                        std::uint64_t init_seed) {
-  TrainingCache cache({}, suite, placement, false);
-  cache.untrained_seed_ = init_seed;
-  return cache;
+  return TrainingCache(suite, placement, init_seed);
+}
+
+TrainingCache::TrainingCache(const Suite& suite, const Placement& placement,
+                             std::uint64_t init_seed)
+    : TrainingCache({}, suite, placement, false) {
+  untrained_seed_ = init_seed;
 }
 
 learned::CheckpointKey TrainingCache::key(const OptimizerSpec& optimizer,
@@ -128,6 +134,7 @@ const TrainedModel& TrainingCache::get(const OptimizerSpec& optimizer, const Pro
     const std::string entry =
         fmt::format("untrained {} {} {} {}", optimizer.name, optimizer.config.dump(),
                     shaped_for.family, shaped_for.config.dump());
+    std::lock_guard lock(models_mutex_);
     if (auto it = models_.find(entry); it != models_.end()) return it->second;
     TrainedModel model{.model = make_untrained(optimizer, *untrained_seed_, problem, placement_)};
     return models_.emplace(entry, std::move(model)).first->second;
@@ -136,11 +143,29 @@ const TrainedModel& TrainingCache::get(const OptimizerSpec& optimizer, const Pro
   const std::string hash = k.hash();
   // Models in memory are per entry: a hybrid shares its learned part's checkpoint, not its model.
   const std::string entry = hash + " " + optimizer.name + " " + optimizer.config.dump();
-  if (auto it = models_.find(entry); it != models_.end()) return it->second;
+  {
+    std::lock_guard lock(models_mutex_);
+    if (auto it = models_.find(entry); it != models_.end()) return it->second;
+  }
 
   TrainedModel trained;
   trained.model = make_untrained(optimizer, k.seed, problem, placement_);
   trained.checkpoint = dir_ / k.file_name();
+  // One process or thread trains a key; the others wait on its lock, then load its checkpoint.
+  std::optional<FileLock> training;
+  if (!fs::exists(trained.checkpoint)) {
+    fs::create_directories(dir_);
+    const fs::path lock = fs::path(trained.checkpoint).replace_extension(".lock");
+    training = FileLock::try_lock(lock);
+    if (!training) {
+      if (progress_)
+        std::fprintf(stderr, "l2obench: waiting for %s, which another process is training\n",
+                     trained.checkpoint.c_str());
+      training.emplace(lock);
+    }
+    // What a holder killed mid-write left (never read: files are renamed into place).
+    remove_stale_temporaries(dir_);
+  }
   learned::TrainResult result;
   if (fs::exists(trained.checkpoint)) {
     Json provenance;
@@ -159,7 +184,9 @@ const TrainedModel& TrainingCache::get(const OptimizerSpec& optimizer, const Pro
   trained.record["loaded_from_cache"] = trained.loaded;
   trained.record["checkpoint"] = trained.checkpoint.string();
   trained.record["problem"] = {{"family", k.family}, {"config", k.problem}};
-  return models_.emplace(entry, std::move(trained)).first->second;
+  training.reset();
+  std::lock_guard lock(models_mutex_);
+  return models_.try_emplace(entry, std::move(trained)).first->second;
 }
 
 }  // namespace l2o::harness

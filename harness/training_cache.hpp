@@ -2,11 +2,13 @@
 // How the harness builds an optimizer from its suite entry (instantiate), and the trained
 // learned optimizers it needs, content-addressed on disk: a miss trains (and writes the
 // checkpoint atomically), a hit loads; either way the training seconds are known and recorded.
-// Shards on a shared filesystem share the cache. This file and the registry are the only places
-// that ask whether an optimizer is learned.
+// Shards on a shared filesystem share the cache: a lock per key (<checkpoint>.lock) lets one
+// process or thread train a model while the others that need it wait, then load it. This file and
+// the registry are the only places that ask whether an optimizer is learned.
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -40,6 +42,7 @@ class TrainingCache {
   const std::filesystem::path& dir() const { return dir_; }
 
  private:
+  TrainingCache(const Suite& suite, const Placement& placement, std::uint64_t init_seed);
   learned::TrainResult train_and_save(const OptimizerSpec& optimizer, const ProblemSpec& problem,
                                       const learned::CheckpointKey& key,
                                       learned::LearnedOptimizer& model,
@@ -50,6 +53,7 @@ class TrainingCache {
   Placement placement_;
   bool progress_;
   std::optional<std::uint64_t> untrained_seed_;
+  std::mutex models_mutex_;                     // get() may be called from several threads
   std::map<std::string, TrainedModel> models_;  // by key hash and entry
 };
 
