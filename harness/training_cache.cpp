@@ -159,7 +159,8 @@ const TrainedModel& TrainingCache::get(const OptimizerSpec& optimizer, const Pro
     training = FileLock::try_lock(lock);
     if (!training) {
       if (progress_)
-        std::fprintf(stderr, "l2obench: waiting for %s, which another process is training\n",
+        std::fprintf(stderr,
+                     "l2obench: waiting for %s, which another process or thread is training\n",
                      trained.checkpoint.c_str());
       training.emplace(lock);
     }
