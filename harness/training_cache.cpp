@@ -1,7 +1,6 @@
 #include "harness/training_cache.hpp"
 
 #include <cstdio>
-#include <mutex>
 
 #include <ATen/Parallel.h>
 
@@ -52,13 +51,9 @@ TrainingCache::TrainingCache(fs::path dir, const Suite& suite, const Placement& 
 
 TrainingCache TrainingCache::untrained(const Suite& suite, const Placement& placement,
                                        std::uint64_t init_seed) {
-  return TrainingCache(suite, placement, init_seed);
-}
-
-TrainingCache::TrainingCache(const Suite& suite, const Placement& placement,
-                             std::uint64_t init_seed)
-    : TrainingCache({}, suite, placement, false) {
-  untrained_seed_ = init_seed;
+  TrainingCache cache({}, suite, placement, false);
+  cache.untrained_seed_ = init_seed;
+  return cache;
 }
 
 learned::CheckpointKey TrainingCache::key(const OptimizerSpec& optimizer,
@@ -129,25 +124,29 @@ learned::TrainResult TrainingCache::train_and_save(const OptimizerSpec& optimize
 }
 
 const TrainedModel& TrainingCache::get(const OptimizerSpec& optimizer, const ProblemSpec& problem) {
-  if (untrained_seed_) {
-    const ProblemSpec& shaped_for = optimizer.train_on ? *optimizer.train_on : problem;
-    const std::string entry =
-        fmt::format("untrained {} {} {} {}", optimizer.name, optimizer.config.dump(),
-                    shaped_for.family, shaped_for.config.dump());
-    std::lock_guard lock(models_mutex_);
-    if (auto it = models_.find(entry); it != models_.end()) return it->second;
-    TrainedModel model{.model = make_untrained(optimizer, *untrained_seed_, problem, placement_)};
-    return models_.emplace(entry, std::move(model)).first->second;
-  }
-  const learned::CheckpointKey k = key(optimizer, problem);
-  const std::string hash = k.hash();
   // Models in memory are per entry: a hybrid shares its learned part's checkpoint, not its model.
-  const std::string entry = hash + " " + optimizer.name + " " + optimizer.config.dump();
+  const ProblemSpec& shaped_for = optimizer.train_on ? *optimizer.train_on : problem;
+  const std::string entry = untrained_seed_ ? fmt::format("untrained {} {} {}", shaped_for.family,
+                                                          shaped_for.config.dump(), optimizer.name)
+                                            : key(optimizer, problem).hash() + " " + optimizer.name;
+  const std::string id = entry + " " + optimizer.config.dump();
   {
-    std::lock_guard lock(models_mutex_);
-    if (auto it = models_.find(entry); it != models_.end()) return it->second;
+    std::lock_guard lock(*models_mutex_);
+    if (auto it = models_.find(id); it != models_.end()) return it->second;
   }
+  // Made without the lock, so that workers train different models side by side; a model two
+  // workers made at once is kept once (std::map keeps references valid across inserts).
+  TrainedModel made =
+      untrained_seed_
+          ? TrainedModel{.model = make_untrained(optimizer, *untrained_seed_, problem, placement_)}
+          : load_or_train(optimizer, problem);
+  std::lock_guard lock(*models_mutex_);
+  return models_.try_emplace(id, std::move(made)).first->second;
+}
 
+TrainedModel TrainingCache::load_or_train(const OptimizerSpec& optimizer,
+                                          const ProblemSpec& problem) const {
+  const learned::CheckpointKey k = key(optimizer, problem);
   TrainedModel trained;
   trained.model = make_untrained(optimizer, k.seed, problem, placement_);
   trained.checkpoint = dir_ / k.file_name();
@@ -185,9 +184,7 @@ const TrainedModel& TrainingCache::get(const OptimizerSpec& optimizer, const Pro
   trained.record["loaded_from_cache"] = trained.loaded;
   trained.record["checkpoint"] = trained.checkpoint.string();
   trained.record["problem"] = {{"family", k.family}, {"config", k.problem}};
-  training.reset();
-  std::lock_guard lock(models_mutex_);
-  return models_.try_emplace(entry, std::move(trained)).first->second;
+  return trained;
 }
 
 }  // namespace l2o::harness

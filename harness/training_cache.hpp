@@ -2,9 +2,8 @@
 // How the harness builds an optimizer from its suite entry (instantiate), and the trained
 // learned optimizers it needs, content-addressed on disk: a miss trains (and writes the
 // checkpoint atomically), a hit loads; either way the training seconds are known and recorded.
-// Shards on a shared filesystem share the cache: a lock per key (<checkpoint>.lock) lets one
-// process or thread train a model while the others that need it wait, then load it. This file and
-// the registry are the only places that ask whether an optimizer is learned.
+// Shards on a shared filesystem share the cache. This file and the registry are the only places
+// that ask whether an optimizer is learned.
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -35,14 +34,15 @@ class TrainingCache {
   static TrainingCache untrained(const Suite& suite, const Placement& placement,
                                  std::uint64_t init_seed);
 
-  // The model `optimizer` uses on `problem` (its own, or the entry's train_on problem).
+  // The model `optimizer` uses on `problem` (its own, or the entry's train_on problem). Safe to
+  // call from several threads; returned references stay valid as long as the cache.
   const TrainedModel& get(const OptimizerSpec& optimizer, const ProblemSpec& problem);
 
   learned::CheckpointKey key(const OptimizerSpec& optimizer, const ProblemSpec& problem) const;
   const std::filesystem::path& dir() const { return dir_; }
 
  private:
-  TrainingCache(const Suite& suite, const Placement& placement, std::uint64_t init_seed);
+  TrainedModel load_or_train(const OptimizerSpec& optimizer, const ProblemSpec& problem) const;
   learned::TrainResult train_and_save(const OptimizerSpec& optimizer, const ProblemSpec& problem,
                                       const learned::CheckpointKey& key,
                                       learned::LearnedOptimizer& model,
@@ -53,8 +53,9 @@ class TrainingCache {
   Placement placement_;
   bool progress_;
   std::optional<std::uint64_t> untrained_seed_;
-  std::mutex models_mutex_;                     // get() may be called from several threads
   std::map<std::string, TrainedModel> models_;  // by key hash and entry
+  // get() may be called from several workers (a unique_ptr keeps the cache movable).
+  std::unique_ptr<std::mutex> models_mutex_ = std::make_unique<std::mutex>();
 };
 
 // An optimizer ready to run on a problem.
