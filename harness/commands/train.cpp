@@ -3,7 +3,6 @@
 // the Slurm train stage does.
 #include <cstdio>
 
-#include "core/error.hpp"
 #include "harness/commands/command.hpp"
 #include "harness/runner.hpp"
 #include "harness/suite.hpp"
@@ -40,19 +39,17 @@ int train(const TrainArguments& a) {
     return 0;
   }
   const Placement placement{harness::parse_device(e.device), suite.dtype};
-  harness::TrainingCache cache(options.cache, suite, placement, options.progress);
+  const harness::TrainingCache cache(options.cache, suite, placement, false);  // for keys
   const std::vector<harness::SuiteModel> models = harness::suite_models(suite, cache);
   if (a.list) {
     list_models(suite, models);
     return 0;
   }
-  const harness::SuiteModel& model = harness::select_model(models, a.model);
-  harness::apply_thread_count(e.threads);
-  const harness::OptimizerSpec& optimizer = suite.optimizers[model.users[0].optimizer];
-  const harness::ProblemSpec& problem = suite.problems[model.users[0].problem];
-  const harness::TrainedModel& trained = cache.get(optimizer, problem);
-  std::printf("%s %s %s\n", optimizer.label.c_str(), problem.label.c_str(),
-              trained.checkpoint.c_str());
+  // One (optimizer, problem) of the suite is one model (labels are unique): trained as `train`
+  // and `run` train it, so on as many threads, to the same weights.
+  const harness::SuiteModel::User& user = harness::select_model(models, a.model).users[0];
+  harness::train_suite(suite, options, suite.optimizers[user.optimizer].label,
+                       suite.problems[user.problem].label);
   return 0;
 }
 
