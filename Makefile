@@ -73,9 +73,10 @@ regression: build
 
 # The quick suite through a local Slurm (scripts/slurm-test) in $(OUT)/slurm-test; compared with
 # REFERENCE, the report of a single run with 2 threads (CI gives make regression's), else with
-# one it runs itself.
+# one it runs itself. REUSE_CACHE: that run's --cache, loaded by the train tasks, not retrained.
 slurm-test: build
-	OUT=$(OUT)/slurm-test BUILD=$(BUILD) scripts/slurm-test $(if $(REFERENCE),--reference $(REFERENCE))
+	OUT=$(OUT)/slurm-test BUILD=$(BUILD) scripts/slurm-test $(if $(REFERENCE),--reference $(REFERENCE)) \
+	  $(if $(REUSE_CACHE),--reuse-cache $(REUSE_CACHE))
 
 baseline: build
 	rm -rf $(OUT)/baseline
