@@ -7,6 +7,7 @@
 #   make smoke       the seconds-long smoke suite
 #   make regression  quick suite from scratch, compared with reports/baselines/quick.json (CI)
 #   make baseline    refresh reports/baselines/quick.json (when a change is meant to move numbers)
+#   make slurm-test  the quick suite through a real one-node Slurm, compared with one process (root)
 #   make test-sanitize  the CTest tests built with AddressSanitizer + UBSan (in build-sanitize/)
 #   make fuzz        every libFuzzer target in fuzz/ for FUZZ_SECONDS (default 60) each
 #   make format      clang-format every C++ file
@@ -19,7 +20,7 @@ PYTHON ?= /usr/bin/python3
 MAKE_REPORT = $(PYTHON) reports/make_report.py
 RUN_FLAGS ?=
 
-.PHONY: all setup configure build test bench bench-all microbench smoke regression baseline format clean \
+.PHONY: all setup configure build test bench bench-all microbench smoke regression baseline format clean slurm-test \
 	configure-sanitize build-sanitize test-sanitize fuzz
 
 all: build
@@ -69,6 +70,13 @@ regression: build
 	rm -rf $(OUT)/regression
 	$(REGRESSION_RUN) --out $(OUT)/regression/quick --cache $(OUT)/regression/cache
 	$(L2OBENCH) compare $(BASELINE) $(OUT)/regression/quick/report.json --json $(OUT)/regression/verdict.json
+
+# The quick suite through a local Slurm (scripts/slurm-test) in $(OUT)/slurm-test; compared with
+# REFERENCE, the report of a single run with 2 threads (CI gives make regression's), else with
+# one it runs itself. REUSE_CACHE: that run's --cache, loaded by the train tasks, not retrained.
+slurm-test: build
+	OUT=$(OUT)/slurm-test BUILD=$(BUILD) scripts/slurm-test $(if $(REFERENCE),--reference $(REFERENCE)) \
+	  $(if $(REUSE_CACHE),--reuse-cache $(REUSE_CACHE))
 
 baseline: build
 	rm -rf $(OUT)/baseline

@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
       cli::add_list(app),           cli::add_run(app),           cli::add_train(app),
       cli::add_merge(app),          cli::add_instances(app),     cli::add_compare(app),
       cli::add_summarize(app),      cli::add_show(app),          cli::add_equivariance(app),
-      cli::add_export_weights(app), cli::add_export_module(app), cli::add_datasets(app)};
+      cli::add_export_weights(app), cli::add_export_module(app), cli::add_datasets(app),
+      cli::add_slurm(app)};
   return cli::run_command_line(app, commands, argc, argv);
 }

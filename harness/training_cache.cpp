@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/config.hpp"
+#include "core/file_lock.hpp"
 #include "core/files.hpp"
 #include "core/seed.hpp"
 #include "harness/cells.hpp"
@@ -150,6 +151,22 @@ TrainedModel TrainingCache::load_or_train(const OptimizerSpec& optimizer,
   TrainedModel trained;
   trained.model = make_untrained(optimizer, k.seed, problem, placement_);
   trained.checkpoint = dir_ / k.file_name();
+  // One process or thread trains a key; the others wait on its lock, then load its checkpoint.
+  std::optional<FileLock> training;
+  if (!fs::exists(trained.checkpoint)) {
+    fs::create_directories(dir_);
+    const fs::path lock = fs::path(trained.checkpoint).replace_extension(".lock");
+    training = FileLock::try_lock(lock);
+    if (!training) {
+      if (progress_)
+        std::fprintf(stderr,
+                     "l2obench: waiting for %s, which another process or thread is training\n",
+                     trained.checkpoint.c_str());
+      training.emplace(lock);
+    }
+    // What a holder killed mid-write left (never read: files are renamed into place).
+    remove_stale_temporaries(dir_);
+  }
   learned::TrainResult result;
   if (fs::exists(trained.checkpoint)) {
     Json provenance;

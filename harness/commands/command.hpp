@@ -29,6 +29,7 @@ Command add_equivariance(CLI::App& app);
 Command add_export_weights(CLI::App& app);
 Command add_export_module(CLI::App& app);
 Command add_datasets(CLI::App& app);
+Command add_slurm(CLI::App& app);
 
 // Parses the command line and runs the subcommand given. Every error ends here, in one line on
 // stderr: a user error (a usage error, bad input, a missing file) exits 2, anything else 1;

@@ -1,34 +1,85 @@
 // `l2obench train`: trains (or loads) the learned optimizers of a suite; prints checkpoints.
+// --list prints the suite's models (index and key); --model trains one of them, as a task of
+// the Slurm train stage does.
+#include <cstdio>
+
 #include "harness/commands/command.hpp"
 #include "harness/runner.hpp"
 #include "harness/suite.hpp"
+#include "harness/suite_models.hpp"
 
 namespace l2o::cli {
 
+namespace {
+
+struct TrainArguments {
+  std::string suite, optimizer, problem, model;
+  bool list = false;
+  ExecutionOptions execution;
+};
+
+// One line per model: "<index>\t<key>\t<optimizer label> on <problem label>, ...".
+void list_models(const harness::Suite& suite, const std::vector<harness::SuiteModel>& models) {
+  for (std::size_t i = 0; i < models.size(); ++i) {
+    std::string users;
+    for (const harness::SuiteModel::User& user : models[i].users)
+      users += (users.empty() ? "" : ", ") + suite.optimizers[user.optimizer].label + " on " +
+               suite.problems[user.problem].label;
+    std::printf("%zu\t%s\t%s\n", i, models[i].key.c_str(), users.c_str());
+  }
+}
+
+int train(const TrainArguments& a) {
+  const ExecutionOptions& e = a.execution;
+  const harness::Suite suite = harness::parse_suite_file(a.suite, e.train_profile);
+  const harness::RunOptions options{.cache = e.cache,
+                                    .threads = e.threads,
+                                    .jobs = e.jobs,
+                                    .device = e.device,
+                                    .progress = !e.quiet};
+  if (!a.list && a.model.empty()) {
+    harness::train_suite(suite, options, a.optimizer, a.problem);
+    return 0;
+  }
+  const Placement placement{harness::parse_device(e.device), suite.dtype};
+  const harness::TrainingCache cache(options.cache, suite, placement, false);  // for keys
+  const std::vector<harness::SuiteModel> models = harness::suite_models(suite, cache);
+  if (a.list) {
+    list_models(suite, models);
+    return 0;
+  }
+  // One (optimizer, problem) of the suite is one model (labels are unique): trained as `train`
+  // and `run` train it, so on as many threads, to the same weights.
+  const harness::SuiteModel::User& user = harness::select_model(models, a.model).users[0];
+  harness::train_suite(suite, options, suite.optimizers[user.optimizer].label,
+                       suite.problems[user.problem].label);
+  return 0;
+}
+
+}  // namespace
+
 Command add_train(CLI::App& app) {
-  struct Arguments {
-    std::string suite, optimizer, problem;
-    ExecutionOptions execution;
-  };
-  auto a = std::make_shared<Arguments>();
+  auto a = std::make_shared<TrainArguments>();
   auto* command = app.add_subcommand(
       "train", "train (or load) the learned optimizers of a suite; prints checkpoints");
   command->add_option("suite", a->suite, "suite JSON file")->required();
-  command->add_option("--optimizer", a->optimizer, "only the optimizer with this label");
-  command->add_option("--problem", a->problem, "only for the problem with this label");
+  auto* optimizer =
+      command->add_option("--optimizer", a->optimizer, "only the optimizer with this label");
+  auto* problem =
+      command->add_option("--problem", a->problem, "only for the problem with this label");
+  auto* list = command
+                   ->add_flag("--list", a->list,
+                              "list the suite's learned models (index, key, users); no training")
+                   ->excludes(optimizer)
+                   ->excludes(problem);
+  command
+      ->add_option("--model", a->model,
+                   "only this model: its index or key (\"<optimizer>-<hash>\") from --list")
+      ->excludes(optimizer)
+      ->excludes(problem)
+      ->excludes(list);
   add_execution_options(command, a->execution);
-  return {command, [a] {
-            const ExecutionOptions& e = a->execution;
-            const harness::Suite suite = harness::parse_suite_file(a->suite, e.train_profile);
-            harness::train_suite(suite,
-                                 {.cache = e.cache,
-                                  .threads = e.threads,
-                                  .jobs = e.jobs,
-                                  .device = e.device,
-                                  .progress = !e.quiet},
-                                 a->optimizer, a->problem);
-            return 0;
-          }};
+  return {command, [a] { return train(*a); }};
 }
 
 }  // namespace l2o::cli

@@ -1,0 +1,52 @@
+#include "harness/suite_models.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "core/error.hpp"
+#include "harness/cells.hpp"
+#include "learned/registry.hpp"
+
+namespace l2o::harness {
+
+std::vector<SuiteModel> suite_models(const Suite& suite, const TrainingCache& cache) {
+  std::vector<SuiteModel> models;
+  for (const Cell& cell : expand(suite)) {
+    const OptimizerSpec& optimizer = suite.optimizers[cell.optimizer];
+    if (!learned::find_any_optimizer(optimizer.name, optimizer.label).learned) continue;
+    const learned::CheckpointKey key = cache.key(optimizer, suite.problems[cell.problem]);
+    const std::string name = std::filesystem::path(key.file_name()).stem().string();
+    auto model = std::ranges::find(models, name, &SuiteModel::key);
+    if (model == models.end()) model = models.insert(models.end(), SuiteModel{.key = name});
+    const SuiteModel::User user{cell.optimizer, cell.problem};
+    if (std::ranges::none_of(model->users, [&](const SuiteModel::User& u) {
+          return u.optimizer == user.optimizer && u.problem == user.problem;
+        }))
+      model->users.push_back(user);
+  }
+  return models;
+}
+
+const SuiteModel& select_model(const std::vector<SuiteModel>& models, const std::string& selector) {
+  std::size_t index = 0;
+  const char* end = selector.data() + selector.size();
+  if (auto [at, ec] = std::from_chars(selector.data(), end, index);
+      ec == std::errc() && at == end) {
+    if (index < models.size()) return models[index];
+    throw InputError(fmt::format(
+        "--model {}: the suite has {} learned model{}{}; `l2obench train SUITE --list` lists them",
+        selector, models.size(), models.size() == 1 ? "" : "s",
+        models.empty() ? "" : fmt::format(" (indices 0 to {})", models.size() - 1)));
+  }
+  if (auto model = std::ranges::find(models, selector, &SuiteModel::key); model != models.end())
+    return *model;
+  throw InputError(fmt::format(
+      "--model \"{}\": no learned model of the suite has this key; expected an index or a key "
+      "\"<optimizer>-<hash>\" that `l2obench train SUITE --list` prints",
+      selector));
+}
+
+}  // namespace l2o::harness

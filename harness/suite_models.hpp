@@ -1,0 +1,31 @@
+#pragma once
+// The learned models a suite needs, one per checkpoint key (a hybrid counts as its learned part):
+// what `l2obench train --list` prints, `train --model` trains one of, and the Slurm train stage
+// runs one array task each for.
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "harness/suite.hpp"
+#include "harness/training_cache.hpp"
+
+namespace l2o::harness {
+
+struct SuiteModel {
+  std::string key;  // the checkpoint's file name without ".json": "<optimizer>-<hash>"
+  // The suite entries of every (optimizer, problem) that uses it, first one first: training the
+  // first trains the model.
+  struct User {
+    std::size_t optimizer = 0, problem = 0;
+  };
+  std::vector<User> users;
+};
+
+// In the order of the suite's cells; keys are those `cache` stores the models under.
+std::vector<SuiteModel> suite_models(const Suite& suite, const TrainingCache& cache);
+
+// The model `selector` names: its index in `models` or its key. An InputError naming --model and
+// the choices otherwise.
+const SuiteModel& select_model(const std::vector<SuiteModel>& models, const std::string& selector);
+
+}  // namespace l2o::harness
