@@ -17,7 +17,7 @@ namespace l2o::learned {
 inline constexpr int checkpoint_format_version = 1;
 // Bump when a change to the networks, the training loop or the problem kernels changes what a
 // given key trains to, so that old checkpoints are no longer found.
-inline constexpr int training_code_version = 3;
+inline constexpr int training_code_version = 4;
 
 // Everything that determines the trained weights; its hash names the cache file.
 struct CheckpointKey {

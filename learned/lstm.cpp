@@ -1,6 +1,9 @@
 #include "learned/lstm.hpp"
 
+#include <array>
+#include <bit>
 #include <cmath>
+#include <cstdint>
 
 #include <ATen/ATen.h>
 #include <ATen/Dispatch.h>
@@ -18,10 +21,6 @@ Tensor moved(const Tensor& t, const Placement& p) {
   return t.detach().to(p.device, p.dtype).contiguous().requires_grad_(t.requires_grad());
 }
 
-// The LSTM cell's element-wise part in one pass over memory, with a hand-written backward:
-// gates [rows, 4·hidden] (input, forget, cell, output) and c [rows, hidden] -> (h', c').
-// Every activation is a sigmoid (tanh(x) = 2σ(2x) − 1): LibTorch's CPU sigmoid is several times
-// faster than its tanh, and the cell's cost is mostly these activations, not its GEMMs.
 struct CellActivations {
   Tensor sigmoids;  // σ of the gates, σ(2·g) for the cell gate: [rows, 4·hidden]
   Tensor c, tanh_c;
@@ -32,34 +31,12 @@ struct CellActivations {
 CellActivations cell_forward(const Tensor& gates, const Tensor& c_prev) {
   const std::int64_t rows = gates.size(0), hidden = gates.size(1) / 4;
   CellActivations out;
-  out.sigmoids = at::sigmoid(gates).contiguous();
+  out.sigmoids = at::empty({rows, 4 * hidden}, gates.options());
   out.c = at::empty({rows, hidden}, gates.options());
-  Tensor c_in = c_prev.contiguous();
-  AT_DISPATCH_FLOATING_TYPES(gates.scalar_type(), "lstm_cell_c", [&] {
-    const scalar_t* __restrict a = out.sigmoids.data_ptr<scalar_t>();
-    const scalar_t* __restrict cp = c_in.data_ptr<scalar_t>();
-    scalar_t* __restrict c = out.c.data_ptr<scalar_t>();
-    for (std::int64_t r = 0; r < rows; ++r) {
-      const scalar_t* __restrict ar = a + r * 4 * hidden;
-      for (std::int64_t j = 0; j < hidden; ++j) {
-        const scalar_t i = ar[j], f = ar[hidden + j], g = 2 * ar[2 * hidden + j] - 1;
-        c[r * hidden + j] = f * cp[r * hidden + j] + i * g;
-      }
-    }
-  });
-  out.tanh_c = (out.c * 2).sigmoid_();
+  out.tanh_c = at::empty({rows, hidden}, gates.options());
   out.h = at::empty({rows, hidden}, gates.options());
-  AT_DISPATCH_FLOATING_TYPES(gates.scalar_type(), "lstm_cell_h", [&] {
-    const scalar_t* __restrict a = out.sigmoids.data_ptr<scalar_t>();
-    scalar_t* __restrict t = out.tanh_c.data_ptr<scalar_t>();
-    scalar_t* __restrict h = out.h.data_ptr<scalar_t>();
-    for (std::int64_t r = 0; r < rows; ++r)
-      for (std::int64_t j = 0; j < hidden; ++j) {
-        const std::int64_t k = r * hidden + j;
-        t[k] = 2 * t[k] - 1;
-        h[k] = a[r * 4 * hidden + 3 * hidden + j] * t[k];
-      }
-  });
+  lstm_cell_forward(gates.contiguous(), out.sigmoids, c_prev.contiguous(), out.c, out.tanh_c,
+                    out.h);
   return out;
 }
 
@@ -71,38 +48,13 @@ struct LstmCellFunction : torch::autograd::Function<LstmCellFunction> {
     return {a.h, a.c};
   }
 
-  // dh, dc -> dgates, dc_prev. With c' = f·c + i·g, h' = o·tanh(c'):
-  // dc' += dh·o·(1 − tanh²c'); di = dc'·g·i(1−i); df = dc'·c·f(1−f); do = dh·tanh(c')·o(1−o);
-  // dc = dc'·f; and for the doubled cell-gate input u = 2·a (g = tanh(u/2)): du = dc'·i·(1−g²)/2.
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
                                                  torch::autograd::variable_list grads) {
     const auto saved = ctx->get_saved_variables();
     const Tensor &sigmoids = saved[0], &c_prev = saved[1], &tanh_c = saved[2];
-    const Tensor dh = grads[0].contiguous(), dc = grads[1].contiguous();
-    const std::int64_t rows = sigmoids.size(0), hidden = sigmoids.size(1) / 4;
     Tensor dgates = at::empty_like(sigmoids), dc_prev = at::empty_like(c_prev);
-    AT_DISPATCH_FLOATING_TYPES(sigmoids.scalar_type(), "lstm_cell_backward", [&] {
-      const scalar_t* __restrict a = sigmoids.data_ptr<scalar_t>(), * __restrict cp = c_prev.data_ptr<scalar_t>(),
-                     * __restrict tc = tanh_c.data_ptr<scalar_t>(), * __restrict gh = dh.data_ptr<scalar_t>(),
-                     * __restrict gc = dc.data_ptr<scalar_t>();
-      scalar_t* __restrict dg = dgates.data_ptr<scalar_t>(), * __restrict dcp =
-                                                                 dc_prev.data_ptr<scalar_t>();
-      for (std::int64_t r = 0; r < rows; ++r) {
-        const scalar_t* __restrict ar = a + r * 4 * hidden;
-        scalar_t* __restrict dr = dg + r * 4 * hidden;
-        for (std::int64_t j = 0; j < hidden; ++j) {
-          const std::int64_t k = r * hidden + j;
-          const scalar_t i = ar[j], f = ar[hidden + j], g = 2 * ar[2 * hidden + j] - 1,
-                         o = ar[3 * hidden + j], t = tc[k];
-          const scalar_t d_c = gc[k] + gh[k] * o * (1 - t * t);
-          dr[j] = d_c * g * i * (1 - i);
-          dr[hidden + j] = d_c * cp[k] * f * (1 - f);
-          dr[2 * hidden + j] = d_c * i * (1 - g * g) / 2;
-          dr[3 * hidden + j] = gh[k] * t * o * (1 - o);
-          dcp[k] = d_c * f;
-        }
-      }
-    });
+    lstm_cell_backward(sigmoids, c_prev, tanh_c, grads[0].contiguous(), Tensor(),
+                       grads[1].contiguous(), dgates, dc_prev);
     return {dgates, dc_prev};
   }
 };
@@ -117,14 +69,162 @@ std::pair<Tensor, Tensor> fused_lstm_cell(const Tensor& gates, const Tensor& c_p
   return {a.h, a.c};
 }
 
-// [4·hidden]: 1, and 2 for the cell gate's columns.
+// e^x in a form the compiler vectorises (no libm call): x = n·ln2 + r with |r| ≤ ln2/2 (Cody and
+// Waite), e^r from its Taylor polynomial (degree 7 in float32, 13 in float64: truncation below
+// the unit roundoff), 2^n written into the exponent bits. x is clamped to where e^x is finite
+// and normal, which is all a sigmoid needs.
+template <class S>
+struct ExpConstants;
+template <>
+struct ExpConstants<float> {
+  using Bits = std::int32_t;
+  static constexpr float lo = -87.0f, hi = 88.0f, round = 12582912.0f;  // 1.5·2²³
+  static constexpr float ln2_hi = 0.693145751953125f, ln2_lo = 1.428606765330187e-06f;
+  static constexpr int degree = 7, mantissa = 23;
+  static constexpr Bits bias = 127;
+};
+template <>
+struct ExpConstants<double> {
+  using Bits = std::int64_t;
+  static constexpr double lo = -708.0, hi = 709.0, round = 6755399441055744.0;  // 1.5·2⁵²
+  static constexpr double ln2_hi = 0.6931471803691238, ln2_lo = 1.9082149292705877e-10;
+  static constexpr int degree = 13, mantissa = 52;
+  static constexpr Bits bias = 1023;
+};
+
+// 1/k! for k = 0..degree, each rounded once, at compile time.
+template <class S, int degree>
+constexpr std::array<S, degree + 1> inverse_factorials() {
+  std::array<S, degree + 1> c{};
+  long double factorial = 1;
+  for (int k = 0; k <= degree; ++k) {
+    if (k > 1) factorial *= k;
+    c[k] = S(1 / factorial);
+  }
+  return c;
+}
+
+template <class S>
+[[gnu::always_inline]] inline S vector_exp(S x) {
+  using C = ExpConstants<S>;
+  using Bits = typename C::Bits;
+  x = x < C::lo ? C::lo : (x > C::hi ? C::hi : x);
+  const S shifted = x * S(1.4426950408889634) + C::round;  // n = round(x/ln2) in the low bits
+  const S n = shifted - C::round;
+  const S r = (x - n * C::ln2_hi) - n * C::ln2_lo;
+  constexpr auto coefficient = inverse_factorials<S, C::degree>();
+  S p = coefficient[C::degree];  // Horner: Σ rᵏ/k!, unrolled so that the caller's loop vectorises
+#pragma GCC unroll 16
+  for (int k = C::degree - 1; k >= 0; --k) p = p * r + coefficient[k];
+  const Bits exponent = std::bit_cast<Bits>(shifted) - std::bit_cast<Bits>(C::round);
+  return p * std::bit_cast<S>((exponent + C::bias) << C::mantissa);
+}
+
+template <class S>
+[[gnu::always_inline]] inline S sigmoid(S x) {
+  return 1 / (1 + vector_exp(-x));
+}
+
+// The forward of a cell over raw memory in one pass per row (the row stays in L1):
+// σ of the gates, c' = f·c + i·g, tanh c' = 2σ(2c') − 1, h' = o·tanh c'.
+template <class S>
+[[gnu::always_inline]] inline void cell_forward_rows(std::int64_t rows, std::int64_t hidden,
+                                                     const S* __restrict gates, S* __restrict a,
+                                                     const S* __restrict cp, S* __restrict c,
+                                                     S* __restrict t, S* __restrict h) {
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const S* __restrict gr = gates + r * 4 * hidden;
+    S* __restrict ar = a + r * 4 * hidden;
+    for (std::int64_t j = 0; j < 4 * hidden; ++j) ar[j] = sigmoid(gr[j]);
+    for (std::int64_t j = 0; j < hidden; ++j) {
+      const std::int64_t k = r * hidden + j;
+      const S i = ar[j], f = ar[hidden + j], g = 2 * ar[2 * hidden + j] - 1;
+      c[k] = f * cp[k] + i * g;
+      t[k] = 2 * sigmoid(2 * c[k]) - 1;
+      h[k] = ar[3 * hidden + j] * t[k];
+    }
+  }
+}
+
+// With c' = f·c + i·g, h' = o·tanh(c'):
+// dc' += dh·o·(1 − tanh²c'); di = dc'·g·i(1−i); df = dc'·c·f(1−f); do = dh·tanh(c')·o(1−o);
+// dc = dc'·f; and for the doubled cell-gate input u = 2·a (g = tanh(u/2)): du = dc'·i·(1−g²)/2.
+template <class S, bool two_dh>
+[[gnu::always_inline]] inline void cell_backward_rows(
+    std::int64_t rows, std::int64_t hidden, const S* __restrict a, const S* __restrict cp,
+    const S* __restrict tc, const S* __restrict gh, const S* __restrict gh2, const S* __restrict gc,
+    S* __restrict dg, S* __restrict dcp) {
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const S* __restrict ar = a + r * 4 * hidden;
+    S* __restrict dr = dg + r * 4 * hidden;
+    for (std::int64_t j = 0; j < hidden; ++j) {
+      const std::int64_t k = r * hidden + j;
+      const S i = ar[j], f = ar[hidden + j], g = 2 * ar[2 * hidden + j] - 1, o = ar[3 * hidden + j],
+              t = tc[k];
+      const S d_h = two_dh ? gh[k] + gh2[k] : gh[k];
+      const S d_c = gc[k] + d_h * o * (1 - t * t);
+      dr[j] = d_c * g * i * (1 - i);
+      dr[hidden + j] = d_c * cp[k] * f * (1 - f);
+      dr[2 * hidden + j] = d_c * i * (1 - g * g) / 2;
+      dr[3 * hidden + j] = d_h * t * o * (1 - o);
+      dcp[k] = d_c * f;
+    }
+  }
+}
+
+// Compiled for AVX-512, AVX2 and baseline x86-64, chosen at load time: the build targets
+// baseline x86-64, whose 2- and 4-lane vectors leave these loops several times slower. The AVX2
+// and AVX-512 versions contract a·b + c into FMAs, so CPUs of different generations may differ
+// in the last bit (as OpenBLAS's kernels do); one machine always runs the same version.
+#define L2O_CELL_TARGETS [[gnu::target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")]]
+
+template <class S>
+struct CellKernels {
+  L2O_CELL_TARGETS static void forward(std::int64_t rows, std::int64_t hidden, const S* gates, S* a,
+                                       const S* cp, S* c, S* t, S* h) {
+    cell_forward_rows(rows, hidden, gates, a, cp, c, t, h);
+  }
+  L2O_CELL_TARGETS static void backward(std::int64_t rows, std::int64_t hidden, const S* a,
+                                        const S* cp, const S* tc, const S* gh, const S* gh2,
+                                        const S* gc, S* dg, S* dcp) {
+    if (gh2)
+      cell_backward_rows<S, true>(rows, hidden, a, cp, tc, gh, gh2, gc, dg, dcp);
+    else
+      cell_backward_rows<S, false>(rows, hidden, a, cp, tc, gh, gh2, gc, dg, dcp);
+  }
+};
+
+}  // namespace
+
+void lstm_cell_forward(const Tensor& gates, Tensor& sigmoids, const Tensor& c_prev, Tensor& c,
+                       Tensor& tanh_c, Tensor& h) {
+  const std::int64_t rows = gates.size(0), hidden = gates.size(1) / 4;
+  AT_DISPATCH_FLOATING_TYPES(gates.scalar_type(), "lstm_cell_forward", [&] {
+    CellKernels<scalar_t>::forward(rows, hidden, gates.data_ptr<scalar_t>(),
+                                   sigmoids.data_ptr<scalar_t>(), c_prev.data_ptr<scalar_t>(),
+                                   c.data_ptr<scalar_t>(), tanh_c.data_ptr<scalar_t>(),
+                                   h.data_ptr<scalar_t>());
+  });
+}
+
+void lstm_cell_backward(const Tensor& sigmoids, const Tensor& c_prev, const Tensor& tanh_c,
+                        const Tensor& dh, const Tensor& dh_more, const Tensor& dc, Tensor& dgates,
+                        Tensor& dc_prev) {
+  const std::int64_t rows = sigmoids.size(0), hidden = sigmoids.size(1) / 4;
+  AT_DISPATCH_FLOATING_TYPES(sigmoids.scalar_type(), "lstm_cell_backward", [&] {
+    CellKernels<scalar_t>::backward(
+        rows, hidden, sigmoids.data_ptr<scalar_t>(), c_prev.data_ptr<scalar_t>(),
+        tanh_c.data_ptr<scalar_t>(), dh.data_ptr<scalar_t>(),
+        dh_more.defined() ? dh_more.data_ptr<scalar_t>() : nullptr, dc.data_ptr<scalar_t>(),
+        dgates.data_ptr<scalar_t>(), dc_prev.data_ptr<scalar_t>());
+  });
+}
+
 Tensor cell_gate_doubling(std::int64_t hidden, const at::TensorOptions& options) {
   Tensor scale = at::ones({4 * hidden}, options);
   scale.narrow(0, 2 * hidden, hidden).fill_(2);
   return scale;
 }
-
-}  // namespace
 
 void StackedLstm::State::detach() {
   for (Tensor& t : h) t = t.detach();

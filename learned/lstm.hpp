@@ -49,4 +49,17 @@ class Dense {
   Tensor weight_, bias_;
 };
 
+// The fused cell's kernels (CPU, float32/float64, contiguous [rows, ·] tensors). Gates are in the
+// order input, forget, cell, output, and the cell gate's pre-activation is doubled (weights and
+// bias times cell_gate_doubling) so that every activation is a sigmoid: tanh(x) = 2σ(2x) − 1.
+Tensor cell_gate_doubling(std::int64_t hidden, const at::TensorOptions& options);
+// Gate pre-activations [rows, 4·hidden], c [rows, hidden] -> σ(gates), c', tanh c', h' (written
+// into the given tensors).
+void lstm_cell_forward(const Tensor& gates, Tensor& sigmoids, const Tensor& c_prev, Tensor& c,
+                       Tensor& tanh_c, Tensor& h);
+// dh (+ dh_more when defined) and dc of (h', c') -> d(doubled gates) and dc_prev.
+void lstm_cell_backward(const Tensor& sigmoids, const Tensor& c_prev, const Tensor& tanh_c,
+                        const Tensor& dh, const Tensor& dh_more, const Tensor& dc, Tensor& dgates,
+                        Tensor& dc_prev);
+
 }  // namespace l2o::learned
