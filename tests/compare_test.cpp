@@ -170,18 +170,21 @@ BOOST_AUTO_TEST_CASE(summaries_drop_series_and_compare_like_reports) {
   BOOST_TEST(!compare_json(summary, base_report(), {}).quality_regression);
 }
 
-// The typed records read and write a report's JSON unchanged: the committed baseline (a summary
-// written by an older build) and a cell with series, training record and context.
+// The typed records read and write a report's JSON unchanged: the committed baseline (a summary,
+// whose cells carry digests or, written by an older build, none) and a cell with series,
+// training record and context.
 BOOST_AUTO_TEST_CASE(reports_and_cells_round_trip_through_the_typed_records) {
   const Json baseline =
       l2o::read_json_file(std::string(L2O_SOURCE_DIR) + "/reports/baselines/quick.json");
-  // Written again, each cell gains its digest; nothing else changes.
+  // Written again, each cell has its digest; nothing else changes.
   Json again = harness::report_from_json(baseline, "quick.json").to_json();
+  Json without_digests = baseline;
+  for (Json& cell : without_digests["cells"]) cell.erase("digest");
   for (Json& cell : again["cells"]) {
     BOOST_TEST(cell["digest"] == l2o::json_digest(cell));
     cell.erase("digest");
   }
-  BOOST_TEST(again == baseline);
+  BOOST_TEST(again == without_digests);
   Json full = cell("p", "o", 2, -1.5, 1e-5);
   full["id"] = "p.o.r2.0000abcd";
   full["index"] = 7;
