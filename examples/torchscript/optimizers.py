@@ -2,7 +2,8 @@
 """Two optimizers written in PyTorch for l2obench's `torchscript` optimizer.
 
 Run `examples/torchscript/optimizers.py --out DIR` (Debian's /usr/bin/python3, with
-python3-torch): it scripts both and writes DIR/adam.pt and DIR/mlp.pt. The contract l2obench calls (README, "Benchmark your own optimizer"):
+python3-torch): it scripts both and writes DIR/adam.pt and DIR/mlp.pt. The contract l2obench
+calls (README, "Benchmark your own optimizer"):
 
     init(x: Tensor[B, n], context: Dict[str, Tensor]) -> List[Tensor]          # the state
     step(x, grad, loss, state: List[Tensor], t: int) -> Tuple[Tensor, List[Tensor]]
