@@ -371,7 +371,7 @@ PAPER_KINDS = ("value", "ordering", "ratio_bound")
 
 def paper_metric(cells, metric, step):
     """The mean over repetitions of one paper metric; NaN when a repetition lacks it (a diverged run's null
-    included). Training seconds average over the cells that trained (a hybrid's classical part does not)."""
+    included). Training seconds average over the cells of learned optimizers (classical ones have no "train")."""
     if metric not in PAPER_METRICS:
         raise SystemExit(f"paper values: metric \"{metric}\" is not one of: {', '.join(PAPER_METRICS)}")
     if metric == "train_seconds":
