@@ -275,6 +275,7 @@ std::size_t train_suite(const Suite& suite, const RunOptions& options,
   const Placement placement{parse_device(options.device), suite.dtype};
   const Parallelism parallelism = Parallelism::resolve(options.threads, options.jobs);
   TrainingCache cache(options.cache, suite, placement, options.progress);
+  cache.use_shipped(options.models);
   std::vector<Cell> selected;
   for (const Cell& cell : select_shard(expand(suite), options.shard))
     if ((optimizer_label.empty() || suite.optimizers[cell.optimizer].label == optimizer_label) &&
@@ -361,6 +362,7 @@ RunSummary run_suite(const Suite& suite, const RunOptions& options) {
         other_build);
 
   TrainingCache cache(options.cache, suite, placement, options.progress);
+  cache.use_shipped(options.models);
   const auto start = Clock::now();
   // First every model the cells need, trained (or loaded) side by side, one per worker: a
   // training is one long sequence of small ops, and the cells that need it would wait anyway.

@@ -14,6 +14,9 @@ namespace l2o::harness {
 struct RunOptions {
   std::filesystem::path out;
   std::filesystem::path cache = "out/cache";  // trained learned optimizers (content-addressed)
+  // Shipped trained models (learned/shipped_model.hpp), used where the cache lacks a key; empty:
+  // none.
+  std::filesystem::path models;
   Shard shard;
   int threads = 0;             // cores to use in all; 0: every core
   int jobs = 0;                // cells or trainings at once; 0: one per thread (core/parallel.hpp)

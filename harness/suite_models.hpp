@@ -3,6 +3,7 @@
 // what `l2obench train --list` prints, `train --model` trains one of, and the Slurm train stage
 // runs one array task each for.
 #include <cstddef>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -27,5 +28,15 @@ std::vector<SuiteModel> suite_models(const Suite& suite, const TrainingCache& ca
 // The model `selector` names: its index in `models` or its key. An InputError naming --model and
 // the choices otherwise.
 const SuiteModel& select_model(const std::vector<SuiteModel>& models, const std::string& selector);
+
+// Writes the cached checkpoint of every model of the suite as a shipped model in `folder`
+// (learned/shipped_model.hpp), loading each into its model first so that every weight is checked
+// and stored in the model's own dtype. Models the cache lacks are left out and listed.
+struct ShippedModels {
+  std::vector<std::filesystem::path> written;
+  std::vector<std::string> missing;  // keys
+};
+ShippedModels ship_models(const Suite& suite, const TrainingCache& cache,
+                          const std::filesystem::path& folder, const Placement& placement);
 
 }  // namespace l2o::harness

@@ -33,6 +33,7 @@ int train(const TrainArguments& a) {
   const ExecutionOptions& e = a.execution;
   const harness::Suite suite = harness::parse_suite_file(a.suite, e.train_profile);
   const harness::RunOptions options{.cache = e.cache,
+                                    .models = shipped_models_folder(e),
                                     .threads = e.threads,
                                     .jobs = e.jobs,
                                     .device = e.device,
