@@ -118,8 +118,11 @@ Safetensors read_safetensors(const std::filesystem::path& path) {
     for (const Json& s : shape) {
       if (!s.is_number_unsigned())
         throw InputError(fmt::format("{}: \"shape\" must be an array of sizes", field));
+      // Bounded by the data at every factor, so that the product cannot overflow.
+      if (s.get<std::uint64_t>() > data.size() || (count *= s.get<std::uint64_t>()) > data.size())
+        throw InputError(fmt::format("{}: \"shape\" {} holds more values than the file has bytes",
+                                     field, shape.dump()));
       sizes.push_back(s.get<std::int64_t>());
-      count *= s.get<std::uint64_t>();
     }
     if (!offsets.is_array() || offsets.size() != 2 || !offsets[0].is_number_unsigned() ||
         !offsets[1].is_number_unsigned() || offsets[0] > offsets[1] || offsets[1] > data.size())
