@@ -57,13 +57,46 @@ class Measured:
         return f"{l2o_report.fmt(self.mean)} [{l2o_report.fmt(self.interval[0])}, {l2o_report.fmt(self.interval[1])}]"
 
 
-def measure(report, term, metric):
-    """The term's metric in every repetition of the report (cells of one problem and optimizer)."""
+def term_key(term, metric):
+    step = 0 if metric in l2o_report.PAPER_METRICS_WITHOUT_STEP else term.get("step", 0)
+    return f"{term['problem']}|{term['optimizer']}|{step}|{metric}"
+
+
+def terms_of(entry):
+    kind = entry.get("kind", "value")
+    if kind == "value":
+        return [entry]
+    if kind == "ordering":
+        return entry["terms"]
+    return [t for pair in entry["pairs"] for t in (pair["numerator"], pair["denominator"])]
+
+
+def block_from_report(report, entries):
+    """What the page needs of one report: per term of the entries, the metric in every repetition
+    (null where non-finite), the run's context, and each trained model's seconds. Committed as
+    measured.json, so that a budget not re-run this time keeps its column."""
     _, _, groups = l2o_report.group_cells(report)
-    cells = groups.get((term["problem"], term["optimizer"]), [])
-    if metric == "train_seconds":
-        cells = [c for c in cells if c.get("train")]
-    return Measured([l2o_report.PAPER_METRICS[metric](c, term.get("step", 0)) for c in cells])
+    values = {}
+    for entry in entries:
+        for term in terms_of(entry):
+            metric = entry["metric"]
+            cells = groups.get((term["problem"], term["optimizer"]), [])
+            if metric == "train_seconds":
+                cells = [c for c in cells if c.get("train")]
+            numbers = [l2o_report.PAPER_METRICS[metric](c, term.get("step", 0)) for c in cells]
+            values[term_key(term, metric)] = [None if v is None or not math.isfinite(float(v)) else float(v)
+                                              for v in numbers]
+    models = {}
+    for c in report["cells"]:
+        train = c.get("train")
+        if train and "seconds" in train:
+            models[os.path.basename(str(train.get("checkpoint", c["id"])))] = float(train["seconds"])
+    return {"context": l2o_report.context_line(report), "models": models, "values": values}
+
+
+def measure(block, term, metric):
+    """The term's metric in every repetition of one (suite, budget)."""
+    return Measured(block["values"].get(term_key(term, metric), []))
 
 
 def within(ours, paper, tolerance):
@@ -93,9 +126,9 @@ def term_text(term, metric):
     return f"{term['optimizer']} on {term['problem']}{step}"
 
 
-def judge_value(entry, report):
+def judge_value(entry, block):
     """(our text, ratio text, verdict, reason) of a number the paper gives."""
-    m = measure(report, entry, entry["metric"])
+    m = measure(block, entry, entry["metric"])
     if not m.values:
         return m.text(), "", "incomplete", "the report has no cell of this problem and optimizer"
     if not m.complete:
@@ -110,10 +143,10 @@ def judge_value(entry, report):
             f"{off:.0f} % {direction} the paper's value, outside {tolerance_text(entry['tolerance'])}")
 
 
-def judge_ordering(entry, report):
+def judge_ordering(entry, block):
     metric, lower = entry["metric"], entry.get("better", "lower") == "lower"
     margin = entry.get("tolerance", {}).get("margin", 0)
-    measured = [measure(report, t, metric) for t in entry["terms"]]
+    measured = [measure(block, t, metric) for t in entry["terms"]]
     text = " < ".join(l2o_report.fmt(m.mean) for m in measured) if lower else \
         " > ".join(l2o_report.fmt(m.mean) for m in measured)
     if any(not m.values for m in measured):
@@ -129,12 +162,12 @@ def judge_ordering(entry, report):
     return text, "", "ordering holds", ""
 
 
-def judge_ratio(entry, report):
+def judge_ratio(entry, block):
     metric, bound = entry["metric"], entry["bound"]
     relative = entry.get("tolerance", {}).get("relative", 0)
     ratios = []
     for pair in entry["pairs"]:
-        n, d = measure(report, pair["numerator"], metric), measure(report, pair["denominator"], metric)
+        n, d = measure(block, pair["numerator"], metric), measure(block, pair["denominator"], metric)
         if not n.values or not d.values:
             return "", "", "incomplete", "the report lacks a cell of the claim"
         ratios.append(n.mean / d.mean if d.complete and n.complete and d.mean != 0 else float("nan"))
@@ -185,29 +218,21 @@ def load_runs(runs, suites):
     return reports
 
 
-def training_seconds(reports, profile):
-    """Seconds of every distinct model of the profile's reports (a model several cells share counts once)."""
-    seen = {}
-    for (_, p), report in reports.items():
-        if p != profile:
-            continue
-        for cell in report["cells"]:
-            train = cell.get("train")
-            if train and "seconds" in train:
-                seen[train.get("checkpoint", cell["id"]).split("/")[-1]] = float(train["seconds"])
-    return sum(seen.values()), len(seen)
-
-
-def header_lines(reports):
+def header_lines(blocks):
     lines = []
-    any_report = next(iter(reports.values()), None)
-    if any_report:
-        lines.append(f"Evaluated by: {l2o_report.context_line(any_report)}.")
     for profile in PROFILES:
-        seconds, models = training_seconds(reports, profile)
-        if models:
-            lines.append(f"Training at the {profile} budget: {models} models, {seconds / 3600:.2f} h in all "
-                         "(as recorded when each was trained; a shipped model keeps its training's seconds).")
+        mine = {name: b for name, b in blocks.items() if name.endswith(f"-{profile}")}
+        if not mine:
+            continue
+        contexts = sorted({b["context"] for b in mine.values()})
+        lines.append(f"{profile} budget, evaluated by: " + "; ".join(contexts) + ".")
+        seconds = {}
+        for b in mine.values():
+            seconds.update(b["models"])
+        if seconds:
+            lines.append(f"Training at the {profile} budget: {len(seconds)} models, "
+                         f"{sum(seconds.values()) / 3600:.2f} h in all (as recorded when each was trained; a shipped "
+                         "model keeps its training's seconds).")
     return lines
 
 
@@ -216,59 +241,61 @@ FIGURES = (("diff-l2o-fig2", "Fig. 2"), ("diff-l2o-fig3", "Fig. 3"), ("mnist-mlp
 
 
 def figures(reports, out_dir):
-    """One small loss figure per paper figure, from the paper-budget run where there is one."""
+    """One small loss figure per paper figure, from the paper-budget run where there is one; a figure
+    drawn by an earlier run is kept while its suite is not re-run."""
     import matplotlib.pyplot as plt
-    written = []
+    shown = []
     for suite, title in FIGURES:
         for profile in ("paper", "quick"):
-            report = reports.get((suite, profile))
-            if report is None:
-                continue
             stem = f"{suite}-{profile}"
-            paths = l2o_report.loss_figure(report, out_dir, stem)
-            for path in paths:
-                if path.endswith(".svg"):
-                    os.remove(path)  # the page links the PNGs; the SVGs would only bloat the repository
-            written += [(title, profile, os.path.basename(p)) for p in paths if p.endswith(".png")]
-            break
+            report = reports.get((suite, profile))
+            if report is not None:
+                for path in l2o_report.loss_figure(report, out_dir, stem):
+                    if path.endswith(".svg"):
+                        os.remove(path)  # the page links the PNGs; SVGs would only bloat the repository
+            if os.path.exists(os.path.join(out_dir, f"{stem}.png")):
+                shown.append((title, profile, f"{stem}.png"))
+                break
     plt.close("all")
-    return written
+    return shown
 
 
-def page(paper_values, reports, out_dir):
+def page(paper_values, blocks, shown):
     entries = paper_values["values"]
     lines = ["# Reproduction of the papers' results", "",
              "Generated by `make reproduce` (reports/reproduction.py) from the suites' reports at the quick and at "
              "the paper training budget; do not edit by hand. Values: mean over the test repetitions with a 95 % t "
-             "interval; the rules for each verdict are in docs/design.md, \"Paper values\".", ""]
-    lines += [f"- {line}" for line in header_lines(reports)]
+             "interval; the rules for each verdict are in docs/design.md, \"Paper values\". The numbers behind the "
+             "table are in measured.json, which keeps a budget's column until that budget is run again.", ""]
+    lines += [f"- {line}" for line in header_lines(blocks)]
     counts = {}
     rows = []
     for entry in entries:
         kind = entry.get("kind", "value")
         cols = {}
         for profile in PROFILES:
-            report = reports.get((entry["suite"], profile))
-            cols[profile] = ("", "", "not run", f"no {profile}-budget report of {entry['suite']}") if report is None \
-                else JUDGES[kind](entry, report)
-        paper_verdict = cols["paper"][2]
-        counts[paper_verdict] = counts.get(paper_verdict, 0) + 1
-        reason = cols["paper"][3] if paper_verdict != "not run" else f"not run at the paper budget; quick: {cols['quick'][2]}" + \
-            (f" ({cols['quick'][3]})" if cols["quick"][3] else "")
+            block = blocks.get(f"{entry['suite']}-{profile}")
+            cols[profile] = ("", "", "not run", f"no {profile}-budget report of {entry['suite']}") if block is None \
+                else JUDGES[kind](entry, block)
+        verdict = cols["paper"][2]
+        counts[verdict] = counts.get(verdict, 0) + 1
+        reason = cols["paper"][3]
+        if verdict == "not run":
+            reason = f"not run at the paper budget; quick: {cols['quick'][2]}" + \
+                (f" ({cols['quick'][3]})" if cols["quick"][3] else "")
+        source = entry["source"]
         rows.append([entry["suite"], where_text(entry), entry["metric"], claim_text(entry), cols["quick"][0],
-                     cols["paper"][0], cols["paper"][1], paper_verdict, reason, entry["source"].split(",")[0] + "; " +
-                     entry["source"].split(",", 1)[-1].strip()[:60]])
+                     cols["paper"][0], cols["paper"][1], verdict, reason, source])
     lines += ["", "Verdicts at the paper budget: " + ", ".join(f"{v} {n}" for v, n in sorted(counts.items())) + ".", ""]
     header = ["suite", "cells", "metric", "paper", "quick", "paper budget", "ratio", "verdict", "reason", "source"]
     lines.append(l2o_report.markdown(header, rows).rstrip("\n"))
-    written = figures(reports, out_dir)
-    if written:
+    if shown:
         lines += ["", "## Figures", ""]
-        for title, profile, name in written:
+        for title, profile, name in shown:
             lines += [f"{title} ({profile} budget): ![{title}]({name})", ""]
     notes = [e for e in entries if e.get("note")]
     if notes:
-        lines += ["## Notes on the papers' values", ""]
+        lines += ["", "## Notes on the papers' values", ""]
         lines += [f"- {e['suite']}, {where_text(e)}: {e['note']}" for e in notes]
     return "\n".join(lines).rstrip("\n") + "\n"
 
@@ -286,9 +313,21 @@ def main(argv=None):
     if args.list_suites:
         print("\n".join(suites))
         return 0
-    reports = load_runs(args.runs, suites)
     os.makedirs(args.out, exist_ok=True)
-    text = page(paper_values, reports, args.out)
+    measured_path = os.path.join(args.out, "measured.json")
+    blocks = {}
+    if os.path.exists(measured_path):
+        with open(measured_path) as f:
+            blocks = json.load(f)
+    reports = load_runs(args.runs, suites)
+    for (suite, profile), report in reports.items():
+        blocks[f"{suite}-{profile}"] = block_from_report(report, [e for e in paper_values["values"]
+                                                                  if e["suite"] == suite])
+    blocks = {name: blocks[name] for name in sorted(blocks)}
+    with open(measured_path, "w") as f:
+        json.dump(blocks, f, indent=1, sort_keys=True)
+        f.write("\n")
+    text = page(paper_values, blocks, figures(reports, args.out))
     with open(os.path.join(args.out, "README.md"), "w") as f:
         f.write(text)
     print(os.path.join(args.out, "README.md"))

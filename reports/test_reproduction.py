@@ -64,7 +64,8 @@ VALUES = {"values": [
 class Verdicts(unittest.TestCase):
     def judge(self, index):
         entry = VALUES["values"][index]
-        return reproduction.JUDGES[entry.get("kind", "value")](entry, QUICK)
+        block = reproduction.block_from_report(QUICK, VALUES["values"])
+        return reproduction.JUDGES[entry.get("kind", "value")](entry, block)
 
     def test_a_value_within_its_tolerance_is_reproduced_with_a_t_interval(self):
         ours, ratio, verdict, reason = self.judge(0)
@@ -118,6 +119,25 @@ class Page(unittest.TestCase):
         self.assertIn("quick: not run (no quick-budget report of other)", rows[-1])
         self.assertIn("commit 0123456789ab", first)
         self.assertIn("Training at the quick budget: 1 models", first)
+
+    def test_a_budget_not_run_again_keeps_its_column(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            runs = os.path.join(tmp, "runs")
+            os.makedirs(os.path.join(runs, "s-quick"))
+            with open(os.path.join(runs, "s-quick", "report.json"), "w") as f:
+                json.dump(QUICK, f)
+            values = os.path.join(tmp, "values.json")
+            with open(values, "w") as f:
+                json.dump(VALUES, f)
+            out = os.path.join(tmp, "page")
+            reproduction.main(["--runs", runs, "--paper-values", values, "--out", out])
+            with open(os.path.join(out, "README.md")) as f:
+                first = f.read()
+            empty = os.path.join(tmp, "no-runs")
+            os.makedirs(empty)
+            reproduction.main(["--runs", empty, "--paper-values", values, "--out", out])
+            with open(os.path.join(out, "README.md")) as f:
+                self.assertEqual(f.read(), first)
 
 
 if __name__ == "__main__":
