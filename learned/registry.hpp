@@ -17,6 +17,7 @@
 #include "learned/learned_optimizer.hpp"
 #include "learned/loa_bfgs.hpp"
 #include "learned/math_l2o.hpp"
+#include "learned/regress.hpp"
 #include "learned/rnnprop.hpp"
 #include "learned/torchscript.hpp"
 #include "learned/training.hpp"
@@ -41,7 +42,7 @@ struct TrainedPart {
 };
 
 using LearnedOptimizers = TypeList<L2oDm, RnnProp, DiffL2o, DiffL2oElementwise, Hybrid, LoaBfgs,
-                                   MathL2o, GoMathL2o, TorchScript>;
+                                   MathL2o, GoMathL2o, TorchScript, Regress>;
 
 template <LearnedOptimizerType... Ls>
 constexpr bool all_learned_optimizer_types(TypeList<Ls...>) {

@@ -11,16 +11,21 @@ namespace l2o::problems {
 
 namespace {
 
-// Reference optimum of one instance, in float64 (FISTA with restart to a gradient-mapping
-// tolerance).
+// Reference optimum and minimiser of one instance, in float64 (FISTA with restart to a
+// gradient-mapping tolerance).
+auto lasso_gradient(const Eigen::MatrixXd& A, const Eigen::VectorXd& b) {
+  return [&](const Eigen::VectorXd& y) { return (A.transpose() * (A * y - b)).eval(); };
+}
 double lasso_minimum(const Eigen::MatrixXd& A, const Eigen::VectorXd& b, double lambda,
                      double lipschitz) {
   return reference::fista_l1_minimum(
-      A.cols(), lambda, lipschitz,
-      [&](const Eigen::VectorXd& y) { return (A.transpose() * (A * y - b)).eval(); },
-      [&](const Eigen::VectorXd& x) {
+      A.cols(), lambda, lipschitz, lasso_gradient(A, b), [&](const Eigen::VectorXd& x) {
         return 0.5 * (A * x - b).squaredNorm() + lambda * x.lpNorm<1>();
       });
+}
+Eigen::VectorXd lasso_solution(const Eigen::MatrixXd& A, const Eigen::VectorXd& b, double lambda,
+                               double lipschitz) {
+  return reference::fista_l1_solution(A.cols(), lambda, lipschitz, lasso_gradient(A, b));
 }
 
 class LassoObjective final : public KernelObjective {
@@ -40,19 +45,20 @@ class LassoObjective final : public KernelObjective {
 
   std::optional<Tensor> reference_minimum() const override {
     if (!minimum_) {
-      Tensor A = A_.to(at::kCPU, at::kDouble).contiguous(),
-             b = b_.to(at::kCPU, at::kDouble).contiguous();
-      Tensor L = *lipschitz();
       Tensor out = at::empty({batch()}, at::kDouble);
-      const kernel::Matrices<double> As(A);
-      const kernel::Vectors<double> bs(b);
-      kernel::for_each_chunk(batch(), 1'000'000, [&](std::int64_t begin, std::int64_t end) {
-        for (std::int64_t i = begin; i < end; ++i)
-          out.data_ptr<double>()[i] = lasso_minimum(As[i], bs[i], lambda_, L.data_ptr<double>()[i]);
-      });
+      each_instance([&](std::int64_t i, const Eigen::MatrixXd& A, const Eigen::VectorXd& b,
+                        double L) { out.data_ptr<double>()[i] = lasso_minimum(A, b, lambda_, L); });
       minimum_ = out;
     }
     return minimum_;
+  }
+
+  std::optional<Tensor> reference_solution() const override {
+    Tensor out = at::empty({batch(), dim()}, at::kDouble);
+    const kernel::Outputs<double> xs(&out);
+    each_instance([&](std::int64_t i, const Eigen::MatrixXd& A, const Eigen::VectorXd& b,
+                      double L) { xs[i] = lasso_solution(A, b, lambda_, L); });
+    return out;
   }
 
   Tensor plain_loss(const Tensor& x, bool smooth_only) const override {
@@ -93,6 +99,19 @@ class LassoObjective final : public KernelObjective {
   }
 
  private:
+  // body(i, A, b, L) for every instance i, in float64, on the intra-op threads.
+  template <class Body>
+  void each_instance(const Body& body) const {
+    Tensor A = A_.to(at::kCPU, at::kDouble).contiguous(),
+           b = b_.to(at::kCPU, at::kDouble).contiguous();
+    Tensor L = *lipschitz();
+    const kernel::Matrices<double> As(A);
+    const kernel::Vectors<double> bs(b);
+    kernel::for_each_chunk(batch(), 1'000'000, [&](std::int64_t begin, std::int64_t end) {
+      for (std::int64_t i = begin; i < end; ++i) body(i, As[i], bs[i], L.data_ptr<double>()[i]);
+    });
+  }
+
   Tensor A_, b_;
   double lambda_;
   mutable std::optional<Tensor> lipschitz_, minimum_;

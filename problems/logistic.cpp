@@ -48,20 +48,22 @@ S logistic_loss(const Matrix& A, const Vector& b, const Eigen::Matrix<S, Eigen::
 
 using Vec = Eigen::VectorXd;
 
-// min (c/m)Σ log(1 + exp(−bᵢaᵢᵀx)) + (λ/2)‖x‖² (c the data term's weight): damped Newton from
-// 0, stopped at ‖∇f‖ ≤ 1e-10. Where the predicted decrease is below float64 resolution the full
-// step is taken unchecked (the quadratic region), so that rounding cannot stall the line search.
-double newton_minimum(const Eigen::MatrixXd& A, const Vec& b, double lambda, double c) {
+// (c/m)Σ log(1 + exp(−bᵢaᵢᵀx)) + (λ/2)‖x‖² (c the data term's weight).
+double smooth_value(const Eigen::MatrixXd& A, const Vec& b, double lambda, double c, const Vec& x) {
+  Vec scratch(A.rows());
+  return c * logistic_loss<double>(A, b, x, scratch) + 0.5 * lambda * x.squaredNorm();
+}
+
+// Its minimiser: damped Newton from 0, stopped at ‖∇f‖ ≤ 1e-10 (NaN everywhere at the cap).
+// Where the predicted decrease is below float64 resolution the full step is taken unchecked
+// (the quadratic region), so that rounding cannot stall the line search.
+Vec newton_solution(const Eigen::MatrixXd& A, const Vec& b, double lambda, double c) {
   const double m = double(A.rows());
   Vec x = Vec::Zero(A.cols()), w(A.rows());
-  auto value = [&](const Vec& at) {
-    Vec scratch(A.rows());
-    return c * logistic_loss<double>(A, b, at, scratch) + 0.5 * lambda * at.squaredNorm();
-  };
   for (int k = 0; k < 200; ++k) {
     const double f = c * logistic_loss<double>(A, b, x, w) + 0.5 * lambda * x.squaredNorm();
     const Vec g = c * (A.transpose() * w) + lambda * x;
-    if (g.norm() <= 1e-10) return f;
+    if (g.norm() <= 1e-10) return x;
     // σ(t)(1 − σ(t)) = |w|·m·(1 − |w|·m) with |w| = σ(−bᵢaᵢᵀx)/m.
     const Eigen::ArrayXd s = w.array().abs() * m;
     Eigen::MatrixXd H = A.transpose() * (c * s * (1 - s) / m).matrix().asDiagonal() * A;
@@ -70,10 +72,12 @@ double newton_minimum(const Eigen::MatrixXd& A, const Vec& b, double lambda, dou
     const double decrease = -g.dot(d);
     double step = 1;
     if (decrease > 1e-14 * (1 + std::abs(f)))
-      while (step > 1e-12 && !(value(x + step * d) <= f - 1e-4 * step * decrease)) step /= 2;
+      while (step > 1e-12 &&
+             !(smooth_value(A, b, lambda, c, x + step * d) <= f - 1e-4 * step * decrease))
+        step /= 2;
     x += step * d;
   }
-  return std::numeric_limits<double>::quiet_NaN();
+  return Vec::Constant(A.cols(), std::numeric_limits<double>::quiet_NaN());
 }
 
 class LogisticObjective final : public KernelObjective {
@@ -98,19 +102,16 @@ class LogisticObjective final : public KernelObjective {
   }
 
   std::optional<Tensor> reference_minimum() const override {
-    Tensor A = A_.to(at::kCPU, at::kDouble).contiguous(),
-           b = b_.to(at::kCPU, at::kDouble).contiguous();
-    // A real data set is the same in every instance: solve it once.
-    const bool once = same_data_everywhere(A, b);
-    const std::int64_t count = once ? 1 : batch();
-    Tensor L = *lipschitz(), out = at::empty({count}, at::kDouble);
-    const kernel::Matrices<double> As(A);
-    const kernel::Vectors<double> bs(b);
-    kernel::for_each_chunk(count, 1'000'000, [&](std::int64_t begin, std::int64_t end) {
-      for (std::int64_t i = begin; i < end; ++i)
-        out.data_ptr<double>()[i] = minimum(As[i], bs[i], L.data_ptr<double>()[i]);
+    return per_instance({}, [&](const Eigen::MatrixXd& A, const Vec& b, double L, double* out) {
+      *out = minimum(A, b, L);
     });
-    return once ? out.expand({batch()}).contiguous() : out;
+  }
+
+  std::optional<Tensor> reference_solution() const override {
+    return per_instance({dim()},
+                        [&](const Eigen::MatrixXd& A, const Vec& b, double L, double* out) {
+                          Eigen::Map<Vec>(out, A.cols()) = solution(A, b, L);
+                        });
   }
 
   Tensor plain_loss(const Tensor& x, bool smooth_only) const override {
@@ -154,19 +155,43 @@ class LogisticObjective final : public KernelObjective {
   }
 
  private:
-  double minimum(const Eigen::MatrixXd& A, const Vec& b, double lipschitz) const {
-    if (l1_ == 0) return newton_minimum(A, b, l2_, c_);
+  // body(A, b, L, out) per instance, writing its result of shape `trailing` to out; [B,
+  // trailing...] float64. A real data set is the same in every instance: solved once.
+  template <class Body>
+  Tensor per_instance(std::vector<std::int64_t> trailing, const Body& body) const {
+    Tensor A = A_.to(at::kCPU, at::kDouble).contiguous(),
+           b = b_.to(at::kCPU, at::kDouble).contiguous();
+    const bool once = same_data_everywhere(A, b);
+    std::vector<std::int64_t> shape{once ? 1 : batch()};
+    shape.insert(shape.end(), trailing.begin(), trailing.end());
+    Tensor L = *lipschitz(), out = at::empty(shape, at::kDouble);
+    const std::int64_t stride = out.numel() / shape[0];
+    const kernel::Matrices<double> As(A);
+    const kernel::Vectors<double> bs(b);
+    kernel::for_each_chunk(shape[0], 1'000'000, [&](std::int64_t begin, std::int64_t end) {
+      for (std::int64_t i = begin; i < end; ++i)
+        body(As[i], bs[i], L.data_ptr<double>()[i], out.data_ptr<double>() + i * stride);
+    });
+    shape[0] = batch();
+    return once ? out.expand(shape).contiguous() : out;
+  }
+
+  Vec solution(const Eigen::MatrixXd& A, const Vec& b, double lipschitz) const {
+    if (l1_ == 0) return newton_solution(A, b, l2_, c_);
     Vec w(A.rows());
-    return reference::fista_l1_minimum(
-        A.cols(), l1_, lipschitz,
-        [&](const Vec& y) {
-          logistic_loss<double>(A, b, y, w);
-          return (c_ * (A.transpose() * w) + l2_ * y).eval();
-        },
-        [&](const Vec& x) {
-          return c_ * logistic_loss<double>(A, b, x, w) + 0.5 * l2_ * x.squaredNorm() +
-                 l1_ * x.lpNorm<1>();
-        });
+    return reference::fista_l1_solution(A.cols(), l1_, lipschitz, [&](const Vec& y) {
+      logistic_loss<double>(A, b, y, w);
+      return (c_ * (A.transpose() * w) + l2_ * y).eval();
+    });
+  }
+
+  double minimum(const Eigen::MatrixXd& A, const Vec& b, double lipschitz) const {
+    const Vec x = solution(A, b, lipschitz);
+    if (!x.allFinite()) return std::numeric_limits<double>::quiet_NaN();
+    if (l1_ == 0) return smooth_value(A, b, l2_, c_, x);
+    Vec w(A.rows());
+    return c_ * logistic_loss<double>(A, b, x, w) + 0.5 * l2_ * x.squaredNorm() +
+           l1_ * x.lpNorm<1>();
   }
 
   Tensor A_, b_;

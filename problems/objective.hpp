@@ -53,6 +53,10 @@ class Objective {
 
   // min f per instance, [B] float64, from a reference solver or a closed form, where known.
   virtual std::optional<Tensor> reference_minimum() const { return std::nullopt; }
+  // A minimiser per instance, [B, n] float64 on the CPU, where a reference solver or a closed
+  // form gives one (what amortisation baselines fit, learned/regress.hpp); a row is NaN where the
+  // solver did not converge.
+  virtual std::optional<Tensor> reference_solution() const { return std::nullopt; }
 
   // Starting points for a rollout, [B, n], drawn from the given stream; N(0, I) by default.
   virtual Tensor initial_points(std::uint64_t seed) const;

@@ -36,9 +36,12 @@ class QuadraticObjective final : public KernelObjective {
 
   // The minimiser solves Wx = y (least squares) or Qx = b; f* is f there, in float64.
   std::optional<Tensor> reference_minimum() const override {
+    return formula(M_.to(at::kCPU, at::kDouble), v_.to(at::kCPU, at::kDouble),
+                   *reference_solution());
+  }
+  std::optional<Tensor> reference_solution() const override {
     Tensor M = M_.to(at::kCPU, at::kDouble), v = v_.to(at::kCPU, at::kDouble);
-    Tensor x = at::linalg_solve(M, v.unsqueeze(2)).squeeze(2);
-    return formula(M, v, x);
+    return at::linalg_solve(M, v.unsqueeze(2)).squeeze(2);
   }
 
   Tensor plain_loss(const Tensor& x, bool) const override { return formula(M_, v_, x); }

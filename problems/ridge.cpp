@@ -22,13 +22,16 @@ class RidgeObjective final : public KernelObjective {
 
   std::optional<Tensor> lipschitz() const override { return squared_spectral_norm(A_) + lambda_; }
 
-  // x* = (AᵀA + λI)⁻¹Aᵀb by Cholesky, batched, in float64.
   std::optional<Tensor> reference_minimum() const override {
+    return formula(A_.to(at::kCPU, at::kDouble), b_.to(at::kCPU, at::kDouble),
+                   *reference_solution());
+  }
+  // x* = (AᵀA + λI)⁻¹Aᵀb by Cholesky, batched, in float64.
+  std::optional<Tensor> reference_solution() const override {
     Tensor A = A_.to(at::kCPU, at::kDouble), b = b_.to(at::kCPU, at::kDouble);
     Tensor H = at::bmm(A.transpose(1, 2), A) + lambda_ * at::eye(dim(), at::kDouble).unsqueeze(0);
     Tensor rhs = at::bmm(A.transpose(1, 2), b.unsqueeze(2));
-    Tensor x = at::cholesky_solve(rhs, at::linalg_cholesky(H)).squeeze(2);
-    return formula(A, b, x);
+    return at::cholesky_solve(rhs, at::linalg_cholesky(H)).squeeze(2);
   }
 
   Tensor plain_loss(const Tensor& x, bool) const override { return formula(A_, b_, x); }
