@@ -1,0 +1,415 @@
+"""Fair comparisons across the problems of a report: performance profiles, the integrated
+profile score, paired win/tie/loss tests and median speed-ups against a reference optimizer.
+
+Definitions (docs/design.md, "Fair comparisons", has the reasons):
+- cost to target of one test instance: the first step k at which (f - f*)/max(|f*|, 1e-12) <= the
+  suite's target (`eval.to_target.per_instance`, -1 = never), measured as k iterations, as the
+  evaluations made by step k (`eval.cost`, summed over EVALUATION_KINDS), or as
+  k x `eval.seconds_per_step`; never reached = +inf.
+- a problem of a profile: a problem label (scenarios are problems of their own); its cost is the
+  median over the test instances of every repetition pooled, so +inf when half or more never get
+  there.
+- profile: rho_s(tau) = share of problems with r_{p,s} = t_{p,s} / min_s t_{p,s} <= tau (Dolan and
+  More 2002); a problem no optimizer solves stays in the denominator with r = +inf for all.
+- integrated score: (1 / (r_max - 1)) * integral of rho_s over [1, r_max], r_max = 4 (AlgoPerf),
+  computed exactly (rho is a step function): mean over problems of max(0, r_max - r_{p,s})/(r_max - 1).
+- win/tie/loss: per problem, Wilcoxon's signed-rank test on the paired final losses of the same
+  test instances (pairs (repetition, instance)), two-sided; Holm's correction over the problems
+  of one pair of optimizers; a win when the corrected p < ALPHA and the median paired difference
+  favours the optimizer.
+- speed-up: per problem t_ref / t_opt, its median over problems with a 95 % percentile bootstrap
+  interval (problems resampled); a never-reached cost is replaced by the budget (a bound).
+"""
+
+import math
+from collections import OrderedDict, defaultdict
+
+import numpy as np
+from scipy import stats
+
+R_MAX = 4.0
+ALPHA = 0.05
+BOOTSTRAP_SAMPLES = 2000
+MEASURES = ("iterations", "evaluations", "seconds")
+# What an "evaluation" is: a call of the problem's oracle. A learned optimizer's own network
+# evaluations are overhead that the seconds measure shows; --evaluation-kinds changes the set.
+COST_KINDS = ("function", "gradient", "hessian_vector", "network")  # eval.cost's lists
+EVALUATION_KINDS = ("function", "gradient", "hessian_vector")
+
+
+def is_test_cell(cell):
+    """Cells that compete in the statistics: not the tuning trials on the validation split (which
+    TUNE marks with a top-level "trial" or a "split" of "validation")."""
+    return "trial" not in cell and cell.get("split", "test") != "validation"
+
+
+def competing_cells(report):
+    return [c for c in report["cells"] if is_test_cell(c)]
+
+
+def labels(cells):
+    problems, optimizers = OrderedDict(), OrderedDict()
+    for c in cells:
+        problems.setdefault(c["problem"]["label"], None)
+        optimizers.setdefault(c["optimizer"]["label"], None)
+    return list(problems), list(optimizers)
+
+
+# ---------------------------------------------------------------------------------------------
+# Costs to target
+
+
+def evaluations_series(cell, kinds=EVALUATION_KINDS):
+    """Cumulative oracle evaluations per instance after k steps (k = 0..steps), or None when the
+    cell has no `eval.cost` (a report of an l2obench before cost accounting)."""
+    cost = cell["eval"].get("cost")
+    if not cost:
+        return None
+    present = [np.asarray(cost[k], dtype=float) for k in kinds if k in cost]
+    if not present:
+        return np.zeros(cell["eval"]["steps"] + 1)
+    return np.sum(present, axis=0)
+
+
+def instance_costs(cell, measure, kinds=EVALUATION_KINDS):
+    """Per test instance: the cost to reach the suite's target (+inf: never), or None when the
+    cell cannot say (no f*, so no `to_target`; no `eval.cost`; no seconds per step)."""
+    to_target = cell["eval"].get("to_target")
+    if not to_target or to_target.get("per_instance") is None:
+        return None
+    first = np.asarray(to_target["per_instance"], dtype=float)
+    reached = first >= 0
+    k = np.where(reached, first, 0).astype(int)
+    if measure == "iterations":
+        values = k.astype(float)
+    elif measure == "evaluations":
+        series = evaluations_series(cell, kinds)
+        if series is None:
+            return None
+        values = series[np.minimum(k, len(series) - 1)]
+    elif measure == "seconds":
+        seconds = cell["eval"].get("seconds_per_step")
+        if not seconds:
+            return None
+        values = k * float(seconds)
+    else:
+        raise ValueError(f"measure {measure!r} is not one of: {', '.join(MEASURES)}")
+    return np.where(reached, values, math.inf)
+
+
+def budget(cell, measure, kinds=EVALUATION_KINDS):
+    """The cost of the whole run in a measure: what a never-reached target costs at least."""
+    steps = cell["eval"]["steps"]
+    if measure == "iterations":
+        return float(steps)
+    if measure == "evaluations":
+        series = evaluations_series(cell, kinds)
+        return None if series is None else float(series[-1])
+    seconds = cell["eval"].get("seconds_per_step")
+    return None if not seconds else steps * float(seconds)
+
+
+class CostTable:
+    """t[p, s]: a problem's cost for an optimizer (median over instances, +inf when half or more
+    never reach the target; NaN where unknown), the problems and optimizers it covers, budgets
+    and notes on what was left out."""
+
+    def __init__(self, problems, optimizers, costs, budgets, notes):
+        self.problems, self.optimizers = problems, optimizers
+        self.costs, self.budgets, self.notes = costs, budgets, notes
+
+
+def cost_table(report, measure, kinds=EVALUATION_KINDS):
+    cells = competing_cells(report)
+    problems, optimizers = labels(cells)
+    pooled = defaultdict(list)
+    budgets = defaultdict(list)
+    unknown = defaultdict(set)  # optimizer -> problems where the cost is unknown
+    for c in cells:
+        key = (c["problem"]["label"], c["optimizer"]["label"])
+        values = instance_costs(c, measure, kinds)
+        if values is None:
+            unknown[key[1]].add(key[0])
+            continue
+        pooled[key].append(values)
+        budgets[key].append(budget(c, measure, kinds))
+    notes = []
+    no_target = [p for p in problems if all(p in unknown[o] for o in optimizers)]
+    if no_target and measure == "iterations":
+        notes.append("left out (no f*, so no iterations to target): " + ", ".join(no_target))
+    if measure != "iterations":
+        missing = [o for o in optimizers if any(p in unknown[o] for p in problems if p not in no_target)]
+        if missing:
+            why = "no eval.cost in its cells" if measure == "evaluations" else "no seconds per step"
+            notes.append(f"left out of the {measure} profile ({why}): " + ", ".join(missing))
+            optimizers = [o for o in optimizers if o not in missing]
+    kept = [p for p in problems if p not in no_target]
+    t = np.full((len(kept), len(optimizers)), np.nan)
+    b = np.full((len(kept), len(optimizers)), np.nan)
+    for i, p in enumerate(kept):
+        for j, o in enumerate(optimizers):
+            if pooled.get((p, o)):
+                t[i, j] = float(np.median(np.concatenate(pooled[(p, o)])))
+                b[i, j] = max(budgets[(p, o)])
+    return CostTable(kept, optimizers, t, b, notes)
+
+
+# ---------------------------------------------------------------------------------------------
+# Performance profiles
+
+
+def performance_ratios(costs):
+    """r[p, s] = t[p, s] / min_s t[p, s]; +inf where t is +inf or where no optimizer reaches the
+    target. Rows whose best cost is 0 (the start already meets the target) have no ratio and come
+    back as NaN; callers drop them."""
+    costs = np.asarray(costs, dtype=float)
+    best = np.min(costs, axis=1, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratios = costs / best
+    ratios[~np.isfinite(best[:, 0]), :] = math.inf
+    ratios[np.isinf(costs)] = math.inf
+    ratios[(best[:, 0] == 0), :] = np.nan
+    return ratios
+
+
+def profile(ratios, taus):
+    """rho_s(tau) for each optimizer (columns of ratios) at each tau: the share of problems with
+    r <= tau. Rows that are all NaN (no ratio) are not problems of the profile."""
+    ratios = np.asarray(ratios, dtype=float)
+    ratios = ratios[~np.all(np.isnan(ratios), axis=1)]
+    taus = np.asarray(taus, dtype=float)
+    return (ratios[None, :, :] <= taus[:, None, None]).sum(axis=1) / max(len(ratios), 1)
+
+
+def integrated_score(ratios, r_max=R_MAX):
+    """AlgoPerf's benchmark score: (1/(r_max - 1)) * integral over [1, r_max] of rho_s(tau) dtau,
+    exact for the step function rho: the mean over problems of max(0, r_max - r)/(r_max - 1)."""
+    ratios = np.asarray(ratios, dtype=float)
+    ratios = ratios[~np.all(np.isnan(ratios), axis=1)]
+    if len(ratios) == 0:
+        return np.full(ratios.shape[1], np.nan)
+    with np.errstate(invalid="ignore"):
+        area = np.clip(r_max - np.maximum(ratios, 1.0), 0.0, None)
+    area[~np.isfinite(ratios)] = 0.0
+    return area.mean(axis=0) / (r_max - 1.0)
+
+
+def profile_result(report, measure, kinds=EVALUATION_KINDS, r_max=R_MAX):
+    """Everything the report shows for one measure: the cost table, ratios, scores, notes."""
+    table = cost_table(report, measure, kinds)
+    if len(table.optimizers) < 2 or len(table.problems) == 0:
+        return None if not table.notes else {"measure": measure, "notes": table.notes, "problems": []}
+    complete = ~np.any(np.isnan(table.costs), axis=1)
+    notes = list(table.notes)
+    if not complete.all():
+        notes.append("left out (an optimizer has no cell there): "
+                     + ", ".join(p for p, ok in zip(table.problems, complete) if not ok))
+    costs = table.costs[complete]
+    problems = [p for p, ok in zip(table.problems, complete) if ok]
+    ratios = performance_ratios(costs) if len(costs) else np.zeros((0, len(table.optimizers)))
+    at_start = np.all(np.isnan(ratios), axis=1)
+    if at_start.any():
+        notes.append("left out (the start already meets the target): "
+                     + ", ".join(p for p, s in zip(problems, at_start) if s))
+    unsolved = [p for p, row in zip(problems, ratios) if np.all(np.isinf(row))]
+    if unsolved:
+        notes.append("reached by no optimizer (counted as failures for all): " + ", ".join(unsolved))
+    keep = ~at_start
+    return {"measure": measure, "optimizers": table.optimizers, "problems": [p for p, k in zip(problems, keep) if k],
+            "costs": costs[keep], "budgets": table.budgets[complete][keep], "ratios": ratios[keep],
+            "score": integrated_score(ratios[keep], r_max) if keep.any() else np.full(len(table.optimizers), np.nan),
+            "solved": np.mean(np.isfinite(ratios[keep]), axis=0) if keep.any() else np.full(len(table.optimizers), np.nan),
+            "r_max": r_max, "notes": notes}
+
+
+# ---------------------------------------------------------------------------------------------
+# Paired tests
+
+
+def holm(pvalues):
+    """Holm's step-down adjusted p-values, in the order given: sorted ascending, the i-th smallest
+    (from 0) is multiplied by (m - i), made non-decreasing, capped at 1."""
+    p = np.asarray(pvalues, dtype=float)
+    m = len(p)
+    order = np.argsort(p, kind="stable")
+    adjusted = np.empty(m)
+    running = 0.0
+    for i, idx in enumerate(order):
+        running = max(running, min(1.0, (m - i) * p[idx]))
+        adjusted[idx] = running
+    return adjusted
+
+
+def paired_test(a, b):
+    """Wilcoxon's signed-rank test (two-sided, zero differences dropped) on paired samples a, b
+    (lower is better; +inf = diverged). Returns (p, median of a - b, pairs used)."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    a = np.where(np.isnan(a), math.inf, a)
+    b = np.where(np.isnan(b), math.inf, b)
+    both_inf = np.isinf(a) & np.isinf(b) & (np.sign(a) == np.sign(b))
+    with np.errstate(invalid="ignore"):
+        d = np.where(both_inf, 0.0, a - b)
+    with np.errstate(invalid="ignore"):
+        median = float(np.median(d)) if len(d) else 0.0
+    if math.isnan(median):  # the middle pair is -inf and +inf: no direction
+        median = 0.0
+    # Only the ranks of |d| matter: an infinite difference ranks above every finite one.
+    finite = np.isfinite(d)
+    top = (np.max(np.abs(d[finite])) if finite.any() else 0.0) * 2 + 1
+    d = np.where(finite, d, np.sign(d) * top)
+    nonzero = d[d != 0]
+    if len(nonzero) == 0:
+        return 1.0, 0.0, len(d)
+    result = stats.wilcoxon(nonzero, zero_method="wilcox", alternative="two-sided")
+    return float(result.pvalue), median, len(d)
+
+
+def final_losses(cell):
+    """Per test instance, the loss at the last step (NaN where non-finite)."""
+    per_instance = cell["eval"].get("per_instance")
+    if not per_instance:
+        return None
+    last = per_instance["loss"][-1]
+    return np.array([math.nan if v is None else float(v) for v in last])
+
+
+def paired_samples(report, problem, first, second):
+    """The final losses of two optimizers on one problem, paired by (repetition, instance); None
+    when the cells do not share their instances (different seeds) or lack per-instance data."""
+    by = defaultdict(dict)
+    for c in competing_cells(report):
+        if c["problem"]["label"] == problem and c["optimizer"]["label"] in (first, second):
+            by[c.get("repetition", 0)][c["optimizer"]["label"]] = c
+    a, b = [], []
+    for rep in sorted(by):
+        cells = by[rep]
+        if first not in cells or second not in cells:
+            continue
+        ca, cb = cells[first], cells[second]
+        if ca.get("seeds", {}).get("instances") != cb.get("seeds", {}).get("instances"):
+            return None
+        la, lb = final_losses(ca), final_losses(cb)
+        if la is None or lb is None or len(la) != len(lb):
+            return None
+        a.append(la)
+        b.append(lb)
+    if not a:
+        return None
+    return np.concatenate(a), np.concatenate(b)
+
+
+def win_tie_loss(report, alpha=ALPHA):
+    """Every ordered pair (A, B) of optimizers: per problem the paired test on final losses,
+    Holm-corrected over the problems of the pair; returns {"pairs": {(A, B): {"win", "tie",
+    "loss"}}, "rows": [per (A, B, problem) details], "notes"}. Only A < B in the report's order is
+    tested; (B, A) is its mirror."""
+    cells = competing_cells(report)
+    problems, optimizers = labels(cells)
+    pairs, rows, notes = OrderedDict(), [], []
+    for i, first in enumerate(optimizers):
+        for second in optimizers[i + 1:]:
+            tested = []
+            for problem in problems:
+                samples = paired_samples(report, problem, first, second)
+                if samples is None:
+                    continue
+                p, median, n = paired_test(*samples)
+                tested.append([problem, p, median, n])
+            if not tested:
+                notes.append(f"{first} vs {second}: no problem with paired test instances")
+                continue
+            adjusted = holm([t[1] for t in tested])
+            counts = {"win": 0, "tie": 0, "loss": 0}
+            for (problem, p, median, n), q in zip(tested, adjusted):
+                verdict = "tie"
+                if q < alpha and median < 0:
+                    verdict = "win"
+                elif q < alpha and median > 0:
+                    verdict = "loss"
+                counts[verdict] += 1
+                rows.append({"first": first, "second": second, "problem": problem, "pairs": n,
+                             "median_difference": median, "p": p, "p_holm": float(q), "verdict": verdict})
+            pairs[(first, second)] = counts
+            pairs[(second, first)] = {"win": counts["loss"], "tie": counts["tie"], "loss": counts["win"]}
+    return {"optimizers": optimizers, "pairs": pairs, "rows": rows, "notes": notes, "alpha": alpha}
+
+
+# ---------------------------------------------------------------------------------------------
+# Speed-ups
+
+
+def median_with_interval(values, seed=0, samples=BOOTSTRAP_SAMPLES):
+    """The median and a 95 % percentile bootstrap interval of the median (values resampled with
+    replacement, fixed seed); the interval is None for fewer than 2 values."""
+    values = np.asarray(values, dtype=float)
+    median = float(np.median(values))
+    if len(values) < 2:
+        return median, None
+    rng = np.random.default_rng(seed)
+    medians = np.median(rng.choice(values, size=(samples, len(values)), replace=True), axis=1)
+    return median, (float(np.percentile(medians, 2.5)), float(np.percentile(medians, 97.5)))
+
+
+def speedups(result, reference):
+    """Per optimizer other than the reference: per-problem speed-ups t_ref / t_opt from a profile
+    result. A never-reached cost is replaced by that cell's budget (so the speed-up is a bound in
+    the right direction); problems where neither reaches the target, or where the optimizer's cost
+    is 0, are left out. Returns {optimizer: {"values", "bounded", "median", "interval"}}."""
+    if result is None or reference not in result.get("optimizers", []):
+        return {}
+    j_ref = result["optimizers"].index(reference)
+    out = OrderedDict()
+    for j, optimizer in enumerate(result["optimizers"]):
+        if j == j_ref:
+            continue
+        values, bounded = [], 0
+        for costs, budgets in zip(result["costs"], result["budgets"]):
+            t_ref, t_opt = costs[j_ref], costs[j]
+            if math.isinf(t_ref) and math.isinf(t_opt):
+                continue
+            if math.isinf(t_ref) or math.isinf(t_opt):
+                bounded += 1
+            t_ref = budgets[j_ref] if math.isinf(t_ref) else t_ref
+            t_opt = budgets[j] if math.isinf(t_opt) else t_opt
+            if t_opt <= 0 or not math.isfinite(t_ref) or not math.isfinite(t_opt):
+                continue
+            values.append(t_ref / t_opt)
+        entry = {"values": values, "bounded": bounded, "median": None, "interval": None}
+        if values:
+            entry["median"], entry["interval"] = median_with_interval(values)
+        out[optimizer] = entry
+    return out
+
+
+def speedup_line(optimizer, reference, entry, measure):
+    if entry["median"] is None:
+        return f"{optimizer}: no problem where it or {reference} reaches the target ({measure} to target)"
+    interval = f" [{entry['interval'][0]:.3g}, {entry['interval'][1]:.3g}]" if entry["interval"] else ""
+    n = len(entry["values"])
+    bounded = f"; {entry['bounded']} with a budget bound" if entry["bounded"] else ""
+    return (f"{optimizer}: median speed-up vs {reference}: {entry['median']:.3g}×{interval} "
+            f"({measure} to target, {n} problem{'s' if n != 1 else ''}{bounded})")
+
+
+# ---------------------------------------------------------------------------------------------
+# Tuning records
+
+
+def tuning_rows(report):
+    """One row per tuned (problem, optimizer, repetition): the objective, the number of trials,
+    the picked configuration and its validation result."""
+    rows = []
+    for c in competing_cells(report):
+        tuning = c.get("tuning")
+        if not tuning:
+            continue
+        trials = tuning.get("trials", [])
+        pick = tuning.get("pick")
+        chosen = trials[pick] if isinstance(pick, int) and 0 <= pick < len(trials) else {}
+        validation = chosen.get("validation")
+        config = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
+                           for k, v in chosen.get("config", {}).items())
+        rows.append([c["problem"]["label"], c["optimizer"]["label"], str(c.get("repetition", 0)),
+                     str(tuning.get("objective", "?")), str(len(trials)), config or "?",
+                     "n/a" if validation is None else f"{validation:.4g}"])
+    return ["problem", "optimizer", "repetition", "objective", "trials", "pick", "validation"], rows
