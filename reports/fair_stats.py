@@ -4,7 +4,7 @@ profile score, paired win/tie/loss tests and median speed-ups against a referenc
 Definitions (docs/design.md, "Fair comparisons", has the reasons):
 - cost to target of one test instance: the first step k at which (f - f*)/max(|f*|, 1e-12) <= the
   suite's target (`eval.to_target.per_instance`, -1 = never), measured as k iterations, as the
-  evaluations made by step k (`eval.cost`, summed over EVALUATION_KINDS), or as
+  evaluations made by step k (`eval.cost`, weighted by EVALUATION_WEIGHTS), or as
   k x `eval.seconds_per_step`; never reached = +inf.
 - a problem of a profile: a problem label (scenarios are problems of their own); its cost is the
   median over the test instances of every repetition pooled, so +inf when half or more never get
@@ -31,16 +31,17 @@ R_MAX = 4.0
 ALPHA = 0.05
 BOOTSTRAP_SAMPLES = 2000
 MEASURES = ("iterations", "evaluations", "seconds")
-# What an "evaluation" is: a call of the problem's oracle. A learned optimizer's own network
-# evaluations are overhead that the seconds measure shows; --evaluation-kinds changes the set.
-COST_KINDS = ("function", "gradient", "hessian_vector", "network")  # eval.cost's lists
-EVALUATION_KINDS = ("function", "gradient", "hessian_vector")
+# What an "evaluation" is: eval.cost's kinds weighted, by default a call of the problem's oracle
+# (function, gradient, Hessian-vector product) 1 each and a learned optimizer's own network
+# evaluation 0 (its price shows in seconds); the same default as the curves vs evaluations.
+EVALUATION_WEIGHTS = {"function": 1.0, "gradient": 1.0, "hessian_vector": 1.0, "network": 0.0}
 
 
 def is_test_cell(cell):
-    """Cells that compete in the statistics: not the tuning trials on the validation split (which
-    TUNE marks with a top-level "trial" or a "split" of "validation")."""
-    return "trial" not in cell and cell.get("split", "test") != "validation"
+    """Cells that compete in the statistics: not a tuning trial's own cell (validation split),
+    whose "tuning" block is {"split", "trial"} where a tuned test cell's is {"trials", "pick", ...}."""
+    tuning = cell.get("tuning")
+    return not (isinstance(tuning, dict) and "trial" in tuning)
 
 
 def competing_cells(report):
@@ -59,19 +60,20 @@ def labels(cells):
 # Costs to target
 
 
-def evaluations_series(cell, kinds=EVALUATION_KINDS):
-    """Cumulative oracle evaluations per instance after k steps (k = 0..steps), or None when the
-    cell has no `eval.cost` (a report of an l2obench before cost accounting)."""
+def evaluations_series(cell, weights=None):
+    """Weighted cumulative evaluations per instance after k steps (k = 0..steps), or None when
+    the cell has no `eval.cost` (a report of an l2obench before cost accounting)."""
     cost = cell["eval"].get("cost")
-    if not cost:
+    if not isinstance(cost, dict):
         return None
-    present = [np.asarray(cost[k], dtype=float) for k in kinds if k in cost]
-    if not present:
-        return np.zeros(cell["eval"]["steps"] + 1)
-    return np.sum(present, axis=0)
+    total = np.zeros(cell["eval"]["steps"] + 1)
+    for kind, weight in (weights or EVALUATION_WEIGHTS).items():
+        if weight and kind in cost:
+            total += weight * np.asarray([math.nan if v is None else v for v in cost[kind]], dtype=float)
+    return total
 
 
-def instance_costs(cell, measure, kinds=EVALUATION_KINDS):
+def instance_costs(cell, measure, weights=None):
     """Per test instance: the cost to reach the suite's target (+inf: never), or None when the
     cell cannot say (no f*, so no `to_target`; no `eval.cost`; no seconds per step)."""
     to_target = cell["eval"].get("to_target")
@@ -83,7 +85,7 @@ def instance_costs(cell, measure, kinds=EVALUATION_KINDS):
     if measure == "iterations":
         values = k.astype(float)
     elif measure == "evaluations":
-        series = evaluations_series(cell, kinds)
+        series = evaluations_series(cell, weights)
         if series is None:
             return None
         values = series[np.minimum(k, len(series) - 1)]
@@ -97,13 +99,13 @@ def instance_costs(cell, measure, kinds=EVALUATION_KINDS):
     return np.where(reached, values, math.inf)
 
 
-def budget(cell, measure, kinds=EVALUATION_KINDS):
+def budget(cell, measure, weights=None):
     """The cost of the whole run in a measure: what a never-reached target costs at least."""
     steps = cell["eval"]["steps"]
     if measure == "iterations":
         return float(steps)
     if measure == "evaluations":
-        series = evaluations_series(cell, kinds)
+        series = evaluations_series(cell, weights)
         return None if series is None else float(series[-1])
     seconds = cell["eval"].get("seconds_per_step")
     return None if not seconds else steps * float(seconds)
@@ -119,7 +121,7 @@ class CostTable:
         self.costs, self.budgets, self.notes = costs, budgets, notes
 
 
-def cost_table(report, measure, kinds=EVALUATION_KINDS):
+def cost_table(report, measure, weights=None):
     cells = competing_cells(report)
     problems, optimizers = labels(cells)
     pooled = defaultdict(list)
@@ -127,12 +129,12 @@ def cost_table(report, measure, kinds=EVALUATION_KINDS):
     unknown = defaultdict(set)  # optimizer -> problems where the cost is unknown
     for c in cells:
         key = (c["problem"]["label"], c["optimizer"]["label"])
-        values = instance_costs(c, measure, kinds)
+        values = instance_costs(c, measure, weights)
         if values is None:
             unknown[key[1]].add(key[0])
             continue
         pooled[key].append(values)
-        budgets[key].append(budget(c, measure, kinds))
+        budgets[key].append(budget(c, measure, weights))
     notes = []
     no_target = [p for p in problems if all(p in unknown[o] for o in optimizers)]
     if no_target and measure == "iterations":
@@ -194,9 +196,9 @@ def integrated_score(ratios, r_max=R_MAX):
     return area.mean(axis=0) / (r_max - 1.0)
 
 
-def profile_result(report, measure, kinds=EVALUATION_KINDS, r_max=R_MAX):
+def profile_result(report, measure, weights=None, r_max=R_MAX):
     """Everything the report shows for one measure: the cost table, ratios, scores, notes."""
-    table = cost_table(report, measure, kinds)
+    table = cost_table(report, measure, weights)
     if len(table.optimizers) < 2 or len(table.problems) == 0:
         return None if not table.notes else {"measure": measure, "notes": table.notes, "problems": []}
     complete = ~np.any(np.isnan(table.costs), axis=1)

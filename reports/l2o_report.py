@@ -6,8 +6,10 @@ Per suite: loss (or gap f - f*) vs iteration, one panel per problem, median over
 instances with a q10-q90 band; ECDFs of the share of (problem, repetition, instance) triples
 that reach a target vs iterations and vs seconds; tables (markdown and LaTeX) of final values
 with bootstrap confidence intervals over repetitions, the papers' numbers next to ours where
-reports/paper_values.json has them, and training seconds. An index.html and a REPORT.md
-gather everything with each run's context. Everything is deterministic (fixed bootstrap seed).
+reports/paper_values.json has them, and training seconds; with two or more optimizers,
+performance profiles, integrated scores, speed-ups and a win/tie/loss table (fair_stats.py). An
+index.html and a REPORT.md gather everything with each run's context. Everything is
+deterministic (fixed bootstrap seed).
 """
 
 import html
@@ -533,7 +535,7 @@ def fmt_score(v):
     return "n/a" if v is None or not math.isfinite(v) else f"{v:.3f}"
 
 
-def fair_comparison(report, name, out_dir, reference=None, kinds=fair_stats.EVALUATION_KINDS):
+def fair_comparison(report, name, out_dir, reference=None, weights=None):
     """Performance profiles, integrated scores, median speed-ups vs a reference optimizer and the
     paired win/tie/loss table (reports/fair_stats.py); nothing when fewer than 2 optimizers
     compete. Returns (figures, tables, text lines, the numbers as JSON)."""
@@ -544,7 +546,7 @@ def fair_comparison(report, name, out_dir, reference=None, kinds=fair_stats.EVAL
         tables.append(("Tuning: the configuration picked on the validation split", (header, rows), f"{name}-tuning"))
     if len(optimizers) < 2:
         return figures, tables, text, None
-    results = [fair_stats.profile_result(report, m, kinds) for m in fair_stats.MEASURES]
+    results = [fair_stats.profile_result(report, m, weights) for m in fair_stats.MEASURES]
     results = [r for r in results if r is not None]
     by_measure = {r["measure"]: r for r in results}
     for r in results:
@@ -628,7 +630,7 @@ def fair_comparison(report, name, out_dir, reference=None, kinds=fair_stats.EVAL
             return None if math.isnan(v) else ("inf" if v > 0 else "-inf")
         return v
 
-    numbers = {"reference": reference, "evaluation_kinds": list(kinds), "alpha": wtl["alpha"],
+    numbers = {"reference": reference, "evaluation_weights": weights or fair_stats.EVALUATION_WEIGHTS, "alpha": wtl["alpha"],
                "profiles": {r["measure"]: {k: plain(r[k]) for k in r if k != "measure"} for r in results},
                "speedups": {m: {o: {k: plain(v) for k, v in e.items()} for o, e in per.items()}
                             for m, per in speedups.items()},
@@ -665,8 +667,7 @@ def context_line(report):
             f"{c.get('build_type', '?')} build, {c.get('date', '?')}")
 
 
-def build(report_paths, out_dir, paper_path, equivariance_path=None, reference=None,
-          evaluation_kinds=fair_stats.EVALUATION_KINDS):
+def build(report_paths, out_dir, paper_path, equivariance_path=None, reference=None, evaluation_weights=None):
     os.makedirs(out_dir, exist_ok=True)
     paper_values = []
     if paper_path and os.path.exists(paper_path):
@@ -710,7 +711,7 @@ def build(report_paths, out_dir, paper_path, equivariance_path=None, reference=N
         header, rows = training_table(report)
         if rows:
             tables.append(("Training cost of the learned optimizers", (header, rows), f"{name}-training"))
-        fair_figures, fair_tables, text, numbers = fair_comparison(report, name, out_dir, reference, evaluation_kinds)
+        fair_figures, fair_tables, text, numbers = fair_comparison(report, name, out_dir, reference, evaluation_weights)
         figures += fair_figures
         tables += fair_tables
         if numbers is not None:

@@ -17,19 +17,11 @@ def main():
     parser.add_argument("--equivariance", help="JSON of `l2obench equivariance --json` (a section with its table)")
     parser.add_argument("--reference", help="optimizer label the speed-ups are measured against (e.g. adam-tuned); "
                         "default: each report's first optimizer")
-    parser.add_argument("--evaluation-kinds", default=",".join(l2o_report.fair_stats.EVALUATION_KINDS),
-                        help="eval.cost kinds summed into one evaluation, comma-separated, of: "
-                        + ", ".join(l2o_report.fair_stats.COST_KINDS) + " (default: %(default)s)")
     args = parser.parse_args()
-    kinds = tuple(k.strip() for k in args.evaluation_kinds.split(",") if k.strip())
-    unknown = [k for k in kinds if k not in l2o_report.fair_stats.COST_KINDS]
-    if unknown or not kinds:
-        sys.exit(f"make_report: --evaluation-kinds: {', '.join(unknown) or 'empty'} is not one of: "
-                 + ", ".join(l2o_report.fair_stats.COST_KINDS))
     for path in args.reports + ([args.equivariance] if args.equivariance else []):
         if not os.path.exists(path):
             sys.exit(f"make_report: {path}: no such report")
-    written = l2o_report.build(args.reports, args.out, args.paper_values, args.equivariance, args.reference, kinds)
+    written = l2o_report.build(args.reports, args.out, args.paper_values, args.equivariance, args.reference)
     print(f"make_report: {len(written)} files -> {os.path.join(args.out, 'index.html')}", file=sys.stderr)
 
 

@@ -470,8 +470,9 @@ class FairStatistics(unittest.TestCase):
         np.testing.assert_allclose(by["seconds"]["costs"], [[1.5, 0.6], [0.5, inf]])
         np.testing.assert_allclose(by["iterations"]["score"], [1.0, (4 - 2) / 3 / 2])
         np.testing.assert_allclose(by["evaluations"]["score"], [1.0, 0.5])
-        kinds = fair_stats.COST_KINDS  # with the network's calls line-search costs 2 + 2 + 100 per step
-        self.assertEqual(fair_stats.profile_result(report, "evaluations", kinds)["costs"][0][0], 3 * 104)
+        # Network calls weighted 1 as well: line-search costs 2 + 2 + 100 per step.
+        weights = dict(fair_stats.EVALUATION_WEIGHTS, network=1.0)
+        self.assertEqual(fair_stats.profile_result(report, "evaluations", weights)["costs"][0][0], 3 * 104)
         # Without eval.cost in one optimizer's cells, it is left out of the evaluation profile, with a note.
         del cells[1]["eval"]["cost"], cells[3]["eval"]["cost"]
         result = fair_stats.profile_result(report, "evaluations")
@@ -500,8 +501,11 @@ class FairStatistics(unittest.TestCase):
                           "trials": [{"config": {"lr": 0.001}, "validation": 2.0},
                                      {"config": {"lr": 0.03}, "validation": 0.5},
                                      {"config": {"lr": 0.9}, "validation": None}], "pick": 1}
-        header, rows = fair_stats.tuning_rows({"cells": [cell]})
+        trial = synthetic_cell("p", "adam-tuned", [0.1])
+        trial["tuning"] = {"split": "validation", "trial": 1}  # a trial's own cell: not a competitor
+        header, rows = fair_stats.tuning_rows({"cells": [cell, trial]})
         self.assertEqual(rows, [["p", "adam-tuned", "0", "final_loss", "3", "lr=0.03", "0.5"]])
+        self.assertEqual(fair_stats.competing_cells({"cells": [cell, trial]}), [cell])
 
 
 class FairComparisonInAReport(unittest.TestCase):
