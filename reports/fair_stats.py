@@ -5,7 +5,7 @@ Definitions (docs/design.md, "Fair comparisons", has the reasons):
 - cost to target of one test instance: the first step k at which (f - f*)/max(|f*|, 1e-12) <= the
   suite's target (`eval.to_target.per_instance`, -1 = never), measured as k iterations, as the
   evaluations made by step k (`eval.cost`, weighted by EVALUATION_WEIGHTS), or as
-  k x `eval.seconds_per_step`; never reached = +inf.
+  k x `eval.seconds_per_step`; never reached = +inf; at least one unit (k = 0 counts one step).
 - a problem of a profile: a problem label (scenarios are problems of their own); its cost is the
   median over the test instances of every repetition pooled, so +inf when half or more never get
   there.
@@ -17,8 +17,9 @@ Definitions (docs/design.md, "Fair comparisons", has the reasons):
   test instances (pairs (repetition, instance)), two-sided; Holm's correction over the problems
   of one pair of optimizers; a win when the corrected p < ALPHA and the median paired difference
   favours the optimizer.
-- speed-up: per problem t_ref / t_opt, its median over problems with a 95 % percentile bootstrap
-  interval (problems resampled); a never-reached cost is replaced by the budget (a bound).
+- speed-up: per problem t_ref / t_opt (+inf where only the optimizer reaches the target, 0 where
+  only the reference does), its median over problems with a 95 % percentile bootstrap interval
+  (problems resampled).
 """
 
 import math
@@ -75,7 +76,9 @@ def evaluations_series(cell, weights=None):
 
 def instance_costs(cell, measure, weights=None):
     """Per test instance: the cost to reach the suite's target (+inf: never), or None when the
-    cell cannot say (no f*, so no `to_target`; no `eval.cost`; no seconds per step)."""
+    cell cannot say (no f*, so no `to_target`; no `eval.cost`; no seconds per step). A cost below
+    one unit (one iteration, one evaluation, one step's seconds: a start that already meets the
+    target, or a method with no weighted evaluations) counts one unit, so that ratios exist."""
     to_target = cell["eval"].get("to_target")
     if not to_target or to_target.get("per_instance") is None:
         return None
@@ -83,49 +86,35 @@ def instance_costs(cell, measure, weights=None):
     reached = first >= 0
     k = np.where(reached, first, 0).astype(int)
     if measure == "iterations":
-        values = k.astype(float)
+        values = np.maximum(k, 1).astype(float)
     elif measure == "evaluations":
         series = evaluations_series(cell, weights)
         if series is None:
             return None
-        values = series[np.minimum(k, len(series) - 1)]
+        values = np.maximum(series[np.minimum(k, len(series) - 1)], 1.0)
     elif measure == "seconds":
         seconds = cell["eval"].get("seconds_per_step")
         if not seconds:
             return None
-        values = k * float(seconds)
+        values = np.maximum(k, 1) * float(seconds)
     else:
         raise ValueError(f"measure {measure!r} is not one of: {', '.join(MEASURES)}")
     return np.where(reached, values, math.inf)
 
 
-def budget(cell, measure, weights=None):
-    """The cost of the whole run in a measure: what a never-reached target costs at least."""
-    steps = cell["eval"]["steps"]
-    if measure == "iterations":
-        return float(steps)
-    if measure == "evaluations":
-        series = evaluations_series(cell, weights)
-        return None if series is None else float(series[-1])
-    seconds = cell["eval"].get("seconds_per_step")
-    return None if not seconds else steps * float(seconds)
-
-
 class CostTable:
     """t[p, s]: a problem's cost for an optimizer (median over instances, +inf when half or more
-    never reach the target; NaN where unknown), the problems and optimizers it covers, budgets
-    and notes on what was left out."""
+    never reach the target; NaN where unknown), the problems and optimizers it covers and notes
+    on what was left out."""
 
-    def __init__(self, problems, optimizers, costs, budgets, notes):
-        self.problems, self.optimizers = problems, optimizers
-        self.costs, self.budgets, self.notes = costs, budgets, notes
+    def __init__(self, problems, optimizers, costs, notes):
+        self.problems, self.optimizers, self.costs, self.notes = problems, optimizers, costs, notes
 
 
 def cost_table(report, measure, weights=None):
     cells = competing_cells(report)
     problems, optimizers = labels(cells)
     pooled = defaultdict(list)
-    budgets = defaultdict(list)
     unknown = defaultdict(set)  # optimizer -> problems where the cost is unknown
     for c in cells:
         key = (c["problem"]["label"], c["optimizer"]["label"])
@@ -134,7 +123,6 @@ def cost_table(report, measure, weights=None):
             unknown[key[1]].add(key[0])
             continue
         pooled[key].append(values)
-        budgets[key].append(budget(c, measure, weights))
     notes = []
     no_target = [p for p in problems if all(p in unknown[o] for o in optimizers)]
     if no_target and measure == "iterations":
@@ -147,13 +135,11 @@ def cost_table(report, measure, weights=None):
             optimizers = [o for o in optimizers if o not in missing]
     kept = [p for p in problems if p not in no_target]
     t = np.full((len(kept), len(optimizers)), np.nan)
-    b = np.full((len(kept), len(optimizers)), np.nan)
     for i, p in enumerate(kept):
         for j, o in enumerate(optimizers):
             if pooled.get((p, o)):
                 t[i, j] = float(np.median(np.concatenate(pooled[(p, o)])))
-                b[i, j] = max(budgets[(p, o)])
-    return CostTable(kept, optimizers, t, b, notes)
+    return CostTable(kept, optimizers, t, notes)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -161,24 +147,22 @@ def cost_table(report, measure, weights=None):
 
 
 def performance_ratios(costs):
-    """r[p, s] = t[p, s] / min_s t[p, s]; +inf where t is +inf or where no optimizer reaches the
-    target. Rows whose best cost is 0 (the start already meets the target) have no ratio and come
-    back as NaN; callers drop them."""
+    """r[p, s] = t[p, s] / min_s t[p, s] (costs > 0, see instance_costs); +inf where t is +inf, so
+    for every optimizer where no optimizer reaches the target."""
     costs = np.asarray(costs, dtype=float)
+    if (costs <= 0).any():
+        raise ValueError("performance ratios need positive costs")
     best = np.min(costs, axis=1, keepdims=True)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(invalid="ignore"):
         ratios = costs / best
-    ratios[~np.isfinite(best[:, 0]), :] = math.inf
     ratios[np.isinf(costs)] = math.inf
-    ratios[(best[:, 0] == 0), :] = np.nan
     return ratios
 
 
 def profile(ratios, taus):
     """rho_s(tau) for each optimizer (columns of ratios) at each tau: the share of problems with
-    r <= tau. Rows that are all NaN (no ratio) are not problems of the profile."""
+    r <= tau."""
     ratios = np.asarray(ratios, dtype=float)
-    ratios = ratios[~np.all(np.isnan(ratios), axis=1)]
     taus = np.asarray(taus, dtype=float)
     return (ratios[None, :, :] <= taus[:, None, None]).sum(axis=1) / max(len(ratios), 1)
 
@@ -187,12 +171,10 @@ def integrated_score(ratios, r_max=R_MAX):
     """AlgoPerf's benchmark score: (1/(r_max - 1)) * integral over [1, r_max] of rho_s(tau) dtau,
     exact for the step function rho: the mean over problems of max(0, r_max - r)/(r_max - 1)."""
     ratios = np.asarray(ratios, dtype=float)
-    ratios = ratios[~np.all(np.isnan(ratios), axis=1)]
     if len(ratios) == 0:
         return np.full(ratios.shape[1], np.nan)
-    with np.errstate(invalid="ignore"):
-        area = np.clip(r_max - np.maximum(ratios, 1.0), 0.0, None)
-    area[~np.isfinite(ratios)] = 0.0
+    area = np.clip(r_max - np.maximum(ratios, 1.0), 0.0, None)
+    area[np.isinf(ratios)] = 0.0
     return area.mean(axis=0) / (r_max - 1.0)
 
 
@@ -209,19 +191,14 @@ def profile_result(report, measure, weights=None, r_max=R_MAX):
     costs = table.costs[complete]
     problems = [p for p, ok in zip(table.problems, complete) if ok]
     ratios = performance_ratios(costs) if len(costs) else np.zeros((0, len(table.optimizers)))
-    at_start = np.all(np.isnan(ratios), axis=1)
-    if at_start.any():
-        notes.append("left out (the start already meets the target): "
-                     + ", ".join(p for p, s in zip(problems, at_start) if s))
     unsolved = [p for p, row in zip(problems, ratios) if np.all(np.isinf(row))]
     if unsolved:
         notes.append("reached by no optimizer (counted as failures for all): " + ", ".join(unsolved))
-    keep = ~at_start
-    return {"measure": measure, "optimizers": table.optimizers, "problems": [p for p, k in zip(problems, keep) if k],
-            "costs": costs[keep], "budgets": table.budgets[complete][keep], "ratios": ratios[keep],
-            "score": integrated_score(ratios[keep], r_max) if keep.any() else np.full(len(table.optimizers), np.nan),
-            "solved": np.mean(np.isfinite(ratios[keep]), axis=0) if keep.any() else np.full(len(table.optimizers), np.nan),
-            "r_max": r_max, "notes": notes}
+    nothing = np.full(len(table.optimizers), np.nan)
+    return {"measure": measure, "optimizers": table.optimizers, "problems": problems, "costs": costs,
+            "ratios": ratios,
+            "score": integrated_score(ratios, r_max) if problems else nothing,
+            "solved": np.mean(np.isfinite(ratios), axis=0) if problems else nothing, "r_max": r_max, "notes": notes}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -342,21 +319,23 @@ def win_tie_loss(report, alpha=ALPHA):
 
 def median_with_interval(values, seed=0, samples=BOOTSTRAP_SAMPLES):
     """The median and a 95 % percentile bootstrap interval of the median (values resampled with
-    replacement, fixed seed); the interval is None for fewer than 2 values."""
+    replacement, fixed seed; the interval's ends are order statistics of the resampled medians, not
+    interpolated, so that 0 and +inf values stay meaningful); None for fewer than 2 values."""
     values = np.asarray(values, dtype=float)
     median = float(np.median(values))
     if len(values) < 2:
         return median, None
     rng = np.random.default_rng(seed)
     medians = np.median(rng.choice(values, size=(samples, len(values)), replace=True), axis=1)
-    return median, (float(np.percentile(medians, 2.5)), float(np.percentile(medians, 97.5)))
+    return median, (float(np.percentile(medians, 2.5, method="lower")),
+                    float(np.percentile(medians, 97.5, method="higher")))
 
 
 def speedups(result, reference):
     """Per optimizer other than the reference: per-problem speed-ups t_ref / t_opt from a profile
-    result. A never-reached cost is replaced by that cell's budget (so the speed-up is a bound in
-    the right direction); problems where neither reaches the target, or where the optimizer's cost
-    is 0, are left out. Returns {optimizer: {"values", "bounded", "median", "interval"}}."""
+    result; +inf where only the optimizer reaches the target, 0 where only the reference does;
+    problems neither reaches are left out. Returns {optimizer: {"values", "one_sided", "median",
+    "interval"}} (one_sided: how many values are 0 or +inf)."""
     if result is None or reference not in result.get("optimizers", []):
         return {}
     j_ref = result["optimizers"].index(reference)
@@ -364,33 +343,36 @@ def speedups(result, reference):
     for j, optimizer in enumerate(result["optimizers"]):
         if j == j_ref:
             continue
-        values, bounded = [], 0
-        for costs, budgets in zip(result["costs"], result["budgets"]):
-            t_ref, t_opt = costs[j_ref], costs[j]
-            if math.isinf(t_ref) and math.isinf(t_opt):
-                continue
-            if math.isinf(t_ref) or math.isinf(t_opt):
-                bounded += 1
-            t_ref = budgets[j_ref] if math.isinf(t_ref) else t_ref
-            t_opt = budgets[j] if math.isinf(t_opt) else t_opt
-            if t_opt <= 0 or not math.isfinite(t_ref) or not math.isfinite(t_opt):
-                continue
-            values.append(t_ref / t_opt)
-        entry = {"values": values, "bounded": bounded, "median": None, "interval": None}
+        values = [float(t_ref / t_opt) if math.isfinite(t_opt) else 0.0
+                  for t_ref, t_opt in zip(result["costs"][:, j_ref], result["costs"][:, j])
+                  if math.isfinite(t_ref) or math.isfinite(t_opt)]
+        entry = {"values": values, "one_sided": sum(1 for v in values if v == 0 or math.isinf(v)),
+                 "median": None, "interval": None}
         if values:
             entry["median"], entry["interval"] = median_with_interval(values)
         out[optimizer] = entry
     return out
 
 
+def fmt_speedup(v):
+    return "∞" if math.isinf(v) else f"{v:.3g}"
+
+
+def speedup_text(entry):
+    """"2.3× [1.8, 2.9]" (no interval with one problem)."""
+    interval = (f" [{fmt_speedup(entry['interval'][0])}, {fmt_speedup(entry['interval'][1])}]"
+                if entry["interval"] else "")
+    return f"{fmt_speedup(entry['median'])}×{interval}"
+
+
 def speedup_line(optimizer, reference, entry, measure):
     if entry["median"] is None:
         return f"{optimizer}: no problem where it or {reference} reaches the target ({measure} to target)"
-    interval = f" [{entry['interval'][0]:.3g}, {entry['interval'][1]:.3g}]" if entry["interval"] else ""
     n = len(entry["values"])
-    bounded = f"; {entry['bounded']} with a budget bound" if entry["bounded"] else ""
-    return (f"{optimizer}: median speed-up vs {reference}: {entry['median']:.3g}×{interval} "
-            f"({measure} to target, {n} problem{'s' if n != 1 else ''}{bounded})")
+    one_sided = (f"; on {entry['one_sided']} only one of the two reaches the target (0 or ∞)"
+                 if entry["one_sided"] else "")
+    return (f"{optimizer}: median speed-up vs {reference}: {speedup_text(entry)} "
+            f"({measure} to target, {n} problem{'s' if n != 1 else ''}{one_sided})")
 
 
 # ---------------------------------------------------------------------------------------------

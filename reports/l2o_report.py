@@ -595,8 +595,7 @@ def fair_comparison(report, name, out_dir, reference=None, weights=None):
                 if not e or e["median"] is None:
                     row.append("-")
                     continue
-                interval = f" [{e['interval'][0]:.3g}, {e['interval'][1]:.3g}]" if e["interval"] else ""
-                row.append(f"{e['median']:.3g}×{interval} ({len(e['values'])})")
+                row.append(f"{fair_stats.speedup_text(e)} ({len(e['values'])})")
             rows.append(row)
         tables.append(("Median speed-up over problems (95 % bootstrap interval; number of problems)",
                        (header, rows), f"{name}-speedup"))

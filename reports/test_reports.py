@@ -407,11 +407,21 @@ class FairStatistics(unittest.TestCase):
         numeric = np.trapz(fair_stats.profile(ratios, taus), taus, axis=0) / 3
         np.testing.assert_allclose(numeric, [5 / 12, 2 / 3, 1 / 4], atol=1e-4)
 
-    def test_a_problem_whose_start_meets_the_target_has_no_ratio_and_is_left_out(self):
-        ratios = fair_stats.performance_ratios([[0, 3], [10, 20]])
-        self.assertTrue(np.isnan(ratios[0]).all())
-        np.testing.assert_array_equal(fair_stats.profile(ratios, [1.0, 2.0]), [[1.0, 0.0], [1.0, 1.0]])
-        np.testing.assert_allclose(fair_stats.integrated_score(ratios), [1.0, 2 / 3])
+    def test_a_target_met_at_the_start_costs_one_unit(self):
+        # An amortised guess that already meets the target (k = 0) against a method needing 4 steps:
+        # one iteration against 4, ratio 4 (not a division by zero); likewise in evaluations, where
+        # the guess has no weighted evaluation at all, and in seconds (one step's).
+        cost = {"network": [1.0] * 11}
+        cells = [synthetic_cell("p", "guess", [0.0] * 3, [0, 0, 0], cost=cost, seconds_per_step=0.2),
+                 synthetic_cell("p", "method", [0.0] * 3, [4, 4, 4], cost={"gradient": list(range(11))},
+                                seconds_per_step=0.1)]
+        for measure, costs, ratios in [("iterations", [1, 4], [1, 4]), ("evaluations", [1, 4], [1, 4]),
+                                       ("seconds", [0.2, 0.4], [1, 2])]:
+            result = fair_stats.profile_result({"cells": cells}, measure)
+            np.testing.assert_allclose(result["costs"], [costs])
+            np.testing.assert_allclose(result["ratios"], [ratios])
+        with self.assertRaises(ValueError):
+            fair_stats.performance_ratios([[0, 3]])
 
     def test_holm_adjustment_by_hand(self):
         # p = 0.01, 0.04, 0.03, 0.005 (m = 4). Sorted: 0.005 x 4 = 0.02; 0.01 x 3 = 0.03;
@@ -478,22 +488,28 @@ class FairStatistics(unittest.TestCase):
         result = fair_stats.profile_result(report, "evaluations")
         self.assertTrue(any("plain" in note and "eval.cost" in note for note in result["notes"]))
 
-    def test_speedups_with_budget_bounds_and_the_summary_line(self):
+    def test_speedups_with_one_sided_problems_and_the_summary_line(self):
         inf = float("inf")
-        result = {"optimizers": ["ref", "fast"], "costs": np.array([[20, 10], [30, 10], [inf, 25], [inf, inf]]),
-                  "budgets": np.full((4, 2), 50.0)}
+        result = {"optimizers": ["ref", "fast"],
+                  "costs": np.array([[20, 10], [30, 10], [inf, 25], [inf, inf], [40, 10], [10, inf]])}
         entry = fair_stats.speedups(result, "ref")["fast"]
-        # 2, 3, and 50/25 = 2 (ref never reaches the target: its budget, a lower bound); the fourth
-        # problem, reached by neither, is left out.
-        self.assertEqual(entry["values"], [2.0, 3.0, 2.0])
-        self.assertEqual(entry["bounded"], 1)
-        self.assertEqual(entry["median"], 2.0)
+        # 2, 3, +inf (only "fast" reaches the target), left out (neither does), 4, 0 (only "ref"
+        # does). Sorted 0, 2, 3, 4, inf: median 3.
+        self.assertEqual(entry["values"], [2.0, 3.0, inf, 4.0, 0.0])
+        self.assertEqual(entry["one_sided"], 2)
+        self.assertEqual(entry["median"], 3.0)
         lo, hi = entry["interval"]
-        self.assertTrue(2.0 <= lo <= hi <= 3.0)
+        # Resampled medians are order statistics of 5 values drawn from these, so they lie in
+        # {0, 2, 3, 4, inf}; the interval's ends are such medians, not interpolations.
+        self.assertIn(lo, [0.0, 2.0, 3.0])
+        self.assertIn(hi, [3.0, 4.0, inf])
         self.assertEqual(fair_stats.speedups(result, "ref")["fast"]["interval"], (lo, hi))  # deterministic
+        self.assertEqual(fair_stats.speedups(result, "fast")["ref"]["values"], [0.5, 1 / 3, 0.0, 0.25, inf])
         line = fair_stats.speedup_line("fast", "ref", entry, "iterations")
-        self.assertTrue(line.startswith("fast: median speed-up vs ref: 2×"), line)
-        self.assertIn("iterations to target, 3 problems", line)
+        self.assertTrue(line.startswith("fast: median speed-up vs ref: 3× ["), line)
+        self.assertIn("(iterations to target, 5 problems; on 2 only one of the two reaches the target", line)
+        single = fair_stats.speedups({"optimizers": ["ref", "fast"], "costs": np.array([[30.0, 10.0]])}, "ref")
+        self.assertEqual(fair_stats.speedup_text(single["fast"]), "3×")
 
     def test_tuning_records_show_the_pick(self):
         cell = synthetic_cell("p", "adam-tuned", [1.0])
