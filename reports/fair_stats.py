@@ -126,12 +126,12 @@ def cost_table(report, measure, weights=None):
     notes = []
     no_target = [p for p in problems if all(p in unknown[o] for o in optimizers)]
     if no_target and measure == "iterations":
-        notes.append("left out (no f*, so no iterations to target): " + ", ".join(no_target))
+        notes.append("without f*, so without a target, left out of every profile and speed-up: " + ", ".join(no_target))
     if measure != "iterations":
         missing = [o for o in optimizers if any(p in unknown[o] for p in problems if p not in no_target)]
         if missing:
             why = "no eval.cost in its cells" if measure == "evaluations" else "no seconds per step"
-            notes.append(f"left out of the {measure} profile ({why}): " + ", ".join(missing))
+            notes.append(f"left out of the profile and speed-ups by {measure} ({why}): " + ", ".join(missing))
             optimizers = [o for o in optimizers if o not in missing]
     kept = [p for p in problems if p not in no_target]
     t = np.full((len(kept), len(optimizers)), np.nan)
@@ -186,14 +186,14 @@ def profile_result(report, measure, weights=None, r_max=R_MAX):
     complete = ~np.any(np.isnan(table.costs), axis=1)
     notes = list(table.notes)
     if not complete.all():
-        notes.append("left out (an optimizer has no cell there): "
+        notes.append(f"left out of the profile by {measure} (an optimizer has no cell there): "
                      + ", ".join(p for p, ok in zip(table.problems, complete) if not ok))
     costs = table.costs[complete]
     problems = [p for p, ok in zip(table.problems, complete) if ok]
     ratios = performance_ratios(costs) if len(costs) else np.zeros((0, len(table.optimizers)))
     unsolved = [p for p, row in zip(problems, ratios) if np.all(np.isinf(row))]
     if unsolved:
-        notes.append("reached by no optimizer (counted as failures for all): " + ", ".join(unsolved))
+        notes.append(f"reached by no optimizer (a failure for all in the profile by {measure}): " + ", ".join(unsolved))
     nothing = np.full(len(table.optimizers), np.nan)
     return {"measure": measure, "optimizers": table.optimizers, "problems": problems, "costs": costs,
             "ratios": ratios,

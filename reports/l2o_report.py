@@ -551,7 +551,7 @@ def fair_comparison(report, name, out_dir, reference=None, weights=None):
     by_measure = {r["measure"]: r for r in results}
     for r in results:
         for note in r["notes"]:
-            text.append(f"Profiles by {r['measure']}: {note}.")
+            text.append(f"{note[0].upper()}{note[1:]}.")
     if "evaluations" not in by_measure or not by_measure["evaluations"].get("problems"):
         if not any(c["eval"].get("cost") for c in fair_stats.competing_cells(report)):
             text.append("No evaluation counts in this report (cells without eval.cost): no profile by evaluations.")
