@@ -559,6 +559,11 @@ class FairComparisonInAReport(unittest.TestCase):
             with open(os.path.join(out, "REPORT.md")) as f:
                 md = f.read()
             self.assertIn("fista: median speed-up vs gd", md)
+            self.assertIn("![fair-profiles.png](fair-profiles.png)", md)
+            with open(os.path.join(out, "index.html")) as f:
+                page = f.read()
+            self.assertIn("fair-profiles.svg", page)
+            self.assertIn("<h3>Fair comparison</h3>", page)
             self.assertIn("no profile by evaluations", md)  # this build's cells carry no eval.cost
             with open(os.path.join(out, "fair-win-tie-loss.md")) as f:
                 rows = [[c.strip() for c in line.strip("|").split("|")] for line in f.read().splitlines()]
