@@ -20,7 +20,10 @@ OUT ?= out
 JOBS ?= $(shell nproc)
 L2OBENCH := $(BUILD)/harness/l2obench
 PYTHON ?= /usr/bin/python3
-MAKE_REPORT = $(PYTHON) reports/make_report.py
+# REFERENCE_OPTIMIZER: the label the reports' speed-ups are measured against (e.g. adam-tuned);
+# empty: each report's first optimizer.
+REFERENCE_OPTIMIZER ?=
+MAKE_REPORT = $(PYTHON) reports/make_report.py $(if $(REFERENCE_OPTIMIZER),--reference $(REFERENCE_OPTIMIZER))
 RUN_FLAGS ?=
 
 .PHONY: all setup configure build test bench bench-all microbench smoke regression baseline format clean slurm-test \

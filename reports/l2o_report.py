@@ -6,8 +6,10 @@ Per suite: loss (or gap f - f*) vs iteration, one panel per problem, median over
 instances with a q10-q90 band; ECDFs of the share of (problem, repetition, instance) triples
 that reach a target vs iterations and vs seconds; tables (markdown and LaTeX) of final values
 with bootstrap confidence intervals over repetitions, the papers' numbers next to ours where
-reports/paper_values.json has them, and training seconds. An index.html and a REPORT.md
-gather everything with each run's context. Everything is deterministic (fixed bootstrap seed).
+reports/paper_values.json has them, and training seconds; with two or more optimizers,
+performance profiles, integrated scores, speed-ups and a win/tie/loss table (fair_stats.py). An
+index.html and a REPORT.md gather everything with each run's context. Everything is
+deterministic (fixed bootstrap seed).
 """
 
 import html
@@ -22,6 +24,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+
+import fair_stats  # noqa: E402
 
 # The cell schema this reads: docs/design.md, "Cell records" (harness/cell_record.hpp writes it).
 SCHEMA_VERSION = 1
@@ -495,6 +499,145 @@ def training_table(report):
     return header, rows
 
 
+def profile_figure(results, out_dir, stem):
+    """Dolan-More profiles, one panel per cost measure (log2 ratio axis, the r_max of the
+    integrated score dotted); each legend entry carries the optimizer's integrated score."""
+    shown = [r for r in results if r.get("problems")]
+    if not shown:
+        return []
+    fig, axes = plt.subplots(1, len(shown), figsize=(4.8 * len(shown), 3.8), squeeze=False)
+    for ax, r in zip(axes[0], shown):
+        ratios = r["ratios"]
+        finite = ratios[np.isfinite(ratios)]
+        top = 1.1 * max(r["r_max"], float(finite.max()) if finite.size else 1.0)
+        taus = np.unique(np.concatenate([[1.0, top], finite]))
+        rho = fair_stats.profile(ratios, taus)
+        for j, optimizer in enumerate(r["optimizers"]):
+            ax.step(taus, rho[:, j], where="post", lw=1.6, label=f"{optimizer} ({fmt_score(r['score'][j])})")
+        ax.axvline(r["r_max"], color="gray", ls=":", lw=1)
+        ax.set_xscale("log", base=2)
+        ax.set_xlim(1, top)
+        ax.set_ylim(0, 1.02)
+        ax.set_xlabel(f"ratio to the fewest {r['measure']} to target")
+        ax.set_ylabel("share of problems")
+        ax.set_title(f"{r['measure']} ({len(r['problems'])} problems)")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7, title=f"score, r_max {r['r_max']:g}", title_fontsize=7)
+    fig.tight_layout()
+    return save(fig, out_dir, stem)
+
+
+def fmt_difference(v):
+    return fmt(v) if math.isfinite(v) else ("+inf (diverged)" if v > 0 else "-inf (diverged)")
+
+
+def fmt_score(v):
+    return "n/a" if v is None or not math.isfinite(v) else f"{v:.3f}"
+
+
+def fair_comparison(report, name, out_dir, reference=None, weights=None):
+    """Performance profiles, integrated scores, median speed-ups vs a reference optimizer and the
+    paired win/tie/loss table (reports/fair_stats.py); nothing when fewer than 2 optimizers
+    compete. Returns (figures, tables, text lines, the numbers as JSON)."""
+    _, optimizers = fair_stats.labels(fair_stats.competing_cells(report))
+    tables, text, figures = [], [], []
+    header, rows = fair_stats.tuning_rows(report)
+    if rows:
+        tables.append(("Tuning: the configuration picked on the validation split", (header, rows), f"{name}-tuning"))
+    if len(optimizers) < 2:
+        return figures, tables, text, None
+    results = [fair_stats.profile_result(report, m, weights) for m in fair_stats.MEASURES]
+    results = [r for r in results if r is not None]
+    by_measure = {r["measure"]: r for r in results}
+    for r in results:
+        for note in r["notes"]:
+            text.append(f"{note[0].upper()}{note[1:]}.")
+    if "evaluations" not in by_measure or not by_measure["evaluations"].get("problems"):
+        if not any(c["eval"].get("cost") for c in fair_stats.competing_cells(report)):
+            text.append("No evaluation counts in this report (cells without eval.cost): no profile by evaluations.")
+    figures = profile_figure(results, out_dir, f"{name}-profiles")
+    with_problems = [r for r in results if r.get("problems")]
+    if with_problems:
+        header = ["optimizer"] + [f"score by {r['measure']} ({len(r['problems'])} problems)" for r in with_problems]
+        rows = []
+        for o in optimizers:
+            row = [o]
+            for r in with_problems:
+                if o not in r["optimizers"]:
+                    row.append("-")
+                    continue
+                j = r["optimizers"].index(o)
+                solved = int(round(r["solved"][j] * len(r["problems"])))
+                row.append(f"{fmt_score(r['score'][j])} ({solved}/{len(r['problems'])} reached)")
+            rows.append(row)
+        tables.append((f"Integrated performance-profile score (AlgoPerf, r_max = {fair_stats.R_MAX:g}; 1 = fastest "
+                       "on every problem)", (header, rows), f"{name}-profile-score"))
+    if reference is None:
+        reference = optimizers[0]
+        text.append(f"Speed-ups are against {reference}, the report's first optimizer (make_report.py --reference "
+                    "LABEL, or REFERENCE_OPTIMIZER=LABEL in make, chooses another).")
+    speedups = {}
+    if reference not in optimizers:
+        text.append(f"The reference optimizer {reference} is not in this report: no speed-ups.")
+    elif with_problems:
+        speedups = {r["measure"]: fair_stats.speedups(r, reference) for r in with_problems}
+        first = with_problems[0]["measure"]
+        for o, entry in speedups[first].items():
+            text.append(fair_stats.speedup_line(o, reference, entry, first))
+        header = ["optimizer"] + [f"speed-up vs {reference} by {m}" for m in speedups]
+        rows = []
+        for o in optimizers:
+            if o == reference:
+                continue
+            row = [o]
+            for m, per in speedups.items():
+                e = per.get(o)
+                if not e or e["median"] is None:
+                    row.append("-")
+                    continue
+                row.append(f"{fair_stats.speedup_text(e)} ({len(e['values'])})")
+            rows.append(row)
+        tables.append(("Median speed-up over problems (95 % bootstrap interval; number of problems)",
+                       (header, rows), f"{name}-speedup"))
+    wtl = fair_stats.win_tie_loss(report)
+    for note in wtl["notes"]:
+        text.append(f"Win/tie/loss: {note}.")
+    if wtl["pairs"]:
+        header = ["optimizer"] + [f"vs {o}" for o in optimizers]
+        rows = []
+        for a in optimizers:
+            row = [a]
+            for b in optimizers:
+                counts = wtl["pairs"].get((a, b))
+                row.append("-" if counts is None else f"{counts['win']}/{counts['tie']}/{counts['loss']}")
+            rows.append(row)
+        tables.append(("Win/tie/loss of the row against the column over problems (Wilcoxon signed-rank on the "
+                       "paired final losses of the test instances, Holm over the problems of a pair, "
+                       f"p < {wtl['alpha']:g})", (header, rows), f"{name}-win-tie-loss"))
+        header = ["optimizer", "vs", "problem", "pairs", "median difference", "p", "p (Holm)", "verdict"]
+        rows = [[r["first"], r["second"], r["problem"], str(r["pairs"]), fmt_difference(r["median_difference"]),
+                 f"{r['p']:.3g}", f"{r['p_holm']:.3g}", r["verdict"]] for r in wtl["rows"]]
+        tables.append(("The paired tests behind the win/tie/loss table (difference: first minus second final loss)",
+                       (header, rows), f"{name}-paired-tests"))
+
+    def plain(v):
+        if isinstance(v, np.ndarray):
+            return [plain(x) for x in v.tolist()]
+        if isinstance(v, (list, tuple)):
+            return [plain(x) for x in v]
+        if isinstance(v, float) and not math.isfinite(v):
+            return None if math.isnan(v) else ("inf" if v > 0 else "-inf")
+        return v
+
+    numbers = {"reference": reference, "evaluation_weights": weights or fair_stats.EVALUATION_WEIGHTS, "alpha": wtl["alpha"],
+               "profiles": {r["measure"]: {k: plain(r[k]) for k in r if k != "measure"} for r in results},
+               "speedups": {m: {o: {k: plain(v) for k, v in e.items()} for o, e in per.items()}
+                            for m, per in speedups.items()},
+               "win_tie_loss": [dict(first=a, second=b, **c) for (a, b), c in wtl["pairs"].items()],
+               "paired_tests": [{k: plain(v) for k, v in row.items()} for row in wtl["rows"]]}
+    return figures, tables, text, numbers
+
+
 def markdown(header, rows):
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(r) + " |" for r in rows]
@@ -523,15 +666,20 @@ def context_line(report):
             f"{c.get('build_type', '?')} build, {c.get('date', '?')}")
 
 
-def build(report_paths, out_dir, paper_path, equivariance_path=None):
+def build(report_paths, out_dir, paper_path, equivariance_path=None, reference=None, evaluation_weights=None):
     os.makedirs(out_dir, exist_ok=True)
     paper_values = []
     if paper_path and os.path.exists(paper_path):
         with open(paper_path) as f:
             paper_values = json.load(f)["values"]
     sections, written = [], []
-    for path in report_paths:
-        report = load(path)
+    reports = [load(path) for path in report_paths]
+    if reference is not None and report_paths:
+        known = sorted({c["optimizer"]["label"] for r in reports for c in fair_stats.competing_cells(r)})
+        if reference not in known:
+            raise SystemExit(f"make_report: --reference {reference}: no report has this optimizer; "
+                             f"labels: {', '.join(known)}")
+    for path, report in zip(report_paths, reports):
         name = report["suite"].get("name", os.path.basename(os.path.dirname(path)))
         figures = (loss_figure(report, out_dir, f"{name}-loss") + extra_figure(report, out_dir, f"{name}-extra")
                    + ecdf_figure(report, out_dir, f"{name}-ecdf"))
@@ -562,6 +710,14 @@ def build(report_paths, out_dir, paper_path, equivariance_path=None):
         header, rows = training_table(report)
         if rows:
             tables.append(("Training cost of the learned optimizers", (header, rows), f"{name}-training"))
+        fair_figures, fair_tables, text, numbers = fair_comparison(report, name, out_dir, reference, evaluation_weights)
+        figures += fair_figures
+        tables += fair_tables
+        if numbers is not None:
+            p = os.path.join(out_dir, f"{name}-fair.json")
+            with open(p, "w") as f:
+                json.dump(numbers, f, indent=1, allow_nan=False)
+            written.append(p)
         for _, (header, rows), stem in tables:
             for ext, render in (("md", markdown), ("tex", latex)):
                 p = os.path.join(out_dir, f"{stem}.{ext}")
@@ -569,7 +725,7 @@ def build(report_paths, out_dir, paper_path, equivariance_path=None):
                     f.write(render(header, rows))
                 written.append(p)
         written += figures
-        sections.append((name, report, figures, tables))
+        sections.append((name, report, figures, tables, text))
     if equivariance_path:
         with open(equivariance_path) as f:
             equivariance = json.load(f)
@@ -586,13 +742,15 @@ def build(report_paths, out_dir, paper_path, equivariance_path=None):
                        f"{settings.get('steps')} steps, {settings.get('instances')} instances, scale c = {settings.get('scale')}, "
                        f"float64; 'yes' when at most {settings.get('tolerance')}.")
         sections.append(("equivariance", {"suite": {"description": description}}, [],
-                         [("Equivariance (l2obench equivariance)", table, "equivariance")]))
+                         [("Equivariance (l2obench equivariance)", table, "equivariance")], []))
 
     with open(os.path.join(out_dir, "REPORT.md"), "w") as f:
         f.write("# l2obench report\n\n")
-        for name, report, figures, tables in sections:
+        for name, report, figures, tables, text in sections:
             run = f"Run: {context_line(report)}\n\n" if "context" in report else ""
             f.write(f"## {name}\n\n{report['suite'].get('description', '')}\n\n{run}")
+            if text:
+                f.write("### Fair comparison\n\n" + "".join(f"- {t}\n" for t in text) + "\n")
             for fig in figures:
                 if fig.endswith(".png"):
                     f.write(f"![{os.path.basename(fig)}]({os.path.basename(fig)})\n\n")
@@ -603,9 +761,11 @@ def build(report_paths, out_dir, paper_path, equivariance_path=None):
                 "body{font-family:sans-serif;max-width:1200px;margin:2em auto}table{border-collapse:collapse;margin:1em 0}"
                 "td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}td:first-child,th:first-child{text-align:left}"
                 "img{max-width:100%}</style></head><body><h1>l2obench report</h1>")
-        for name, report, figures, tables in sections:
+        for name, report, figures, tables, text in sections:
             f.write(f"<h2>{html.escape(name)}</h2><p>{html.escape(report['suite'].get('description', ''))}</p>"
                     + (f"<p><small>{html.escape(context_line(report))}</small></p>" if "context" in report else ""))
+            if text:
+                f.write("<h3>Fair comparison</h3><ul>" + "".join(f"<li>{html.escape(t)}</li>" for t in text) + "</ul>")
             for fig in figures:
                 if fig.endswith(".svg"):
                     f.write(f"<p><img src='{html.escape(os.path.basename(fig))}' alt='{html.escape(name)}'></p>")

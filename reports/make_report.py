@@ -15,11 +15,13 @@ def main():
     parser.add_argument("--out", required=True, help="output folder")
     parser.add_argument("--paper-values", default=os.path.join(os.path.dirname(__file__), "paper_values.json"))
     parser.add_argument("--equivariance", help="JSON of `l2obench equivariance --json` (a section with its table)")
+    parser.add_argument("--reference", help="optimizer label the speed-ups are measured against (e.g. adam-tuned); "
+                        "default: each report's first optimizer")
     args = parser.parse_args()
     for path in args.reports + ([args.equivariance] if args.equivariance else []):
         if not os.path.exists(path):
             sys.exit(f"make_report: {path}: no such report")
-    written = l2o_report.build(args.reports, args.out, args.paper_values, args.equivariance)
+    written = l2o_report.build(args.reports, args.out, args.paper_values, args.equivariance, args.reference)
     print(f"make_report: {len(written)} files -> {os.path.join(args.out, 'index.html')}", file=sys.stderr)
 
 

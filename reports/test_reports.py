@@ -15,7 +15,9 @@ import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+import fair_stats  # noqa: E402
 import l2o_report  # noqa: E402
+import numpy as np  # noqa: E402
 
 BINARY = None
 
@@ -360,6 +362,218 @@ class ReportsWithRepetitionsAndTraining(unittest.TestCase):
         with self.assertRaises(SystemExit) as refused:
             l2o_report.load(summary)
         self.assertIn("summary without per-step series", str(refused.exception))
+
+
+def synthetic_cell(problem, optimizer, final_losses, first_hits=None, repetition=0, steps=10, cost=None,
+                   seconds_per_step=1e-3, instances_seed=7):
+    """A cell with just what reports/fair_stats.py reads: per-instance final losses, the first step
+    each instance reaches the target (-1: never), optionally eval.cost."""
+    cell = {"problem": {"label": problem}, "optimizer": {"label": optimizer}, "repetition": repetition,
+            "seeds": {"instances": instances_seed},
+            "eval": {"steps": steps, "seconds_per_step": seconds_per_step,
+                     "per_instance": {"steps": [0, steps], "loss": [[1.0] * len(final_losses), list(final_losses)]}}}
+    if first_hits is not None:
+        cell["eval"]["to_target"] = {"per_instance": list(first_hits), "target": 1e-3}
+    if cost is not None:
+        cell["eval"]["cost"] = cost
+    return cell
+
+
+class FairStatistics(unittest.TestCase):
+    """Profiles, the integrated score, the paired tests with Holm, speed-ups: hand-computed cases."""
+
+    def test_profile_and_integrated_score_on_a_hand_computed_example(self):
+        inf = float("inf")
+        # Costs (rows: problems, columns: optimizers A, B, C):
+        #   p1: 10, 20, 50     ratios 1, 2, 5
+        #   p2: 20, 10, 10     ratios 2, 1, 1
+        #   p3: inf, 40, inf   ratios inf, 1, inf
+        #   p4: inf, inf, inf  nobody reaches the target: inf for all, still one of the 4 problems
+        costs = [[10, 20, 50], [20, 10, 10], [inf, 40, inf], [inf, inf, inf]]
+        ratios = fair_stats.performance_ratios(costs)
+        np.testing.assert_array_equal(ratios, [[1, 2, 5], [2, 1, 1], [inf, 1, inf], [inf, inf, inf]])
+        # rho_A = 1/4 on [1, 2), 2/4 from 2 on; rho_B = 2/4 on [1, 2), 3/4 from 2 on;
+        # rho_C = 1/4 on [1, 5), 2/4 from 5 on.
+        rho = fair_stats.profile(ratios, [1.0, 1.5, 2.0, 4.0, 5.0, 100.0])
+        np.testing.assert_array_equal(rho, [[0.25, 0.5, 0.25], [0.25, 0.5, 0.25], [0.5, 0.75, 0.25],
+                                            [0.5, 0.75, 0.25], [0.5, 0.75, 0.5], [0.5, 0.75, 0.5]])
+        # Score = (1/3) * integral of rho over [1, 4]:
+        #   A: 1/4 * 1 + 2/4 * 2 = 5/4  -> 5/12
+        #   B: 2/4 * 1 + 3/4 * 2 = 2    -> 2/3
+        #   C: 1/4 * 3 (its ratio 5 lies beyond r_max = 4) = 3/4 -> 1/4
+        np.testing.assert_allclose(fair_stats.integrated_score(ratios), [5 / 12, 2 / 3, 1 / 4], rtol=1e-15)
+        # A numerical integral of the profile on a fine grid agrees (the exact form is no shortcut).
+        taus = np.linspace(1, 4, 300001)
+        numeric = np.trapz(fair_stats.profile(ratios, taus), taus, axis=0) / 3
+        np.testing.assert_allclose(numeric, [5 / 12, 2 / 3, 1 / 4], atol=1e-4)
+
+    def test_a_target_met_at_the_start_costs_one_unit(self):
+        # An amortised guess that already meets the target (k = 0) against a method needing 4 steps:
+        # one iteration against 4, ratio 4 (not a division by zero); likewise in evaluations, where
+        # the guess has no weighted evaluation at all, and in seconds (one step's).
+        cost = {"network": [1.0] * 11}
+        cells = [synthetic_cell("p", "guess", [0.0] * 3, [0, 0, 0], cost=cost, seconds_per_step=0.2),
+                 synthetic_cell("p", "method", [0.0] * 3, [4, 4, 4], cost={"gradient": list(range(11))},
+                                seconds_per_step=0.1)]
+        for measure, costs, ratios in [("iterations", [1, 4], [1, 4]), ("evaluations", [1, 4], [1, 4]),
+                                       ("seconds", [0.2, 0.4], [1, 2])]:
+            result = fair_stats.profile_result({"cells": cells}, measure)
+            np.testing.assert_allclose(result["costs"], [costs])
+            np.testing.assert_allclose(result["ratios"], [ratios])
+        with self.assertRaises(ValueError):
+            fair_stats.performance_ratios([[0, 3]])
+
+    def test_holm_adjustment_by_hand(self):
+        # p = 0.01, 0.04, 0.03, 0.005 (m = 4). Sorted: 0.005 x 4 = 0.02; 0.01 x 3 = 0.03;
+        # 0.03 x 2 = 0.06; 0.04 x 1 = 0.04, raised to 0.06 to stay monotone.
+        np.testing.assert_allclose(fair_stats.holm([0.01, 0.04, 0.03, 0.005]), [0.03, 0.06, 0.06, 0.02])
+        # 0.5 x 2 = 1.0 (capped at 1); 0.9 x 1 = 0.9, raised to 1.0.
+        np.testing.assert_allclose(fair_stats.holm([0.5, 0.9]), [1.0, 1.0])
+
+    def test_win_everywhere_and_tie_everywhere(self):
+        n = 20
+        cells = []
+        for k, problem in enumerate(["p1", "p2", "p3"]):
+            reference = [1.0 + 0.1 * i + k for i in range(n)]
+            cells.append(synthetic_cell(problem, "ref", reference))
+            # Strictly better on every instance by distinct amounts: all 20 signed ranks negative.
+            cells.append(synthetic_cell(problem, "better", [v - 0.01 * (i + 1) for i, v in enumerate(reference)]))
+            cells.append(synthetic_cell(problem, "same", reference))
+        result = fair_stats.win_tie_loss({"cells": cells})
+        self.assertEqual(result["pairs"][("better", "ref")], {"win": 3, "tie": 0, "loss": 0})
+        self.assertEqual(result["pairs"][("ref", "better")], {"win": 0, "tie": 0, "loss": 3})
+        self.assertEqual(result["pairs"][("same", "ref")], {"win": 0, "tie": 3, "loss": 0})
+        rows = [r for r in result["rows"] if {r["first"], r["second"]} == {"ref", "better"}]
+        for r in rows:
+            # Exact two-sided p of W+ = 0 with n = 20: 2 / 2^20; Holm over 3 problems: x 3.
+            self.assertAlmostEqual(r["p"], 2 / 2 ** 20, delta=1e-12)
+            self.assertAlmostEqual(r["p_holm"], 3 * 2 / 2 ** 20, delta=1e-12)
+            self.assertEqual(r["pairs"], n)
+
+    def test_diverged_instances_count_as_the_worst_and_unpaired_cells_are_not_tested(self):
+        good = [1.0 + 0.1 * i for i in range(12)]
+        cells = [synthetic_cell("p", "stable", good), synthetic_cell("p", "diverges", [None] * 12),
+                 synthetic_cell("p", "other-instances", good, instances_seed=8)]
+        result = fair_stats.win_tie_loss({"cells": cells})
+        self.assertEqual(result["pairs"][("stable", "diverges")], {"win": 1, "tie": 0, "loss": 0})
+        self.assertNotIn(("stable", "other-instances"), result["pairs"])
+        self.assertTrue(any("other-instances" in note for note in result["notes"]))
+
+    def test_costs_by_iterations_evaluations_and_seconds(self):
+        steps = 10
+        counts = [float(k) for k in range(steps + 1)]
+        # Two evaluations of each kind per step for "line-search", one for "plain"; network calls
+        # are not oracle evaluations by default.
+        line_search = {"function": [2 * c for c in counts], "gradient": [2 * c for c in counts],
+                       "network": [100 * c for c in counts]}
+        plain = {"function": counts, "gradient": counts}
+        cells = [synthetic_cell("p", "line-search", [0.0] * 3, [2, 3, -1], cost=line_search, seconds_per_step=0.5),
+                 synthetic_cell("p", "plain", [0.0] * 3, [4, 6, 8], cost=plain, seconds_per_step=0.1),
+                 synthetic_cell("q", "line-search", [0.0] * 3, [1, 1, 1], cost=line_search, seconds_per_step=0.5),
+                 synthetic_cell("q", "plain", [0.0] * 3, [-1, -1, 5], cost=plain, seconds_per_step=0.1)]
+        report = {"cells": cells}
+        # Medians over instances: p: line-search 3 (2, 3, never), plain 6; q: 1 and never (2 of 3).
+        by = {m: fair_stats.profile_result(report, m) for m in fair_stats.MEASURES}
+        inf = float("inf")
+        np.testing.assert_array_equal(by["iterations"]["costs"], [[3, 6], [1, inf]])
+        np.testing.assert_array_equal(by["evaluations"]["costs"], [[12, 12], [4, inf]])  # 4 per step vs 2
+        np.testing.assert_allclose(by["seconds"]["costs"], [[1.5, 0.6], [0.5, inf]])
+        np.testing.assert_allclose(by["iterations"]["score"], [1.0, (4 - 2) / 3 / 2])
+        np.testing.assert_allclose(by["evaluations"]["score"], [1.0, 0.5])
+        # Network calls weighted 1 as well: line-search costs 2 + 2 + 100 per step.
+        weights = dict(fair_stats.EVALUATION_WEIGHTS, network=1.0)
+        self.assertEqual(fair_stats.profile_result(report, "evaluations", weights)["costs"][0][0], 3 * 104)
+        # Without eval.cost in one optimizer's cells, it is left out of the evaluation profile, with a note.
+        del cells[1]["eval"]["cost"], cells[3]["eval"]["cost"]
+        result = fair_stats.profile_result(report, "evaluations")
+        self.assertTrue(any("plain" in note and "eval.cost" in note for note in result["notes"]))
+
+    def test_speedups_with_one_sided_problems_and_the_summary_line(self):
+        inf = float("inf")
+        result = {"optimizers": ["ref", "fast"],
+                  "costs": np.array([[20, 10], [30, 10], [inf, 25], [inf, inf], [40, 10], [10, inf]])}
+        entry = fair_stats.speedups(result, "ref")["fast"]
+        # 2, 3, +inf (only "fast" reaches the target), left out (neither does), 4, 0 (only "ref"
+        # does). Sorted 0, 2, 3, 4, inf: median 3.
+        self.assertEqual(entry["values"], [2.0, 3.0, inf, 4.0, 0.0])
+        self.assertEqual(entry["one_sided"], 2)
+        self.assertEqual(entry["median"], 3.0)
+        lo, hi = entry["interval"]
+        # Resampled medians are order statistics of 5 values drawn from these, so they lie in
+        # {0, 2, 3, 4, inf}; the interval's ends are such medians, not interpolations.
+        self.assertIn(lo, [0.0, 2.0, 3.0])
+        self.assertIn(hi, [3.0, 4.0, inf])
+        self.assertEqual(fair_stats.speedups(result, "ref")["fast"]["interval"], (lo, hi))  # deterministic
+        self.assertEqual(fair_stats.speedups(result, "fast")["ref"]["values"], [0.5, 1 / 3, 0.0, 0.25, inf])
+        line = fair_stats.speedup_line("fast", "ref", entry, "iterations")
+        self.assertTrue(line.startswith("fast: median speed-up vs ref: 3× ["), line)
+        self.assertIn("(iterations to target, 5 problems; on 2 only one of the two reaches the target", line)
+        single = fair_stats.speedups({"optimizers": ["ref", "fast"], "costs": np.array([[30.0, 10.0]])}, "ref")
+        self.assertEqual(fair_stats.speedup_text(single["fast"]), "3×")
+
+    def test_tuning_records_show_the_pick(self):
+        cell = synthetic_cell("p", "adam-tuned", [1.0])
+        cell["tuning"] = {"objective": "final_loss", "space": {"lr": {"log_uniform": [1e-4, 1], "trials": 3}},
+                          "trials": [{"config": {"lr": 0.001}, "validation": 2.0},
+                                     {"config": {"lr": 0.03}, "validation": 0.5},
+                                     {"config": {"lr": 0.9}, "validation": None}], "pick": 1}
+        trial = synthetic_cell("p", "adam-tuned", [0.1])
+        trial["tuning"] = {"split": "validation", "trial": 1}  # a trial's own cell: not a competitor
+        header, rows = fair_stats.tuning_rows({"cells": [cell, trial]})
+        self.assertEqual(rows, [["p", "adam-tuned", "0", "final_loss", "3", "lr=0.03", "0.5"]])
+        self.assertEqual(fair_stats.competing_cells({"cells": [cell, trial]}), [cell])
+
+
+class FairComparisonInAReport(unittest.TestCase):
+    """The generated report carries the profiles, scores, speed-ups and win/tie/loss table."""
+
+    def test_report_with_two_optimizers_has_the_fair_comparison(self):
+        suite = {"name": "fair", "seed": 3, "steps": 100, "test_instances": 16,
+                 "problems": [{"family": "quadratic", "kind": "conditioned", "dim": 10}, {"family": "lasso", "dim": 10}],
+                 "optimizers": [{"name": "gd", "lr": 0.05}, {"name": "fista"}]}
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "suite.json")
+            with open(path, "w") as f:
+                json.dump(suite, f)
+            run = os.path.join(tmp, "run")
+            subprocess.run([BINARY, "run", path, "--out", run, "--quiet"], check=True, capture_output=True)
+            out = os.path.join(tmp, "figures")
+            written = l2o_report.build([os.path.join(run, "report.json")], out, None, reference="gd")
+            for name in ["fair-profiles.png", "fair-profile-score.md", "fair-win-tie-loss.md", "fair-paired-tests.tex",
+                         "fair-fair.json"]:
+                self.assertIn(os.path.join(out, name), written)
+            with open(os.path.join(out, "fair-fair.json")) as f:
+                numbers = json.load(f)
+            with open(os.path.join(run, "report.json")) as f:
+                report = json.load(f)
+            # The iteration profile's costs are the medians of the runner's own per-instance counts.
+            profile = numbers["profiles"]["iterations"]
+            for i, problem in enumerate(profile["problems"]):
+                for j, optimizer in enumerate(profile["optimizers"]):
+                    cell = [c for c in report["cells"] if c["problem"]["label"] == problem
+                            and c["optimizer"]["label"] == optimizer][0]
+                    hits = [math.inf if k < 0 else k for k in cell["eval"]["to_target"]["per_instance"]]
+                    expected = float(np.median(hits))
+                    shown = profile["costs"][i][j]
+                    self.assertEqual(math.inf if shown == "inf" else shown, expected)
+            with open(os.path.join(out, "REPORT.md")) as f:
+                md = f.read()
+            self.assertIn("fista: median speed-up vs gd", md)
+            self.assertIn("![fair-profiles.png](fair-profiles.png)", md)
+            with open(os.path.join(out, "index.html")) as f:
+                page = f.read()
+            self.assertIn("fair-profiles.svg", page)
+            self.assertIn("<h3>Fair comparison</h3>", page)
+            self.assertIn("no profile by evaluations", md)  # this build's cells carry no eval.cost
+            with open(os.path.join(out, "fair-win-tie-loss.md")) as f:
+                rows = [[c.strip() for c in line.strip("|").split("|")] for line in f.read().splitlines()]
+            self.assertEqual(rows[0], ["optimizer", "vs gd", "vs fista"])
+            wins = [int(x) for x in rows[3][1].split("/")]  # fista vs gd
+            self.assertEqual(sum(wins), 2)
+            with self.assertRaises(SystemExit) as refused:
+                l2o_report.build([os.path.join(run, "report.json")], out, None, reference="adam-tuned")
+            self.assertIn("--reference adam-tuned: no report has this optimizer; labels: fista, gd",
+                          str(refused.exception))
 
 
 if __name__ == "__main__":
