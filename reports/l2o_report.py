@@ -511,11 +511,13 @@ def normalized_gap_table(report, steps=(10, 25, 50)):
 
 
 def cost_table(report):
-    """Rows: (problem, optimizer); columns: each kind of eval.cost over the whole rollout,
-    evaluations per instance (the mean over instances, then over repetitions) and per step."""
+    """Rows: (problem, optimizer); columns: each kind of eval.cost, the evaluations per instance
+    (the mean over instances, then over repetitions) over the whole rollout, and in brackets per
+    step after the start (what the optimizer evaluated before its first step left out)."""
     problems, optimizers, groups = group_cells(report)
     kinds = [k for k in EVALUATION_WEIGHTS if any(k in c["eval"].get("cost", {}) for c in report["cells"])]
     header = ["problem", "optimizer"] + [f"{k} (per step)".replace("_", "-") for k in kinds]
+    series_of = lambda c, kind: c["eval"]["cost"].get(kind) or [0.0, 0.0]
     rows = []
     for problem in problems:
         for optimizer in optimizers:
@@ -524,10 +526,10 @@ def cost_table(report):
                 continue
             row = [problem, optimizer]
             for kind in kinds:
-                total = float(np.mean([c["eval"]["cost"][kind][-1] if kind in c["eval"]["cost"] else 0.0
-                                       for c in cells]))
-                steps = len(cells[0]["eval"]["cost"].get(kind, [0, 0])) - 1
-                row.append(f"{fmt(total)} ({fmt(total / steps) if steps else 'n/a'})")
+                total = float(np.mean([series_of(c, kind)[-1] for c in cells]))
+                start = float(np.mean([series_of(c, kind)[0] for c in cells]))
+                steps = len(series_of(cells[0], kind)) - 1
+                row.append(f"{fmt(total)} ({fmt((total - start) / steps) if steps else 'n/a'})")
             rows.append(row)
     return header, rows
 
