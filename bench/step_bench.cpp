@@ -1,7 +1,8 @@
 // Per-step cost of every (optimizer, family) at B = 128, n ∈ {10, 50}, each with the objective
 // through its fused kernel and through its plain LibTorch formula, plus the bare gradient step
 // and loss evaluation, so the gain of the kernels shows in one run. Ends with a table of
-// kernel-vs-plain speed-ups.
+// kernel-vs-plain speed-ups, and one of the cost of counting evaluations (the kernel objective
+// behind problems::CountingObjective, as a cell's rollout sees it, vs the bare one).
 //
 //   build/bench/l2o_bench [--benchmark_filter=lasso] [google benchmark flags]
 // Threads: L2O_BENCH_THREADS (default 1, for per-core figures that do not depend on load).
@@ -18,6 +19,7 @@
 #include "core/error.hpp"
 #include "core/threads.hpp"
 #include "optimizers/registry.hpp"
+#include "problems/counting_objective.hpp"
 #include "problems/kernel_objective.hpp"
 #include "problems/registry.hpp"
 
@@ -57,11 +59,17 @@ class PlainFormula final : public l2o::problems::Objective {
   const KernelObjective& kf_;
 };
 
+// How the objective reaches the optimizer: the fused kernel, the plain formula, or the kernel
+// behind the evaluation count of a cell.
+enum class Through { kernel, plain, counted };
+
 void optimizer_step(benchmark::State& state, std::string family, std::string optimizer,
-                    std::int64_t n, bool plain) {
+                    std::int64_t n, Through through) {
   c10::InferenceMode guard;
-  std::unique_ptr<l2o::problems::Objective> f = sample(family, n);
-  if (plain) f = std::make_unique<PlainFormula>(std::move(f));
+  std::unique_ptr<l2o::problems::Objective> bare = sample(family, n), f;
+  if (through == Through::plain) f = std::make_unique<PlainFormula>(std::move(bare));
+  if (through == Through::counted) f = std::make_unique<l2o::problems::CountingObjective>(*bare);
+  if (through == Through::kernel) f = std::move(bare);
   const auto& entry = l2o::optimizers::find_optimizer(optimizer, "bench");
   auto rollout =
       entry.make(entry.canonical(Json::object(), "bench"))->start(*f, f->initial_points(2));
@@ -153,9 +161,11 @@ int main(int argc, char** argv) {
           continue;
         }
         const std::string base = fmt::format("step/{}/{}/n={}", optimizer.name, f, n);
-        for (bool plain : {false, true})
-          benchmark::RegisterBenchmark((base + (plain ? "/plain" : "/kernel")).c_str(),
-                                       optimizer_step, f, std::string(optimizer.name), n, plain);
+        for (const auto& [suffix, through] :
+             {std::pair{"/kernel", Through::kernel}, std::pair{"/plain", Through::plain},
+              std::pair{"/counted", Through::counted}})
+          benchmark::RegisterBenchmark((base + suffix).c_str(), optimizer_step, f,
+                                       std::string(optimizer.name), n, through);
         pairs.push_back(base);
       }
     }
@@ -173,13 +183,21 @@ int main(int argc, char** argv) {
       "\nfused kernel vs plain LibTorch ops (B = {}, {} thread(s)): speed-up = plain time / kernel "
       "time\n",
       batch, at::get_num_threads());
-  for (const std::string& base : pairs) {
-    auto kernel = reporter.times.find(base + "/kernel"),
-         plain = reporter.times.find(base + "/plain");
-    if (kernel == reporter.times.end() || plain == reporter.times.end()) continue;
-    fmt::print("  {:<32} kernel {:>9.2f} us   plain {:>9.2f} us   speed-up {:>5.1f}x\n", base,
-               kernel->second / 1e3, plain->second / 1e3, plain->second / kernel->second);
-  }
+  // A line per benchmark timed both ways: both times and the ratio of the second to the first.
+  auto ratios = [&](const std::string& first, const std::string& second, const char* ratio) {
+    for (const std::string& base : pairs) {
+      auto a = reporter.times.find(base + "/" + first),
+           b = reporter.times.find(base + "/" + second);
+      if (a == reporter.times.end() || b == reporter.times.end()) continue;
+      fmt::print("  {:<32} {} {:>9.2f} us   {} {:>9.2f} us   {} {:>6.3f}\n", base, first,
+                 a->second / 1e3, second, b->second / 1e3, ratio, b->second / a->second);
+    }
+  };
+  ratios("kernel", "plain", "speed-up");
+  fmt::print(
+      "\ncounting evaluations (as a cell's rollout does) vs the bare objective: ratio = counted "
+      "time / kernel time\n");
+  ratios("kernel", "counted", "ratio");
   print_learned_note(reporter.cpu_times);
   fmt::print("\nan optimizer written in PyTorch (TorchScript) vs the same update built in:\n");
   print_torchscript_note(reporter.cpu_times);

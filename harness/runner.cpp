@@ -20,10 +20,12 @@
 #include "core/files.hpp"
 #include "core/parallel.hpp"
 #include "harness/context.hpp"
+#include "harness/cost.hpp"
 #include "harness/metrics.hpp"
 #include "harness/report.hpp"
 #include "harness/training_cache.hpp"
 #include "optimizers/registry.hpp"
+#include "problems/counting_objective.hpp"
 #include "problems/registry.hpp"
 #include "problems/uniform_affine_objective.hpp"
 
@@ -91,10 +93,11 @@ void load_instances(Instances& cache, const Suite& suite, const Cell& cell,
   }
 }
 
-// The rollout of one cell: losses and the family's own metrics at every step, timed.
+// The rollout of one cell: losses, the family's own metrics and the cost at every step, timed.
 struct Rollout {
   Tensor losses;  // [steps + 1, B], on the CPU
   ExtraSeries extra;
+  CostSeries cost;
   double step_seconds = 0, seconds = 0;
   optimizers::Counters counters;  // what the rollout counted (BFGS's skipped updates, ...)
 };
@@ -113,7 +116,10 @@ Rollout roll_out(const optimizers::Optimizer& optimizer, const problems::Objecti
     // method moved before its first counted step (BFGS's authors' protocol).
     Tensor first_loss = f.loss(x0);
     auto first_metrics = f.evaluation_metrics(x0);
-    auto rollout = optimizer.start(f, x0);
+    // The optimizer's calls are counted; the harness's own (the recorded losses) are not.
+    const problems::CountingObjective counted(f);
+    auto rollout = optimizer.start(counted, x0);
+    out.cost.record(counted, *rollout);
     if (const auto moved = rollout->start_point()) {
       first_loss = f.loss(*moved);
       first_metrics = f.evaluation_metrics(*moved);
@@ -125,6 +131,7 @@ Rollout roll_out(const optimizers::Optimizer& optimizer, const problems::Objecti
       Tensor x = rollout->step();
       if (x.is_cuda()) torch::cuda::synchronize();  // time the work, not the kernel launches
       out.step_seconds += seconds_since(step_start);
+      out.cost.record(counted, *rollout);
       losses.push_back(f.loss(x));
       out.extra.record(f.evaluation_metrics(x));
     }
@@ -145,6 +152,7 @@ CellRecord evaluate(const Suite& suite, const Cell& cell, Instances& instances,
 
   Json series = evaluation_metrics(rollout.losses, instances.minimum, suite.target);
   rollout.extra.add_to(series);
+  series["cost"] = rollout.cost.to_json();
   for (const auto& [name, value] : rollout.counters) series["counters"][name] = value;
   Json final = std::move(series["final"]);
   std::optional<double> f_star_mean;  // where f* is known

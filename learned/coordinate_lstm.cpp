@@ -17,6 +17,7 @@ class CoordinateLstmRollout final : public LearnedRollout {
         state_(model.initial_state(x0)) {}
 
   Tensor step() override {
+    count_network_evaluation();
     x_ = x_ - model_.step_of(features_(f_.grad(x_)), state_).view_as(x_);
     return x_;
   }

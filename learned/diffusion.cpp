@@ -124,6 +124,7 @@ class DiffusionRollout final : public LearnedRollout {
   // Reverse steps T..1; afterwards the sample x̂_0 is the iterate.
   Tensor step() override {
     if (t_ == 0) return x_;
+    count_network_evaluation();  // one denoiser pass per reverse step
     x_ = model_.reverse_step(x_, context_, t_, noise_for(model_, x_, t_, noise_));
     --t_;
     return x_;

@@ -32,6 +32,7 @@ class GoMathL2oRollout final : public LearnedRollout {
 
   Tensor step() override {
     const Tensor g = f_.smooth_grad(x_);
+    count_network_evaluation();
     const Tensor raw = net_(GoMathL2o::inputs(f_, x_, g, norms_), state_);
     const Tensor r = 2 * at::sigmoid(coefficient(raw, 0, x_)) * r_scale_;
     const Tensor q = 2 * at::sigmoid(coefficient(raw, 1, x_));

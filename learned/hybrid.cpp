@@ -34,6 +34,9 @@ class HybridRollout final : public LearnedRollout {
     return x_;
   }
 
+  // The learned part's passes; the classical part runs none.
+  std::int64_t network_evaluations() const override { return first_->network_evaluations(); }
+
   void detach() override {
     if (k_ <= switch_at_) first_->detach();
     x_ = x_.detach();

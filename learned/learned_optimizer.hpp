@@ -24,6 +24,16 @@ class LearnedRollout : public Rollout {
  public:
   // Cuts the autograd graph here: later steps start from the current state as constants.
   virtual void detach() = 0;
+
+  std::int64_t network_evaluations() const override { return network_evaluations_; }
+
+ protected:
+  // Called at each forward pass of the model over the batch, which evaluates it once for every
+  // instance (for a coordinate-wise model: once over all of an instance's coordinates).
+  void count_network_evaluation() { ++network_evaluations_; }
+
+ private:
+  std::int64_t network_evaluations_ = 0;
 };
 
 class LearnedOptimizer : public optimizers::Optimizer {

@@ -97,8 +97,10 @@ class LoaRollout final : public LearnedRollout {
       : network_(std::move(network)), iteration_(line_search(config), objective, x0) {}
 
   Tensor step() override {
-    return iteration_.step(
-        [this](const BfgsIteration::UpdateInputs& in) { return predict_u(network_, in); });
+    return iteration_.step([this](const BfgsIteration::UpdateInputs& in) {
+      count_network_evaluation();
+      return predict_u(network_, in);
+    });
   }
   void detach() override { iteration_.detach(); }
   optimizers::Counters counters() const override { return iteration_.counters(); }

@@ -21,6 +21,7 @@ class MathL2oRollout final : public LearnedRollout {
 
   Tensor step() override {
     const Tensor g = f_.smooth_grad(x_);
+    count_network_evaluation();
     const Tensor raw = net_(at::stack({g.reshape(-1), x_.reshape(-1)}, 1), state_);
     const Tensor p = 2 * at::sigmoid(coefficient(raw, 0, x_));
     const Tensor a = 2 * at::sigmoid(coefficient(raw, 1, x_));

@@ -58,6 +58,7 @@ class RegressRollout final : public LearnedRollout {
 
   Tensor step() override {
     if (k_++ == 0) {
+      count_network_evaluation();  // the fitted map's one evaluation, made for this first step
       x_ = prediction_;
       if (then_) continuation_ = then_->start(f_, x_);
     } else if (continuation_) {

@@ -247,6 +247,7 @@ Tensor ScriptedRollout::step() {
   // The loss first: a stochastic family's grad() moves on to the next minibatch.
   const Tensor loss = model_.wants_loss() ? f_.loss(x_).detach() : at::empty({0}, x_.options());
   const Tensor grad = f_.grad(x_);
+  count_network_evaluation();
   auto [next, state] = model_.step(x_, grad, loss, state_, t_);
   x_ = std::move(next);
   state_ = std::move(state);

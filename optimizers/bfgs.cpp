@@ -104,7 +104,10 @@ std::pair<Tensor, Tensor> BfgsIteration::line_search(const Tensor& d) {
   Tensor alpha = at::ones_like(loss_), loss;
   Tensor accepted = at::zeros_like(scaled_);
   for (std::int64_t t = 0; t < config_.tries; ++t) {
-    const Tensor trial = f_.loss(x + alpha.unsqueeze(1) * direction);
+    // Later trials matter only to the instances still searching (the cost count charges those).
+    const Tensor at_trial = x + alpha.unsqueeze(1) * direction;
+    const Tensor trial =
+        t == 0 ? f_.loss(at_trial) : f_.loss_where(at_trial, accepted.logical_not());
     loss = t == 0 ? trial : at::where(accepted, loss, trial);
     // The authors' test fails only where the excess is > 0, so a NaN trial passes it.
     accepted = accepted.logical_or(
@@ -119,7 +122,7 @@ std::pair<Tensor, Tensor> BfgsIteration::line_search(const Tensor& d) {
   failed_searches_ += failed.sum();
   // The authors' fallback step was never tried: f there is evaluated now.
   if (authors() && failed.any().item<bool>())
-    loss = at::where(failed, f_.loss(x + alpha.unsqueeze(1) * direction), loss);
+    loss = at::where(failed, f_.loss_where(x + alpha.unsqueeze(1) * direction, failed), loss);
   return {alpha, loss};
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // A configured optimizer starts rollouts; a rollout advances all B instances of a batch at once.
 #include <concepts>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,6 +26,10 @@ class Rollout {
   // One iteration; returns the new iterate [B, n].
   virtual Tensor step() = 0;
   virtual Counters counters() const { return {}; }
+  // Forward passes of a learned model per instance so far (none for a classical method): the
+  // network evaluations of a cell's cost (the function and gradient evaluations are counted by
+  // problems::CountingObjective).
+  virtual std::int64_t network_evaluations() const { return 0; }
   // The point step 0 reports when the method moved before its first counted iteration (BFGS's
   // authors' protocol takes an uncounted gradient step); nullopt: x0 itself.
   virtual std::optional<Tensor> start_point() const { return std::nullopt; }

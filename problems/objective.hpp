@@ -35,6 +35,13 @@ class Objective {
   virtual Tensor loss(const Tensor& x) const = 0;
   // ∇f(x) (a subgradient where f is not smooth): [B, n]. Never builds a graph.
   virtual Tensor grad(const Tensor& x) const = 0;
+  // f(x) where only the instances with `needed` [B] true use the result (a line search's later
+  // trials): the other entries are unspecified. A batch evaluates every instance anyway, so this
+  // is loss(x); the cost count (CountingObjective) charges only the needed instances.
+  virtual Tensor loss_where(const Tensor& x, const Tensor& needed) const {
+    (void)needed;
+    return loss(x);
+  }
 
   // Composite structure f = s + l1_weight·‖x + l1_shift‖₁, for proximal methods. Smooth
   // families have l1_weight 0 and s = f. l1_shift is 0 except for a translated objective (the

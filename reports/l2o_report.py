@@ -3,7 +3,8 @@
     /usr/bin/python3 reports/make_report.py out/quick/report.json [more reports] --out DIR
 
 Per suite: loss (or gap f - f*) vs iteration, one panel per problem, median over the test
-instances with a q10-q90 band; ECDFs of the share of (problem, repetition, instance) triples
+instances with a q10-q90 band (and, on request, the same curves vs evaluations or seconds:
+x_values); ECDFs of the share of (problem, repetition, instance) triples
 that reach a target vs iterations and vs seconds; tables (markdown and LaTeX) of final values
 with bootstrap confidence intervals over repetitions, the papers' numbers next to ours where
 reports/paper_values.json has them, and training seconds; with two or more optimizers,
@@ -31,6 +32,11 @@ import fair_stats  # noqa: E402
 SCHEMA_VERSION = 1
 TARGET_FRACTION = 1e-2  # ECDF target: f_best + 1e-2 (f0 - f_best) per instance
 BOOTSTRAP_SAMPLES = 2000
+# What a curve can be drawn against. "evaluations" weighs the kinds of eval.cost: by default a
+# function and a gradient evaluation (and a Hessian-vector product) count 1 each and a network
+# evaluation 0 (its price shows in seconds); --evaluation-weights changes that.
+X_AXES = ("iterations", "evaluations", "seconds")
+EVALUATION_WEIGHTS = {"function": 1.0, "gradient": 1.0, "hessian_vector": 1.0, "network": 0.0}
 
 
 def load(path):
@@ -71,6 +77,71 @@ def series(cells, which):
     return np.nanmean(rows, axis=0) if len(rows) > 1 else rows[0], use_gap
 
 
+def parse_evaluation_weights(text):
+    """"kind=weight,..." over EVALUATION_WEIGHTS; SystemExit naming the kind or weight and what is allowed."""
+    weights = dict(EVALUATION_WEIGHTS)
+    for item in filter(None, (part.strip() for part in (text or "").split(","))):
+        kind, sep, value = item.partition("=")
+        kind = kind.strip()
+        if kind not in weights:
+            raise SystemExit(f"--evaluation-weights: unknown kind \"{kind}\"; allowed: {', '.join(weights)}")
+        try:
+            weights[kind] = float(value) if sep else float("nan")
+        except ValueError:
+            weights[kind] = float("nan")
+        if not (math.isfinite(weights[kind]) and weights[kind] >= 0):
+            raise SystemExit(f"--evaluation-weights: {kind}: expected kind=weight with a number >= 0, got \"{item}\"")
+    return weights
+
+
+def weights_text(weights):
+    """The weighting as the axis states it: "function + gradient", "function + 2 gradient + 0.5 network"."""
+    terms = [kind if w == 1 else f"{w:g} {kind}" for kind, w in weights.items() if w]
+    return " + ".join(terms).replace("_", "-") or "nothing"
+
+
+def evaluations(cell, weights):
+    """Weighted cumulative evaluations per instance after each step (eval.cost, docs/design.md
+    "Cell records"); None for a cell written before costs were recorded."""
+    cost = cell["eval"].get("cost")
+    if not isinstance(cost, dict):
+        return None
+    total = np.zeros(len(cell["eval"]["loss"]["mean"]))
+    for kind, weight in weights.items():
+        if weight and kind in cost:
+            total += weight * finite(cost[kind])
+    return total
+
+
+def x_values(cells, axis, weights=EVALUATION_WEIGHTS):
+    """The x coordinate of every step of the curve of `cells` (one problem and optimizer, its
+    repetitions averaged) on `axis`: the step index, the weighted evaluations per instance (the
+    mean over repetitions), or the seconds, k x seconds_per_step (the mean step time of the
+    rollout). None when a cell lacks what the axis needs (an older report)."""
+    steps = len(cells[0]["eval"]["loss"]["mean"])
+    if axis == "iterations":
+        return np.arange(steps, dtype=float)
+    if axis == "seconds":
+        seconds = [c["eval"].get("seconds_per_step") for c in cells]
+        return None if None in seconds else np.arange(steps) * float(np.mean(seconds))
+    if axis == "evaluations":
+        counts = [evaluations(c, weights) for c in cells]
+        return None if any(c is None for c in counts) else np.mean(counts, axis=0)
+    raise SystemExit(f"x axis \"{axis}\": expected one of: {', '.join(X_AXES)}")
+
+
+def axis_label(axis, weights=EVALUATION_WEIGHTS):
+    return {"iterations": "iteration",
+            "evaluations": f"evaluations per instance ({weights_text(weights)})",
+            "seconds": "seconds (k x seconds per step)"}[axis]
+
+
+def curve_stem(name, what, axis):
+    """The file stem of a figure of curves: "<suite>-loss" against iterations (as always),
+    "<suite>-loss-vs-evaluations" against another axis."""
+    return f"{name}-{what}" if axis == "iterations" else f"{name}-{what}-vs-{axis}"
+
+
 def bootstrap_ci(values, seed=0):
     values = np.asarray([v for v in values if v is not None and math.isfinite(v)], dtype=float)
     if len(values) < 2:
@@ -102,8 +173,9 @@ def save(fig, out_dir, stem):
     return paths
 
 
-def loss_figure(report, out_dir, stem):
+def loss_figure(report, out_dir, stem, axis="iterations", weights=EVALUATION_WEIGHTS):
     problems, optimizers, groups = group_cells(report)
+    left_out = set()
     n = len(problems)
     cols = min(3, n)
     rows = math.ceil(n / cols)
@@ -120,8 +192,11 @@ def loss_figure(report, out_dir, stem):
             median, is_gap = series(cells, "median")
             q10, _ = series(cells, "q10")
             q90, _ = series(cells, "q90")
+            steps = x_values(cells, axis, weights)
+            if steps is None:
+                left_out.add(optimizer)
+                continue
             any_gap |= is_gap
-            steps = np.arange(len(median))
             color = colors[k % len(colors)]
             (line,) = ax.plot(steps, median, label=optimizer, color=color, lw=1.6)
             handles.setdefault(optimizer, line)
@@ -142,7 +217,7 @@ def loss_figure(report, out_dir, stem):
             if max(spans) > limit:
                 ax.set_ylim(top=limit)
         ax.set_title(problem)
-        ax.set_xlabel("iteration")
+        ax.set_xlabel(axis_label(axis, weights))
         ax.set_ylabel("gap f(x) - f*" if any_gap else "loss f(x)")
         ax.grid(alpha=0.3)
     spare = list(axes.flat)[n:]
@@ -156,6 +231,12 @@ def loss_figure(report, out_dir, stem):
     fig.suptitle(f"{report['suite'].get('name', '')}: median over test instances, band q10-q90, each averaged over repetitions"
                  f" ({report['suite'].get('test_instances', '?')} instances x {report['suite'].get('repetitions', 1)} repetitions)")
     fig.tight_layout(rect=(0, 0, 1, 0.97))
+    if left_out:
+        print(f"make_report: {report['suite'].get('name', '?')}: no {axis} for {', '.join(sorted(left_out))} "
+              "(cells of an l2obench without cost records); left out of the figure vs " + axis, file=sys.stderr)
+    if not handles:
+        plt.close(fig)
+        return []
     return save(fig, out_dir, stem)
 
 
@@ -168,9 +249,10 @@ def extra_metrics(report):
     return list(names)
 
 
-def extra_figure(report, out_dir, stem):
+def extra_figure(report, out_dir, stem, axis="iterations", weights=EVALUATION_WEIGHTS):
     """One row per problem that reports extra metrics, one panel per metric: the median over test
-    instances with its q10-q90 band, averaged over repetitions. No figure when there are none."""
+    instances with its q10-q90 band, averaged over repetitions, against `axis`. No figure when
+    there are none."""
     names = extra_metrics(report)
     problems, optimizers, groups = group_cells(report)
     shown = [p for p in problems if any("extra" in c["eval"] for o in optimizers for c in groups.get((p, o), []))]
@@ -187,14 +269,19 @@ def extra_figure(report, out_dir, stem):
                     continue
                 stat = {w: np.nanmean([finite(c["eval"]["extra"][name][w]) for c in cells], axis=0)
                         for w in ("median", "q10", "q90")}
-                steps = np.arange(len(stat["median"]))
+                steps = x_values(cells, axis, weights)
+                if steps is None:
+                    continue
                 color = colors[k % len(colors)]
                 (line,) = ax.plot(steps, stat["median"], color=color, lw=1.6)
                 handles.setdefault(optimizer, line)
                 ax.fill_between(steps, stat["q10"], stat["q90"], color=color, alpha=0.15, lw=0)
             ax.set_title(f"{problem}: {name.replace('_', ' ')}")
-            ax.set_xlabel("iteration")
+            ax.set_xlabel(axis_label(axis, weights))
             ax.grid(alpha=0.3)
+    if not handles:
+        plt.close(fig)
+        return []
     fig.legend(handles.values(), handles.keys(), loc="lower center", ncol=min(len(handles), 7),
                bbox_to_anchor=(0.5, -0.06))
     fig.tight_layout()
@@ -264,10 +351,12 @@ def to_target_table(report):
     return header, rows
 
 
-def ecdf_data(report):
-    """Per optimizer: hitting step and hitting seconds of every (problem, repetition, instance)."""
+def ecdf_data(report, weights=EVALUATION_WEIGHTS):
+    """Per optimizer: hitting step, hitting evaluations (weighted, per instance; None for an
+    optimizer with a cell without costs) and hitting seconds of every (problem, repetition,
+    instance)."""
     problems, optimizers, groups = group_cells(report)
-    hits = defaultdict(lambda: {"steps": [], "seconds": []})
+    hits = defaultdict(lambda: {"steps": [], "evaluations": [], "seconds": []})
     for problem in problems:
         by_rep = defaultdict(dict)
         for optimizer in optimizers:
@@ -285,31 +374,40 @@ def ecdf_data(report):
             for optimizer, l in losses.items():
                 steps = np.array(cells[optimizer]["eval"]["per_instance"]["steps"])
                 seconds = cells[optimizer]["eval"].get("seconds_per_step") or 0.0
+                spent = evaluations(cells[optimizer], weights)
+                if spent is None:
+                    hits[optimizer]["evaluations"] = None
                 reached = l <= target[None, :]
                 first = np.where(reached.any(axis=0), reached.argmax(axis=0), -1)
                 for idx in first:
                     hit = steps[idx] if idx >= 0 else math.inf
                     hits[optimizer]["steps"].append(hit)
                     hits[optimizer]["seconds"].append(hit * seconds)
+                    if hits[optimizer]["evaluations"] is not None:
+                        hits[optimizer]["evaluations"].append(spent[steps[idx]] if idx >= 0 else math.inf)
     return hits
 
 
-def ecdf_figure(report, out_dir, stem):
-    hits = ecdf_data(report)
+def ecdf_figure(report, out_dir, stem, weights=EVALUATION_WEIGHTS):
+    hits = ecdf_data(report, weights)
     if not hits:
         print(f"make_report: {report['suite'].get('name', '?')}: no per-instance losses (a report of an older "
               "l2obench); no ECDF", file=sys.stderr)
         return []
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+    # Evaluations: a panel when every optimizer's cells recorded their costs.
+    keys = ["steps"] + (["evaluations"] if all(h["evaluations"] is not None for h in hits.values()) else []) + ["seconds"]
+    fig, axes = plt.subplots(1, len(keys), figsize=(5 * len(keys), 3.8))
     for optimizer, h in hits.items():
-        for ax, key in zip(axes, ("steps", "seconds")):
+        for ax, key in zip(axes, keys):
             values = np.sort(np.array(h[key], dtype=float))
             share = np.arange(1, len(values) + 1) / len(values)
             mask = np.isfinite(values)
             if mask.any():
                 ax.step(np.maximum(values[mask], 1e-9 if key == "seconds" else 0.5), share[mask], where="post", label=optimizer)
     axes[0].set_xlabel("iterations")
-    axes[1].set_xlabel("seconds (iterations x seconds per step)")
+    if "evaluations" in keys:
+        axes[1].set_xlabel(axis_label("evaluations", weights))
+    axes[-1].set_xlabel("seconds (iterations x seconds per step)")
     for ax in axes:
         ax.set_xscale("log")
         ax.set_ylabel("share of (problem, instance) pairs")
@@ -447,6 +545,30 @@ def normalized_gap_table(report, steps=(10, 25, 50)):
                 v = [float("nan") if x is None else x for x in v]
                 values.append(float(np.mean(v)))
             rows.append([problem, optimizer] + [fmt(v) for v in values])
+    return header, rows
+
+
+def cost_table(report):
+    """Rows: (problem, optimizer); columns: each kind of eval.cost, the evaluations per instance
+    (the mean over instances, then over repetitions) over the whole rollout, and in brackets per
+    step after the start (what the optimizer evaluated before its first step left out)."""
+    problems, optimizers, groups = group_cells(report)
+    kinds = [k for k in EVALUATION_WEIGHTS if any(k in c["eval"].get("cost", {}) for c in report["cells"])]
+    header = ["problem", "optimizer"] + [f"{k} (per step)".replace("_", "-") for k in kinds]
+    series_of = lambda c, kind: c["eval"]["cost"].get(kind) or [0.0, 0.0]
+    rows = []
+    for problem in problems:
+        for optimizer in optimizers:
+            cells = [c for c in groups.get((problem, optimizer), []) if "cost" in c["eval"]]
+            if not cells:
+                continue
+            row = [problem, optimizer]
+            for kind in kinds:
+                total = float(np.mean([series_of(c, kind)[-1] for c in cells]))
+                start = float(np.mean([series_of(c, kind)[0] for c in cells]))
+                steps = len(series_of(cells[0], kind)) - 1
+                row.append(f"{fmt(total)} ({fmt((total - start) / steps) if steps else 'n/a'})")
+            rows.append(row)
     return header, rows
 
 
@@ -666,7 +788,14 @@ def context_line(report):
             f"{c.get('build_type', '?')} build, {c.get('date', '?')}")
 
 
-def build(report_paths, out_dir, paper_path, equivariance_path=None, reference=None, evaluation_weights=None):
+def build(report_paths, out_dir, paper_path, equivariance_path=None, reference=None, axes=("iterations",),
+          evaluation_weights=None):
+    """Writes every figure and table; `axes` (of X_AXES) are what the loss and extra-metric curves
+    are drawn against, one figure each; `reference` is the optimizer speed-ups are measured against."""
+    evaluation_weights = evaluation_weights or EVALUATION_WEIGHTS
+    for axis in axes:
+        if axis not in X_AXES:
+            raise SystemExit(f"x axis \"{axis}\": expected one of: {', '.join(X_AXES)}")
     os.makedirs(out_dir, exist_ok=True)
     paper_values = []
     if paper_path and os.path.exists(paper_path):
@@ -681,8 +810,12 @@ def build(report_paths, out_dir, paper_path, equivariance_path=None, reference=N
                              f"labels: {', '.join(known)}")
     for path, report in zip(report_paths, reports):
         name = report["suite"].get("name", os.path.basename(os.path.dirname(path)))
-        figures = (loss_figure(report, out_dir, f"{name}-loss") + extra_figure(report, out_dir, f"{name}-extra")
-                   + ecdf_figure(report, out_dir, f"{name}-ecdf"))
+        figures = []
+        for axis in axes:
+            figures += loss_figure(report, out_dir, curve_stem(name, "loss", axis), axis, evaluation_weights)
+        for axis in axes:
+            figures += extra_figure(report, out_dir, curve_stem(name, "extra", axis), axis, evaluation_weights)
+        figures += ecdf_figure(report, out_dir, f"{name}-ecdf", evaluation_weights)
         tables = [("Final mean loss at step {} (mean over repetitions, 95 % bootstrap interval)".format(
             report["suite"].get("steps", "?")), final_table(report), f"{name}-final")]
         tables.append(("Mean loss and log10 mean loss at step 10 and at the last step",
@@ -691,6 +824,10 @@ def build(report_paths, out_dir, paper_path, equivariance_path=None, reference=N
         if rows:
             tables.append(("(f - f*)/(f0 - f*): median over test instances at fixed iterations", (header, rows),
                            f"{name}-normalized-gap"))
+        header, rows = cost_table(report)
+        if rows:
+            tables.append(("Evaluations per instance over the rollout (per step), mean over instances and repetitions",
+                           (header, rows), f"{name}-cost"))
         header, rows = counters_table(report)
         if rows:
             tables.append(("Rollout counters (summed over instances and steps)", (header, rows),

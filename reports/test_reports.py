@@ -291,6 +291,76 @@ class PaperValuesNameCellsOfTheSuites(unittest.TestCase):
                          [f"loa a test entry: step 101 is not within 0..100"])
 
 
+class CurvesAgainstEvaluationsAndSeconds(unittest.TestCase):
+    """The x axes of the curves: iterations, weighted evaluations (eval.cost), seconds."""
+
+    @staticmethod
+    def cell(function, gradient, seconds_per_step, network=None):
+        cost = {"function": function, "gradient": gradient}
+        if network is not None:
+            cost["network"] = network
+        return {"problem": {"label": "p"}, "optimizer": {"label": "o"},
+                "eval": {"loss": {"mean": [3.0, 2.0, 1.0]}, "cost": cost, "seconds_per_step": seconds_per_step,
+                         "final": {"loss_mean": 1.0}}}
+
+    def test_each_axis_on_a_hand_computed_cell(self):
+        cells = [self.cell([1, 3, 4], [1, 2, 3], 0.5, network=[0, 1, 2])]
+        self.assertEqual(list(l2o_report.x_values(cells, "iterations")), [0, 1, 2])
+        self.assertEqual(list(l2o_report.x_values(cells, "seconds")), [0, 0.5, 1.0])
+        # Default weighting: f + grad, the network not counted.
+        self.assertEqual(list(l2o_report.x_values(cells, "evaluations")), [2, 5, 7])
+        weights = l2o_report.parse_evaluation_weights("gradient=2,network=1")
+        self.assertEqual(list(l2o_report.x_values(cells, "evaluations", weights)), [3, 8, 12])
+        self.assertEqual(l2o_report.axis_label("evaluations", weights),
+                         "evaluations per instance (function + 2 gradient + hessian-vector + network)")
+
+    def test_repetitions_are_averaged_and_a_cell_without_costs_has_no_evaluations(self):
+        cells = [self.cell([0, 1, 2], [1, 2, 3], 0.5), self.cell([0, 3, 4], [1, 2, 3], 1.5)]
+        self.assertEqual(list(l2o_report.x_values(cells, "evaluations")), [1, 4, 6])
+        self.assertEqual(list(l2o_report.x_values(cells, "seconds")), [0, 1, 2])
+        del cells[1]["eval"]["cost"]
+        self.assertIsNone(l2o_report.x_values(cells, "evaluations"))
+
+    def test_bad_weights_name_the_kind_and_what_is_allowed(self):
+        with self.assertRaises(SystemExit) as refused:
+            l2o_report.parse_evaluation_weights("hessian=1")
+        self.assertIn("unknown kind \"hessian\"; allowed: function, gradient, hessian_vector, network",
+                      str(refused.exception))
+        with self.assertRaises(SystemExit) as refused:
+            l2o_report.parse_evaluation_weights("gradient=-1")
+        self.assertIn("gradient: expected kind=weight with a number >= 0", str(refused.exception))
+        result = subprocess.run([sys.executable, os.path.join(HERE, "make_report.py"), "--out", "/nonexistent",
+                                 "--evaluation-weights", "gradient=x"], capture_output=True, text=True)
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("--evaluation-weights: gradient", result.stderr)
+
+    def test_every_axis_of_a_real_run_gets_its_figure(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            suite = {"name": "axes", "steps": 8, "test_instances": 8,
+                     "problems": [{"family": "lasso", "dim": 5}],
+                     "optimizers": [{"name": "gd"}, {"name": "bfgs"}]}
+            path = os.path.join(tmp, "suite.json")
+            with open(path, "w") as f:
+                json.dump(suite, f)
+            run = os.path.join(tmp, "run")
+            subprocess.run([BINARY, "run", path, "--out", run, "--quiet"], check=True, capture_output=True)
+            out = os.path.join(tmp, "figures")
+            subprocess.run([sys.executable, os.path.join(HERE, "make_report.py"), os.path.join(run, "report.json"),
+                            "--out", out, "--x-axis", "all"], check=True, capture_output=True)
+            for stem in ("axes-loss", "axes-loss-vs-evaluations", "axes-loss-vs-seconds"):
+                self.assertGreater(os.path.getsize(os.path.join(out, stem + ".png")), 1000, stem)
+            with open(os.path.join(run, "report.json")) as f:
+                cells = {c["optimizer"]["label"]: c for c in json.load(f)["cells"]}
+            # GD: one gradient per step, so its evaluations are its iterations; BFGS: more.
+            self.assertEqual(list(l2o_report.x_values([cells["gd"]], "evaluations")), list(range(9)))
+            bfgs = l2o_report.x_values([cells["bfgs"]], "evaluations")
+            self.assertTrue(all(b - a >= 2 for a, b in zip(bfgs, bfgs[1:])))
+            with open(os.path.join(out, "axes-cost.md")) as f:
+                rows = [[c.strip() for c in line.strip("|").split("|")] for line in f.read().splitlines()]
+            self.assertEqual(rows[0], ["problem", "optimizer", "function (per step)", "gradient (per step)"])
+            self.assertEqual(rows[2][1:], ["gd", "0 (0)", "8 (1)"])
+
+
 class ReportsWithRepetitionsAndTraining(unittest.TestCase):
     """A suite with a learned optimizer and two repetitions: averaging, intervals, training table."""
 
