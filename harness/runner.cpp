@@ -515,11 +515,7 @@ RunSummary run_suite(const Suite& suite, const RunOptions& options) {
 
   // First every model the cells need, trained (or loaded) side by side, one per worker: a
   // training is one long sequence of small ops, and the cells that need it would wait anyway.
-  // A tuned learned optimizer's models are its trials' (trained when a trial first needs one).
-  std::vector<Cell> untuned;
-  for (const Cell& cell : todo_tests)
-    if (!suite.optimizers[cell.optimizer].tuning) untuned.push_back(cell);
-  const std::vector<Cell> models = cells_with_distinct_models(suite, untuned, runner.cache());
+  const std::vector<Cell> models = cells_with_distinct_models(suite, todo_tests, runner.cache());
   for_each_parallel(models.size(), parallelism, [&](std::size_t i) {
     runner.cache().get(suite.optimizers[models[i].optimizer], suite.problems[models[i].problem]);
   });

@@ -19,6 +19,8 @@
 #include "harness/report.hpp"
 #include "harness/runner.hpp"
 #include "harness/suite.hpp"
+#include "harness/suite_models.hpp"
+#include "harness/training_cache.hpp"
 #include "harness/tuning.hpp"
 #include "learned/registry.hpp"
 #include "problems/registry.hpp"
@@ -380,6 +382,9 @@ BOOST_AUTO_TEST_CASE(a_learned_optimizer_is_tuned_like_a_classical_one) {
   s["optimizers"] = Json::array({tuned});
   const harness::Suite suite = harness::parse_suite_json(s, "s.json");
   l2o::testing::TempDir dir;
+  // Its models are its trials', trained when a trial needs one: the train stage has none.
+  const harness::TrainingCache cache(dir / "cache", suite, {c10::kCPU, at::kFloat}, false);
+  BOOST_TEST(harness::suite_models(suite, cache).empty());
   harness::run_suite(suite, options(dir.path()));
   const std::vector<Json> cells = tuned_cells(dir.path());
   BOOST_REQUIRE(cells.size() == 1u);
