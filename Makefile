@@ -7,6 +7,9 @@
 #   make smoke       the seconds-long smoke suite
 #   make regression  quick suite from scratch, compared with reports/baselines/quick.json (CI)
 #   make baseline    refresh reports/baselines/quick.json (when a change is meant to move numbers)
+#   make reproduce   every suite with paper values at the quick and the paper budget (shipped models
+#                    in models/ where their keys match, else trained), then reports/reproduction/
+#                    (RETRAIN=1: ignore models/ and train everything into a cache of its own)
 #   make slurm-test  the quick suite through a real one-node Slurm, compared with one process (root)
 #   make test-sanitize  the CTest tests built with AddressSanitizer + UBSan (in build-sanitize/)
 #   make fuzz        every libFuzzer target in fuzz/ for FUZZ_SECONDS (default 60) each
@@ -21,6 +24,7 @@ MAKE_REPORT = $(PYTHON) reports/make_report.py
 RUN_FLAGS ?=
 
 .PHONY: all setup configure build test bench bench-all microbench smoke regression baseline format clean slurm-test \
+	reproduce ship \
 	configure-sanitize build-sanitize test-sanitize fuzz
 
 all: build
@@ -60,11 +64,33 @@ bench-all: build
 	$(L2OBENCH) equivariance --json $(ALL_OUT)/equivariance.json
 	$(MAKE_REPORT) $(patsubst suites/%.json,$(ALL_OUT)/%/report.json,$(wildcard suites/*.json)) --out $(ALL_OUT)/figures --equivariance $(ALL_OUT)/equivariance.json
 
+# The reproduction page: reports/reproduction/README.md (reports/reproduction.py) from every suite
+# that reports/paper_values.json names, at both budgets, into $(OUT)/reproduce/<suite>-<profile>/.
+# Resumable like any run. REPRODUCE_PROFILES narrows the budgets (e.g. quick while paper-budget
+# models are still training). `make ship` copies the cache's models of those runs into models/.
+REPRODUCE_OUT ?= $(OUT)/reproduce
+REPRODUCE_PROFILES ?= quick paper
+REPRODUCE_SUITES = $(shell $(PYTHON) reports/reproduction.py --list-suites)
+REPRODUCE_FLAGS = $(if $(RETRAIN),--models none --cache $(REPRODUCE_OUT)/cache)
+
+reproduce: build
+	@set -e; for suite in $(REPRODUCE_SUITES); do for profile in $(REPRODUCE_PROFILES); do \
+	  echo "== $$suite ($$profile budget)"; \
+	  $(L2OBENCH) run suites/$$suite.json --train-profile $$profile \
+	    --out $(REPRODUCE_OUT)/$$suite-$$profile $(REPRODUCE_FLAGS) $(RUN_FLAGS); \
+	done; done
+	$(PYTHON) reports/reproduction.py --runs $(REPRODUCE_OUT) --out reports/reproduction
+
+ship: build
+	@set -e; for suite in $(REPRODUCE_SUITES); do for profile in $(REPRODUCE_PROFILES); do \
+	  $(L2OBENCH) ship suites/$$suite.json --train-profile $$profile $(REPRODUCE_FLAGS); \
+	done; done
+
 # Regression tracking: the quick suite from scratch (fresh cache, so learned optimizers are
 # trained by this build) with a fixed thread count, compared on final quality with the
 # committed baseline; exits non-zero naming each worse cell.
 BASELINE := reports/baselines/quick.json
-REGRESSION_RUN = $(L2OBENCH) run suites/quick.json --threads 2 --quiet
+REGRESSION_RUN = $(L2OBENCH) run suites/quick.json --threads 2 --quiet --models none
 
 regression: build
 	rm -rf $(OUT)/regression

@@ -12,6 +12,6 @@ int main(int argc, char** argv) {
       cli::add_merge(app),          cli::add_instances(app),     cli::add_compare(app),
       cli::add_summarize(app),      cli::add_show(app),          cli::add_equivariance(app),
       cli::add_export_weights(app), cli::add_export_module(app), cli::add_datasets(app),
-      cli::add_slurm(app)};
+      cli::add_slurm(app),          cli::add_ship(app)};
   return cli::run_command_line(app, commands, argc, argv);
 }

@@ -294,6 +294,7 @@ std::size_t train_suite(const Suite& suite, const RunOptions& options,
   const Placement placement{parse_device(options.device), suite.dtype};
   const Parallelism parallelism = Parallelism::resolve(options.threads, options.jobs);
   TrainingCache cache(options.cache, suite, placement, options.progress);
+  cache.use_shipped(options.models);
   std::vector<Cell> selected;
   for (const Cell& cell : select_shard(expand(suite), options.shard))
     if ((optimizer_label.empty() || suite.optimizers[cell.optimizer].label == optimizer_label) &&
@@ -363,7 +364,9 @@ class CellRunner {
         cache_(options.cache, suite, placement, options.progress),
         context_(run_context(options.device, Parallelism::resolve(options.threads, options.jobs))),
         all_trials_(expand_trials(suite)),
-        total_(total) {}
+        total_(total) {
+    cache_.use_shipped(options.models);
+  }
 
   TrainingCache& cache() { return cache_; }
   const Json& context() const { return context_; }

@@ -23,6 +23,9 @@ RunStage parse_run_stage(const std::string& text);  // "all", "tune", "test"
 struct RunOptions {
   std::filesystem::path out;
   std::filesystem::path cache = "out/cache";  // trained learned optimizers (content-addressed)
+  // Shipped trained models (learned/shipped_model.hpp), used where the cache lacks a key; empty:
+  // none.
+  std::filesystem::path models;
   Shard shard;
   int threads = 0;             // cores to use in all; 0: every core
   int jobs = 0;                // cells or trainings at once; 0: one per thread (core/parallel.hpp)

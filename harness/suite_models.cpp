@@ -8,7 +8,9 @@
 
 #include "core/error.hpp"
 #include "harness/cells.hpp"
+#include "learned/checkpoint.hpp"
 #include "learned/registry.hpp"
+#include "learned/shipped_model.hpp"
 
 namespace l2o::harness {
 
@@ -48,6 +50,29 @@ const SuiteModel& select_model(const std::vector<SuiteModel>& models, const std:
       "--model \"{}\": no learned model of the suite has this key; expected an index or a key "
       "\"<optimizer>-<hash>\" that `l2obench train SUITE --list` prints",
       selector));
+}
+
+ShippedModels ship_models(const Suite& suite, const TrainingCache& cache,
+                          const std::filesystem::path& folder, const Placement& placement) {
+  ShippedModels out;
+  for (const SuiteModel& model : suite_models(suite, cache)) {
+    const OptimizerSpec& optimizer = suite.optimizers[model.users[0].optimizer];
+    const ProblemSpec& problem = suite.problems[model.users[0].problem];
+    const learned::CheckpointKey key = cache.key(optimizer, problem);
+    const std::filesystem::path checkpoint = cache.dir() / key.file_name();
+    if (!std::filesystem::exists(checkpoint)) {
+      out.missing.push_back(model.key);
+      continue;
+    }
+    auto trained = make_untrained(optimizer, key.seed, problem, placement);
+    Json provenance;
+    const learned::TrainResult result =
+        learned::load_checkpoint(checkpoint, *trained, key, &provenance);
+    std::filesystem::create_directories(folder);
+    out.written.push_back(folder / learned::shipped_model_name(key));
+    learned::save_shipped_model(out.written.back(), *trained, key, result, provenance);
+  }
+  return out;
 }
 
 }  // namespace l2o::harness

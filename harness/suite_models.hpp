@@ -4,6 +4,7 @@
 // runs one array task each for. A tuned learned optimizer's models are left out: its trials
 // train them (once, through the shared cache) when they first need them.
 #include <cstddef>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -28,5 +29,15 @@ std::vector<SuiteModel> suite_models(const Suite& suite, const TrainingCache& ca
 // The model `selector` names: its index in `models` or its key. An InputError naming --model and
 // the choices otherwise.
 const SuiteModel& select_model(const std::vector<SuiteModel>& models, const std::string& selector);
+
+// Writes the cached checkpoint of every model of the suite as a shipped model in `folder`
+// (learned/shipped_model.hpp), loading each into its model first so that every weight is checked
+// and stored in the model's own dtype. Models the cache lacks are left out and listed.
+struct ShippedModels {
+  std::vector<std::filesystem::path> written;
+  std::vector<std::string> missing;  // keys
+};
+ShippedModels ship_models(const Suite& suite, const TrainingCache& cache,
+                          const std::filesystem::path& folder, const Placement& placement);
 
 }  // namespace l2o::harness

@@ -15,6 +15,7 @@
 #include "harness/cells.hpp"
 #include "harness/context.hpp"
 #include "learned/registry.hpp"
+#include "learned/shipped_model.hpp"
 #include "learned/training.hpp"
 #include "problems/registry.hpp"
 
@@ -145,13 +146,12 @@ const TrainedModel& TrainingCache::get(const OptimizerSpec& optimizer, const Pro
   return models_.try_emplace(id, std::move(made)).first->second;
 }
 
-TrainedModel TrainingCache::load_or_train(const OptimizerSpec& optimizer,
-                                          const ProblemSpec& problem) const {
-  const learned::CheckpointKey k = key(optimizer, problem);
-  TrainedModel trained;
-  trained.model = make_untrained(optimizer, k.seed, problem, placement_);
-  trained.checkpoint = dir_ / k.file_name();
-  // One process or thread trains a key; the others wait on its lock, then load its checkpoint.
+// The cache's checkpoint of `k`, or a training that writes it: one process or thread trains a
+// key; the others wait on its lock, then load its checkpoint.
+learned::TrainResult TrainingCache::load_cached_or_train(const OptimizerSpec& optimizer,
+                                                         const ProblemSpec& problem,
+                                                         const learned::CheckpointKey& k,
+                                                         TrainedModel& trained) const {
   std::optional<FileLock> training;
   if (!fs::exists(trained.checkpoint)) {
     fs::create_directories(dir_);
@@ -167,19 +167,37 @@ TrainedModel TrainingCache::load_or_train(const OptimizerSpec& optimizer,
     // What a holder killed mid-write left (never read: files are renamed into place).
     remove_stale_temporaries(dir_);
   }
+  if (!fs::exists(trained.checkpoint))
+    return train_and_save(optimizer, problem, k, *trained.model, trained.checkpoint);
+  Json provenance;
+  learned::TrainResult result =
+      learned::load_checkpoint(trained.checkpoint, *trained.model, k, &provenance);
+  trained.loaded = true;
+  const Json commit = provenance.is_object() ? provenance.value("git_commit", Json()) : Json();
+  if (commit != build_info().git_commit)
+    std::fprintf(stderr,
+                 "l2obench: warning: %s was trained by another build (commit %s); it is used as "
+                 "is; delete it to retrain with this one\n",
+                 trained.checkpoint.c_str(), commit.dump().c_str());
+  return result;
+}
+
+TrainedModel TrainingCache::load_or_train(const OptimizerSpec& optimizer,
+                                          const ProblemSpec& problem) const {
+  const learned::CheckpointKey k = key(optimizer, problem);
+  TrainedModel trained;
+  trained.model = make_untrained(optimizer, k.seed, problem, placement_);
+  trained.checkpoint = dir_ / k.file_name();
   learned::TrainResult result;
-  if (fs::exists(trained.checkpoint)) {
-    Json provenance;
-    result = learned::load_checkpoint(trained.checkpoint, *trained.model, k, &provenance);
+  const fs::path shipped =
+      shipped_.empty() ? fs::path() : shipped_ / learned::shipped_model_name(k);
+  if (!fs::exists(trained.checkpoint) && !shipped.empty() && fs::exists(shipped)) {
+    // Read-only and complete in git: no lock. Same key, same weights as a training here gives.
+    result = learned::load_shipped_model(shipped, *trained.model, k);
     trained.loaded = true;
-    const Json commit = provenance.is_object() ? provenance.value("git_commit", Json()) : Json();
-    if (commit != build_info().git_commit)
-      std::fprintf(stderr,
-                   "l2obench: warning: %s was trained by another build (commit %s); it is used as "
-                   "is; delete it to retrain with this one\n",
-                   trained.checkpoint.c_str(), commit.dump().c_str());
+    trained.checkpoint = shipped;
   } else {
-    result = train_and_save(optimizer, problem, k, *trained.model, trained.checkpoint);
+    result = load_cached_or_train(optimizer, problem, k, trained);
   }
   trained.record = result.to_json();
   trained.record["loaded_from_cache"] = trained.loaded;

@@ -42,15 +42,22 @@ class TrainingCache {
 
   learned::CheckpointKey key(const OptimizerSpec& optimizer, const ProblemSpec& problem) const;
   const std::filesystem::path& dir() const { return dir_; }
+  // Where the cache lacks a key, a shipped model of that key in `folder` is loaded instead of
+  // training (learned/shipped_model.hpp); an empty folder: none.
+  void use_shipped(std::filesystem::path folder) { shipped_ = std::move(folder); }
 
  private:
   TrainedModel load_or_train(const OptimizerSpec& optimizer, const ProblemSpec& problem) const;
+  learned::TrainResult load_cached_or_train(const OptimizerSpec& optimizer,
+                                            const ProblemSpec& problem,
+                                            const learned::CheckpointKey& key,
+                                            TrainedModel& trained) const;
   learned::TrainResult train_and_save(const OptimizerSpec& optimizer, const ProblemSpec& problem,
                                       const learned::CheckpointKey& key,
                                       learned::LearnedOptimizer& model,
                                       const std::filesystem::path& checkpoint) const;
 
-  std::filesystem::path dir_;
+  std::filesystem::path dir_, shipped_;
   const Suite& suite_;
   Placement placement_;
   bool progress_;

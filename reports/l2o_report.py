@@ -337,31 +337,65 @@ def final_table(report):
     return header, rows
 
 
+def _at(series, step):
+    """series[step], or None where the series or the step is missing or the value is null."""
+    return series[step] if series is not None and 0 <= step < len(series) else None
+
+
+def _to_target_count(cell):
+    """Median iterations to the suite's target; a null median (half the instances never get there) counts as
+    the cell's steps + 1, so that ratios built on it are bounds rather than gaps."""
+    to_target = cell["eval"].get("to_target")
+    if to_target is None:
+        return None
+    median = to_target.get("median")
+    return float(cell["eval"]["steps"] + 1) if median is None else median
+
+
+# The metrics reports/paper_values.json may name: (cell, step) -> that repetition's number, or None.
+# docs/design.md, "Paper values", says what each one is and how entries are judged.
+PAPER_METRICS = {
+    "loss_mean": lambda c, k: _at(c["eval"]["loss"]["mean"], k),
+    "log10_mean_loss": lambda c, k: _at(c["eval"]["log10_mean_loss"], k),
+    "normalized_gap_median": lambda c, k: _at(c["eval"].get("normalized_gap", {}).get("median"), k),
+    "test_loss_mean": lambda c, k: _at(c["eval"].get("extra", {}).get("test_loss", {}).get("mean"), k),
+    "test_accuracy_mean": lambda c, k: _at(c["eval"].get("extra", {}).get("test_accuracy", {}).get("mean"), k),
+    "train_seconds": lambda c, k: c["train"]["seconds"],
+    "iterations_to_target_median": lambda c, k: _to_target_count(c),
+}
+# Metrics that ignore the entry's step (written as 0 in the file).
+PAPER_METRICS_WITHOUT_STEP = ("train_seconds", "iterations_to_target_median")
+# An entry's "kind": a number, or a claim about several cells (orderings, bounds on ratios).
+PAPER_KINDS = ("value", "ordering", "ratio_bound")
+
+
+def paper_metric(cells, metric, step):
+    """The mean over repetitions of one paper metric; NaN when a repetition lacks it (a diverged run's null
+    included). Training seconds average over the cells of learned optimizers (classical ones have no "train")."""
+    if metric not in PAPER_METRICS:
+        raise SystemExit(f"paper values: metric \"{metric}\" is not one of: {', '.join(PAPER_METRICS)}")
+    if metric == "train_seconds":
+        cells = [c for c in cells if c.get("train")]
+    values = [PAPER_METRICS[metric](c, step) for c in cells]
+    values = [float("nan") if v is None else float(v) for v in values]
+    return float(np.mean(values)) if values else float("nan")
+
+
 def paper_table(report, paper_values):
+    """The papers' numbers (entries of kind "value") next to ours; claims (orderings, ratio bounds) are
+    judged by the reproduction page."""
     _, _, groups = group_cells(report)
     name = report["suite"].get("name")
     header = ["problem", "optimizer", "step", "metric", "paper", "ours", "ours - paper", "source"]
     rows = []
     for v in paper_values:
-        if v["suite"] != name:
+        kind = v.get("kind", "value")
+        if kind not in PAPER_KINDS:
+            raise SystemExit(f"paper values: kind \"{kind}\" is not one of: {', '.join(PAPER_KINDS)}")
+        if v["suite"] != name or kind != "value":
             continue
-        cells = groups.get((v["problem"], v["optimizer"]))
-        ours = float("nan")
-        metrics = {"loss_mean": ("loss", "mean"), "log10_mean_loss": ("log10_mean_loss", None),
-                   "train_seconds": None}
-        if v["metric"] not in metrics:
-            raise SystemExit(f"paper values: metric \"{v['metric']}\" is not one of: {', '.join(metrics)}")
-        if cells and v["metric"] == "train_seconds":
-            seconds = [c["train"]["seconds"] for c in cells if c.get("train")]
-            ours = float(np.mean(seconds)) if seconds else float("nan")
-        elif cells:
-            key = metrics[v["metric"]]
-            per_rep = []
-            for c in cells:
-                s = c["eval"][key[0]] if key[1] is None else c["eval"][key[0]][key[1]]
-                per_rep.append(s[v["step"]] if v["step"] < len(s) and s[v["step"]] is not None else float("nan"))
-            ours = float(np.mean(per_rep))
-        step = "-" if v["metric"] == "train_seconds" else str(v["step"])
+        ours = paper_metric(groups.get((v["problem"], v["optimizer"]), []), v["metric"], v["step"])
+        step = "-" if v["metric"] in PAPER_METRICS_WITHOUT_STEP else str(v["step"])
         rows.append([v["problem"], v["optimizer"], step, v["metric"], fmt(v["value"]), fmt(ours),
                      fmt(ours - v["value"]), v["source"]])
     return header, rows

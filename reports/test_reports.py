@@ -5,6 +5,7 @@
 """
 
 import json
+import math
 import os
 import re
 import subprocess
@@ -96,16 +97,21 @@ class ReportsFromSmokeRun(unittest.TestCase):
         self.assertTrue(tex.startswith(r"\begin{tabular}"))
 
 
+def smoke_report(folder):
+    """The report.json of suites/smoke.json, run by the binary under test into folder/run."""
+    run = os.path.join(folder, "run")
+    subprocess.run([BINARY, "run", os.path.join(HERE, "..", "suites", "smoke.json"), "--out", run, "--quiet"],
+                   check=True, capture_output=True)
+    with open(os.path.join(run, "report.json")) as f:
+        return json.load(f)
+
+
 class ReportsWithExtraMetrics(unittest.TestCase):
     """Families' own metrics (the MLP's test loss and accuracy): a figure and a table when present."""
 
     def test_extra_metrics_get_a_figure_and_a_table(self):
         with tempfile.TemporaryDirectory() as tmp:
-            run = os.path.join(tmp, "run")
-            subprocess.run([BINARY, "run", os.path.join(HERE, "..", "suites", "smoke.json"), "--out", run, "--quiet"],
-                           check=True, capture_output=True)
-            with open(os.path.join(run, "report.json")) as f:
-                report = json.load(f)
+            report = smoke_report(tmp)
             # What the runner writes for a family with evaluation_metrics, on one problem only.
             for k, cell in enumerate(c for c in report["cells"] if c["problem"]["label"] == "lasso-n10"):
                 accuracy = [0.1 + 0.01 * k * step for step in range(len(cell["eval"]["loss"]["mean"]))]
@@ -129,6 +135,33 @@ class ReportsWithExtraMetrics(unittest.TestCase):
             with open(os.path.join(out, "index.html")) as f:
                 self.assertIn("smoke-extra.svg", f.read())
 
+    def test_paper_table_reads_family_metrics_and_leaves_claims_to_the_reproduction_page(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            report = smoke_report(tmp)
+        cell = [c for c in report["cells"] if c["problem"]["label"] == "lasso-n10" and c["optimizer"]["label"] == "adam"][0]
+        accuracy = [0.5 + 0.001 * step for step in range(len(cell["eval"]["loss"]["mean"]))]
+        cell["eval"]["extra"] = {"test_accuracy": {"mean": accuracy}}
+        entries = [{"suite": "smoke", "problem": "lasso-n10", "optimizer": "adam", "step": 10,
+                    "metric": "test_accuracy_mean", "value": 0.9, "source": "a test"},
+                   {"kind": "ordering", "suite": "smoke", "metric": "loss_mean", "better": "lower",
+                    "terms": [{"problem": "lasso-n10", "optimizer": "adam", "step": 10},
+                              {"problem": "lasso-n10", "optimizer": "gd", "step": 10}],
+                    "tolerance": {"margin": 0}, "source": "a test"}]
+        header, rows = l2o_report.paper_table(report, entries)
+        self.assertEqual(len(rows), 1)
+        self.assertEqual(rows[0][:5], ["lasso-n10", "adam", "10", "test_accuracy_mean", "0.9"])
+        self.assertAlmostEqual(float(rows[0][5]), 0.51, delta=1e-3)
+        with self.assertRaises(SystemExit) as refused:
+            l2o_report.paper_table(report, [dict(entries[0], kind="guess")])
+        self.assertIn('kind "guess" is not one of', str(refused.exception))
+
+    def test_iterations_to_target_of_a_cell_that_mostly_never_gets_there_is_its_steps_plus_one(self):
+        cells = [{"eval": {"steps": 300, "to_target": {"median": 26.0}}},
+                 {"eval": {"steps": 300, "to_target": {"median": None}}}]
+        self.assertEqual(l2o_report.paper_metric(cells, "iterations_to_target_median", 0), (26.0 + 301.0) / 2)
+        self.assertTrue(math.isnan(l2o_report.paper_metric([{"eval": {"steps": 300}}],
+                                                           "iterations_to_target_median", 0)))
+
     def test_iterations_to_target_table_has_a_column_per_scenario(self):
         report = {"suite": {"steps": 50, "target": 1e-3}, "cells": []}
         for label, scenario, median, never in [("p", {"kind": "none"}, 12.0, 0.0),
@@ -143,6 +176,117 @@ class ReportsWithExtraMetrics(unittest.TestCase):
 
     def test_no_extra_metrics_no_extra_figure(self):
         self.assertEqual(l2o_report.extra_figure({"cells": [], "suite": {}}, "/nonexistent", "x"), [])
+
+
+def paper_value_errors(entry, suites):
+    """What is wrong with one entry of reports/paper_values.json, given each suite's expansion
+    (name -> (problem label -> family, optimizer label -> its "families" or None, steps)); [] when nothing."""
+    where = f"{entry.get('suite')} {entry.get('source', '(no source)')}"
+    errors = []
+    kind = entry.get("kind", "value")
+    if kind not in l2o_report.PAPER_KINDS:
+        return [f"{where}: unknown kind {kind!r}"]
+    if not isinstance(entry.get("source"), str) or len(entry["source"]) < 10:
+        errors.append(f"{where}: no source")
+    if entry.get("suite") not in suites:
+        return errors + [f"{where}: no suite file suites/{entry.get('suite')}.json"]
+    problems, optimizers, steps = suites[entry["suite"]]
+    metric = entry.get("metric")
+    if metric not in l2o_report.PAPER_METRICS:
+        errors.append(f"{where}: unknown metric {metric!r}")
+    allowed = {"value": ("relative", "absolute", "factor"), "ordering": ("margin",), "ratio_bound": ("relative",)}[kind]
+    tolerance = entry.get("tolerance")
+    if not (isinstance(tolerance, dict) and len(tolerance) == 1 and next(iter(tolerance)) in allowed
+            and isinstance(next(iter(tolerance.values())), (int, float))):
+        errors.append(f"{where}: tolerance {tolerance!r} is not one number named {' or '.join(allowed)}")
+    if kind == "value":
+        terms = [entry]
+        if not isinstance(entry.get("value"), (int, float)):
+            errors.append(f"{where}: value {entry.get('value')!r} is not a number")
+    elif kind == "ordering":
+        terms = entry.get("terms", [])
+        if len(terms) < 2 or entry.get("better") not in ("lower", "higher"):
+            errors.append(f"{where}: an ordering needs two terms or more and better: lower or higher")
+    else:
+        pairs = entry.get("pairs", [])
+        terms = [t for pair in pairs for t in (pair.get("numerator", {}), pair.get("denominator", {}))]
+        bound = entry.get("bound", {})
+        if not pairs or (len(pairs) > 1 and entry.get("aggregate") not in ("max", "min")):
+            errors.append(f"{where}: a ratio_bound needs pairs, and aggregate max or min over several")
+        if not (isinstance(bound, dict) and len(bound) == 1 and next(iter(bound)) in ("min", "max")):
+            errors.append(f"{where}: bound {bound!r} is not {{min: b}} or {{max: b}}")
+    for term in terms:
+        problem, optimizer, step = term.get("problem"), term.get("optimizer"), term.get("step")
+        if problem not in problems:
+            errors.append(f"{where}: suite {entry['suite']} has no problem {problem!r}")
+        elif optimizer not in optimizers:
+            errors.append(f"{where}: suite {entry['suite']} has no optimizer {optimizer!r}")
+        elif optimizers[optimizer] is not None and problems[problem] not in optimizers[optimizer]:
+            errors.append(f"{where}: {optimizer} does not run on {problem} (families {optimizers[optimizer]})")
+        unused = metric in l2o_report.PAPER_METRICS_WITHOUT_STEP
+        if not isinstance(step, int) or (step != 0 if unused else not 0 <= step <= steps):
+            errors.append(f"{where}: step {step!r} is not " + ("0 (unused by this metric)" if unused
+                                                                else f"within 0..{steps}"))
+    return errors
+
+
+class PaperValuesNameCellsOfTheSuites(unittest.TestCase):
+    """reports/paper_values.json against the suites as l2obench expands them (problem labels with their
+    dimensions and scenarios, from `l2obench instances`)."""
+
+    @classmethod
+    def setUpClass(cls):
+        with open(os.path.join(HERE, "paper_values.json")) as f:
+            cls.entries = json.load(f)["values"]
+        cls.suites = {}
+        with tempfile.TemporaryDirectory() as tmp:
+            running = []
+            for name in sorted({e.get("suite") for e in cls.entries}):
+                path = os.path.join(HERE, "..", "suites", f"{name}.json")
+                if not os.path.exists(path):
+                    continue
+                out = os.path.join(tmp, f"{name}.json")
+                running.append((name, path, out, subprocess.Popen(
+                    [BINARY, "instances", path, "--count", "1", "--out", out],
+                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)))
+            for name, path, out, process in running:
+                _, err = process.communicate()
+                if process.returncode != 0:
+                    raise AssertionError(f"l2obench instances {path}: {err}")
+                with open(out) as f:
+                    problems = {p["label"]: p["family"] for p in json.load(f)["problems"]}
+                with open(path) as f:
+                    suite = json.load(f)
+                optimizers = {o.get("label", o["name"]): o.get("families") for o in suite["optimizers"]}
+                cls.suites[name] = (problems, optimizers, suite["steps"])
+
+    def test_every_entry_names_cells_a_metric_a_tolerance_and_a_source(self):
+        errors = [e for entry in self.entries for e in paper_value_errors(entry, self.suites)]
+        self.assertEqual(errors, [])
+        self.assertEqual(len({json.dumps(e, sort_keys=True) for e in self.entries}), len(self.entries))
+
+    def test_the_check_catches_what_it_should(self):
+        good = {"suite": "go-math-l2o", "problem": "lasso-sparse-n100/start+10", "optimizer": "go-math-l2o",
+                "step": 0, "metric": "iterations_to_target_median", "value": 26, "tolerance": {"relative": 0.1},
+                "source": "a test entry"}
+        self.assertEqual(paper_value_errors(good, self.suites), [])
+        for change, message in [({"suite": "go-math-l2o-paper"}, "no suite file"),
+                                ({"problem": "lasso-sparse-n500"}, "has no problem"),
+                                ({"optimizer": "go-math-l2o-lr"}, "does not run on"),
+                                ({"optimizer": "math"}, "has no optimizer"),
+                                ({"metric": "accuracy"}, "unknown metric"),
+                                ({"step": 10}, "is not 0"),
+                                ({"tolerance": {"percent": 5}}, "tolerance"),
+                                ({"source": ""}, "no source"),
+                                ({"kind": "claim"}, "unknown kind")]:
+            errors = paper_value_errors(dict(good, **change), self.suites)
+            self.assertTrue(any(message in e for e in errors), (change, errors))
+        ordering = {"kind": "ordering", "suite": "loa", "metric": "normalized_gap_median", "better": "lower",
+                    "terms": [{"problem": "ridge-n10", "optimizer": "loa-bfgs", "step": 25},
+                              {"problem": "ridge-n10", "optimizer": "bfgs", "step": 101}],
+                    "tolerance": {"margin": 0}, "source": "a test entry"}
+        self.assertEqual([e for e in paper_value_errors(ordering, self.suites) if "within 0..100" in e],
+                         [f"loa a test entry: step 101 is not within 0..100"])
 
 
 class ReportsWithRepetitionsAndTraining(unittest.TestCase):

@@ -59,6 +59,11 @@ int run_command_line(CLI::App& app, const std::vector<Command>& commands, int ar
 void add_execution_options(CLI::App* command, ExecutionOptions& options) {
   command->add_option("--cache", options.cache, "checkpoints of trained learned optimizers")
       ->check(non_empty_path);
+  command
+      ->add_option("--models", options.models,
+                   "shipped trained models, used where the cache lacks a model; \"none\" to "
+                   "train instead")
+      ->check(non_empty_path);
   command->add_option("--threads", options.threads, "cores to use; 0 = all");
   command->add_option("--jobs", options.jobs,
                       "cells or trainings at once, each with threads/jobs intra-op threads; "
@@ -67,6 +72,10 @@ void add_execution_options(CLI::App* command, ExecutionOptions& options) {
   command->add_flag("--quiet", options.quiet, "no progress on stderr");
   command->add_option("--train-profile", options.train_profile,
                       "training budgets: quick or paper (default: the suite's)");
+}
+
+std::filesystem::path shipped_models_folder(const ExecutionOptions& options) {
+  return options.models == "none" ? std::filesystem::path() : std::filesystem::path(options.models);
 }
 
 const CLI::Validator finite_non_negative(

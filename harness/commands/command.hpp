@@ -1,6 +1,7 @@
 #pragma once
 // The subcommands of l2obench, one file each: add_<name>(app) declares the subcommand and its
 // options on the CLI11 app and returns what runs it once the command line is parsed.
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
@@ -30,6 +31,7 @@ Command add_export_weights(CLI::App& app);
 Command add_export_module(CLI::App& app);
 Command add_datasets(CLI::App& app);
 Command add_slurm(CLI::App& app);
+Command add_ship(CLI::App& app);
 
 // Parses the command line and runs the subcommand given. Every error ends here, in one line on
 // stderr: a user error (a usage error, bad input, a missing file) exits 2, anything else 1;
@@ -39,6 +41,7 @@ int run_command_line(CLI::App& app, const std::vector<Command>& commands, int ar
 // What `run` and `train` share: where models are cached and how the work is executed.
 struct ExecutionOptions {
   std::string cache = "out/cache";
+  std::string models = "models";  // shipped trained models; "none": train or use the cache only
   int threads = 0;
   int jobs = 0;
   std::string device = "cpu";
@@ -46,6 +49,8 @@ struct ExecutionOptions {
   std::string train_profile;
 };
 void add_execution_options(CLI::App* command, ExecutionOptions& options);
+// --models as a folder: empty for "none".
+std::filesystem::path shipped_models_folder(const ExecutionOptions& options);
 
 // Checks of option values, each failing as a usage error (exit 2) naming the option: a finite
 // number >= 0 (tolerances; NaN is refused), a whole number >= 1 (counts), a non-empty path.

@@ -25,6 +25,7 @@ int run(const RunArguments& a) {
   const harness::RunOptions options{
       .out = a.out.empty() ? std::filesystem::path("out") / folder : std::filesystem::path(a.out),
       .cache = a.execution.cache,
+      .models = shipped_models_folder(a.execution),
       .shard = harness::Shard::parse(a.shard),
       .threads = a.execution.threads,
       .jobs = a.execution.jobs,

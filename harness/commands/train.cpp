@@ -3,10 +3,15 @@
 // the Slurm train stage does.
 #include <cstdio>
 
+#include <ATen/Parallel.h>
+
+#include "core/parallel.hpp"
+
 #include "harness/commands/command.hpp"
 #include "harness/runner.hpp"
 #include "harness/suite.hpp"
 #include "harness/suite_models.hpp"
+#include "harness/training_estimate.hpp"
 
 namespace l2o::cli {
 
@@ -15,6 +20,7 @@ namespace {
 struct TrainArguments {
   std::string suite, optimizer, problem, model;
   bool list = false;
+  std::int64_t estimate = 0;  // probe epochs; 0: train
   ExecutionOptions execution;
 };
 
@@ -29,10 +35,36 @@ void list_models(const harness::Suite& suite, const std::vector<harness::SuiteMo
   }
 }
 
+// A table of the probes and the projected seconds of every model, and their sum.
+int estimate(const harness::Suite& suite, const TrainArguments& a) {
+  const ExecutionOptions& e = a.execution;
+  const Parallelism parallelism = Parallelism::resolve(e.threads, e.jobs);
+  at::set_num_threads(parallelism.intra_op_threads);
+  const Placement placement{harness::parse_device(e.device), suite.dtype};
+  double total = 0;
+  std::printf("model\tused by\tepochs\tprobe epochs\tprobe s\tprojected s\n");
+  for (const harness::TrainingEstimate& m :
+       harness::estimate_training(suite, placement, a.estimate)) {
+    std::printf("%s\t%s\t%lld\t%lld\t%.1f\t%.0f\n", m.key.c_str(), m.users.c_str(),
+                (long long)m.epochs, (long long)m.probe_epochs, m.probe_seconds,
+                m.projected_seconds());
+    std::fflush(stdout);
+    total += m.projected_seconds();
+  }
+  std::printf(
+      "total\t\t\t\t\t%.0f\t(%.1f h one after another with %d intra-op thread(s); about %.1f h "
+      "with %d jobs)\n",
+      total, total / 3600, parallelism.intra_op_threads, total / 3600 / parallelism.jobs,
+      parallelism.jobs);
+  return 0;
+}
+
 int train(const TrainArguments& a) {
   const ExecutionOptions& e = a.execution;
   const harness::Suite suite = harness::parse_suite_file(a.suite, e.train_profile);
+  if (a.estimate > 0) return estimate(suite, a);
   const harness::RunOptions options{.cache = e.cache,
+                                    .models = shipped_models_folder(e),
                                     .threads = e.threads,
                                     .jobs = e.jobs,
                                     .device = e.device,
@@ -72,6 +104,12 @@ Command add_train(CLI::App& app) {
                               "list the suite's learned models (index, key, users); no training")
                    ->excludes(optimizer)
                    ->excludes(problem);
+  command
+      ->add_option("--estimate", a->estimate,
+                   "train each model for this many epochs in a scratch cache and print the "
+                   "seconds its full budget would take (nothing is cached)")
+      ->check(positive_count)
+      ->excludes(list);
   command
       ->add_option("--model", a->model,
                    "only this model: its index or key (\"<optimizer>-<hash>\") from --list")

@@ -1,0 +1,338 @@
+#!/usr/bin/python3
+"""The reproduction page: every entry of reports/paper_values.json next to the suite's value at the
+quick and at the paper training budget, with a verdict.
+
+    /usr/bin/python3 reports/reproduction.py --runs out/reproduce --out reports/reproduction
+
+reads <runs>/<suite>-<profile>/report.json for profile quick and paper (what `make reproduce`
+writes), and writes <out>/README.md and small PNG figures. A suite or budget without a report
+stays in the table as "not run"; a report that lacks a cell an entry needs, as "incomplete".
+Rules for what counts as reproduced: docs/design.md, "Paper values" (the tolerances are the
+file's). Deterministic: the same reports give the same page, byte for byte.
+"""
+
+import argparse
+import json
+import math
+import os
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import l2o_report  # noqa: E402
+
+PROFILES = ("quick", "paper")
+T_975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262,
+         10: 2.228, 15: 2.131, 20: 2.086, 30: 2.042}  # Student t, 97.5 % quantile, by degrees of freedom
+
+
+def t_quantile(dof):
+    known = [d for d in T_975 if d <= dof]
+    return T_975[max(known)] if known else float("nan")
+
+
+class Measured:
+    """One (problem, optimizer, step, metric) of one report: per-repetition values, mean and a 95 %
+    t interval over the repetitions."""
+
+    def __init__(self, values):
+        self.values = [float("nan") if v is None else float(v) for v in values]
+        finite = [v for v in self.values if math.isfinite(v)]
+        self.complete = bool(self.values) and len(finite) == len(self.values)
+        self.mean = float(np.mean(self.values)) if self.complete else float("nan")
+        if self.complete and len(finite) > 1:
+            half = t_quantile(len(finite) - 1) * float(np.std(finite, ddof=1)) / math.sqrt(len(finite))
+            self.interval = (self.mean - half, self.mean + half)
+        else:
+            self.interval = None
+
+    def text(self):
+        if not self.values:
+            return "no cells"
+        if not self.complete:
+            return "diverged" if any(not math.isfinite(v) for v in self.values) else "n/a"
+        if self.interval is None:
+            return l2o_report.fmt(self.mean)
+        return f"{l2o_report.fmt(self.mean)} [{l2o_report.fmt(self.interval[0])}, {l2o_report.fmt(self.interval[1])}]"
+
+
+def term_key(term, metric):
+    step = 0 if metric in l2o_report.PAPER_METRICS_WITHOUT_STEP else term.get("step", 0)
+    return f"{term['problem']}|{term['optimizer']}|{step}|{metric}"
+
+
+def terms_of(entry):
+    kind = entry.get("kind", "value")
+    if kind == "value":
+        return [entry]
+    if kind == "ordering":
+        return entry["terms"]
+    return [t for pair in entry["pairs"] for t in (pair["numerator"], pair["denominator"])]
+
+
+def block_from_report(report, entries):
+    """What the page needs of one report: per term of the entries, the metric in every repetition
+    (null where non-finite), the run's context, and each trained model's seconds. Committed as
+    measured.json, so that a budget not re-run this time keeps its column."""
+    _, _, groups = l2o_report.group_cells(report)
+    values = {}
+    for entry in entries:
+        for term in terms_of(entry):
+            metric = entry["metric"]
+            cells = groups.get((term["problem"], term["optimizer"]), [])
+            if metric == "train_seconds":
+                cells = [c for c in cells if c.get("train")]
+            numbers = [l2o_report.PAPER_METRICS[metric](c, term.get("step", 0)) for c in cells]
+            values[term_key(term, metric)] = [None if v is None or not math.isfinite(float(v)) else float(v)
+                                              for v in numbers]
+    models = {}
+    for c in report["cells"]:
+        train = c.get("train")
+        if train and "seconds" in train:
+            models[os.path.basename(str(train.get("checkpoint", c["id"])))] = float(train["seconds"])
+    return {"context": l2o_report.context_line(report), "models": models, "values": values}
+
+
+def measure(block, term, metric):
+    """The term's metric in every repetition of one (suite, budget)."""
+    return Measured(block["values"].get(term_key(term, metric), []))
+
+
+def within(ours, paper, tolerance):
+    if "relative" in tolerance:
+        return abs(ours - paper) <= tolerance["relative"] * abs(paper)
+    if "absolute" in tolerance:
+        return abs(ours - paper) <= tolerance["absolute"]
+    if "factor" in tolerance:
+        return paper / tolerance["factor"] <= ours <= paper * tolerance["factor"]
+    raise SystemExit(f"paper values: unknown tolerance {json.dumps(tolerance)} (relative, absolute or factor)")
+
+
+def tolerance_text(tolerance):
+    if "relative" in tolerance:
+        return f"±{tolerance['relative'] * 100:g} %"
+    if "absolute" in tolerance:
+        return f"±{tolerance['absolute']:g}"
+    if "factor" in tolerance:
+        return f"×/÷ {tolerance['factor']:g}"
+    if "margin" in tolerance:
+        return f"margin {tolerance['margin']:g}"
+    return json.dumps(tolerance)
+
+
+def term_text(term, metric):
+    step = "" if metric in l2o_report.PAPER_METRICS_WITHOUT_STEP else f" @{term['step']}"
+    return f"{term['optimizer']} on {term['problem']}{step}"
+
+
+def judge_value(entry, block):
+    """(our text, ratio text, verdict, reason) of a number the paper gives."""
+    m = measure(block, entry, entry["metric"])
+    if not m.values:
+        return m.text(), "", "incomplete", "the report has no cell of this problem and optimizer"
+    if not m.complete:
+        return m.text(), "", "not reproduced", "a repetition diverged or lacks the metric"
+    paper = entry["value"]
+    ratio = f"{m.mean / paper:.3g}" if paper != 0 else ""
+    if within(m.mean, paper, entry["tolerance"]):
+        return m.text(), ratio, "reproduced", ""
+    direction = "above" if m.mean > paper else "below"
+    off = abs(m.mean - paper) / abs(paper) * 100 if paper != 0 else float("inf")
+    return (m.text(), ratio, "not reproduced",
+            f"{off:.0f} % {direction} the paper's value, outside {tolerance_text(entry['tolerance'])}")
+
+
+def judge_ordering(entry, block):
+    metric, lower = entry["metric"], entry.get("better", "lower") == "lower"
+    margin = entry.get("tolerance", {}).get("margin", 0)
+    measured = [measure(block, t, metric) for t in entry["terms"]]
+    text = " < ".join(l2o_report.fmt(m.mean) for m in measured) if lower else \
+        " > ".join(l2o_report.fmt(m.mean) for m in measured)
+    if any(not m.values for m in measured):
+        return text, "", "incomplete", "the report lacks a cell of the claim"
+    if any(not m.complete for m in measured):
+        return text, "", "ordering fails", "a repetition diverged or lacks the metric"
+    for (a, ta), (b, tb) in zip(zip(measured, entry["terms"]), zip(measured[1:], entry["terms"][1:])):
+        better = (b.mean - a.mean > margin) if lower else (a.mean - b.mean > margin)
+        if not better:
+            return text, "", "ordering fails", (f"{term_text(ta, metric)} ({l2o_report.fmt(a.mean)}) is not "
+                                                f"{'below' if lower else 'above'} {term_text(tb, metric)} "
+                                                f"({l2o_report.fmt(b.mean)})")
+    return text, "", "ordering holds", ""
+
+
+def judge_ratio(entry, block):
+    metric, bound = entry["metric"], entry["bound"]
+    relative = entry.get("tolerance", {}).get("relative", 0)
+    ratios = []
+    for pair in entry["pairs"]:
+        n, d = measure(block, pair["numerator"], metric), measure(block, pair["denominator"], metric)
+        if not n.values or not d.values:
+            return "", "", "incomplete", "the report lacks a cell of the claim"
+        ratios.append(n.mean / d.mean if d.complete and n.complete and d.mean != 0 else float("nan"))
+    if any(not math.isfinite(r) for r in ratios):
+        return "n/a", "", "not reproduced", "a ratio is undefined (diverged, missing or zero)"
+    name = entry.get("aggregate", "max")
+    aggregate = max(ratios) if name == "max" else min(ratios)
+    if "min" in bound:
+        holds = aggregate >= bound["min"] * (1 - relative)
+        what = f"{name} ratio {aggregate:.3g}, the claim needs ≥ {bound['min']:g}"
+    else:
+        holds = aggregate <= bound["max"] * (1 + relative)
+        what = f"{name} ratio {aggregate:.3g}, the claim needs ≤ {bound['max']:g}"
+    return f"{aggregate:.3g}", "", "reproduced" if holds else "not reproduced", "" if holds else what
+
+
+JUDGES = {"value": judge_value, "ordering": judge_ordering, "ratio_bound": judge_ratio}
+
+
+def claim_text(entry):
+    kind = entry.get("kind", "value")
+    if kind == "value":
+        return f"{l2o_report.fmt(entry['value'])} ({tolerance_text(entry['tolerance'])})"
+    if kind == "ordering":
+        sign = " < " if entry.get("better", "lower") == "lower" else " > "
+        return sign.join(term_text(t, entry["metric"]) for t in entry["terms"])
+    bound = entry["bound"]
+    return (f"{entry.get('aggregate', 'max')} ratio {'≥ ' + format(bound['min'], 'g') if 'min' in bound else '≤ ' + format(bound['max'], 'g')}"
+            + (f" (paper {entry['value']:g})" if "value" in entry else ""))
+
+
+def where_text(entry):
+    kind = entry.get("kind", "value")
+    if kind == "value":
+        return term_text(entry, entry["metric"])
+    if kind == "ordering":
+        return ", ".join(sorted({t["problem"] for t in entry["terms"]}))
+    return f"{len(entry['pairs'])} pair{'s' if len(entry['pairs']) != 1 else ''}"
+
+
+def load_runs(runs, suites):
+    reports = {}
+    for suite in suites:
+        for profile in PROFILES:
+            path = os.path.join(runs, f"{suite}-{profile}", "report.json")
+            if os.path.exists(path):
+                reports[(suite, profile)] = l2o_report.load(path)
+    return reports
+
+
+def header_lines(blocks):
+    lines = []
+    for profile in PROFILES:
+        mine = {name: b for name, b in blocks.items() if name.endswith(f"-{profile}")}
+        if not mine:
+            continue
+        contexts = sorted({b["context"] for b in mine.values()})
+        lines.append(f"{profile} budget, evaluated by: " + "; ".join(contexts) + ".")
+        seconds = {}
+        for b in mine.values():
+            seconds.update(b["models"])
+        if seconds:
+            lines.append(f"Training at the {profile} budget: {len(seconds)} models, "
+                         f"{sum(seconds.values()) / 3600:.2f} h in all (as recorded when each was trained; a shipped "
+                         "model keeps its training's seconds).")
+    return lines
+
+
+FIGURES = (("diff-l2o-fig2", "Fig. 2"), ("diff-l2o-fig3", "Fig. 3"), ("mnist-mlp", "Fig. 7"), ("loa", "LOA"),
+           ("go-math-l2o", "GO-Math-L2O shifts"))
+
+
+def figures(reports, out_dir):
+    """One small loss figure per paper figure, from the paper-budget run where there is one; a figure
+    drawn by an earlier run is kept while its suite is not re-run."""
+    import matplotlib.pyplot as plt
+    shown = []
+    for suite, title in FIGURES:
+        for profile in ("paper", "quick"):
+            stem = f"{suite}-{profile}"
+            report = reports.get((suite, profile))
+            if report is not None:
+                for path in l2o_report.loss_figure(report, out_dir, stem):
+                    if path.endswith(".svg"):
+                        os.remove(path)  # the page links the PNGs; SVGs would only bloat the repository
+            if os.path.exists(os.path.join(out_dir, f"{stem}.png")):
+                shown.append((title, profile, f"{stem}.png"))
+                break
+    plt.close("all")
+    return shown
+
+
+def page(paper_values, blocks, shown):
+    entries = paper_values["values"]
+    lines = ["# Reproduction of the papers' results", "",
+             "Generated by `make reproduce` (reports/reproduction.py) from the suites' reports at the quick and at "
+             "the paper training budget; do not edit by hand. Values: mean over the test repetitions with a 95 % t "
+             "interval; the rules for each verdict are in docs/design.md, \"Paper values\". The numbers behind the "
+             "table are in measured.json, which keeps a budget's column until that budget is run again.", ""]
+    lines += [f"- {line}" for line in header_lines(blocks)]
+    counts = {}
+    rows = []
+    for entry in entries:
+        kind = entry.get("kind", "value")
+        cols = {}
+        for profile in PROFILES:
+            block = blocks.get(f"{entry['suite']}-{profile}")
+            cols[profile] = ("", "", "not run", f"no {profile}-budget report of {entry['suite']}") if block is None \
+                else JUDGES[kind](entry, block)
+        verdict = cols["paper"][2]
+        counts[verdict] = counts.get(verdict, 0) + 1
+        reason = cols["paper"][3]
+        if verdict == "not run":
+            reason = f"not run at the paper budget; quick: {cols['quick'][2]}" + \
+                (f" ({cols['quick'][3]})" if cols["quick"][3] else "")
+        source = entry["source"]
+        rows.append([entry["suite"], where_text(entry), entry["metric"], claim_text(entry), cols["quick"][0],
+                     cols["paper"][0], cols["paper"][1], verdict, reason, source])
+    lines += ["", "Verdicts at the paper budget: " + ", ".join(f"{v} {n}" for v, n in sorted(counts.items())) + ".", ""]
+    header = ["suite", "cells", "metric", "paper", "quick", "paper budget", "ratio", "verdict", "reason", "source"]
+    lines.append(l2o_report.markdown(header, rows).rstrip("\n"))
+    if shown:
+        lines += ["", "## Figures", ""]
+        for title, profile, name in shown:
+            lines += [f"{title} ({profile} budget): ![{title}]({name})", ""]
+    notes = [e for e in entries if e.get("note")]
+    if notes:
+        lines += ["", "## Notes on the papers' values", ""]
+        lines += [f"- {e['suite']}, {where_text(e)}: {e['note']}" for e in notes]
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", default="out/reproduce", help="folder of <suite>-<profile>/report.json")
+    parser.add_argument("--paper-values", default=os.path.join(os.path.dirname(__file__), "paper_values.json"))
+    parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "reproduction"))
+    parser.add_argument("--list-suites", action="store_true", help="print the suites that have paper values")
+    args = parser.parse_args(argv)
+    with open(args.paper_values) as f:
+        paper_values = json.load(f)
+    suites = sorted({e["suite"] for e in paper_values["values"]})
+    if args.list_suites:
+        print("\n".join(suites))
+        return 0
+    os.makedirs(args.out, exist_ok=True)
+    measured_path = os.path.join(args.out, "measured.json")
+    blocks = {}
+    if os.path.exists(measured_path):
+        with open(measured_path) as f:
+            blocks = json.load(f)
+    reports = load_runs(args.runs, suites)
+    for (suite, profile), report in reports.items():
+        blocks[f"{suite}-{profile}"] = block_from_report(report, [e for e in paper_values["values"]
+                                                                  if e["suite"] == suite])
+    blocks = {name: blocks[name] for name in sorted(blocks)}
+    with open(measured_path, "w") as f:
+        json.dump(blocks, f, indent=1, sort_keys=True)
+        f.write("\n")
+    text = page(paper_values, blocks, figures(reports, args.out))
+    with open(os.path.join(args.out, "README.md"), "w") as f:
+        f.write(text)
+    print(os.path.join(args.out, "README.md"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,144 @@
+#!/usr/bin/python3
+"""Tests of the reproduction page (reports/reproduction.py) on hand-made reports whose verdicts are
+known, and of the shipped-model reader.
+
+    /usr/bin/python3 reports/test_reproduction.py
+"""
+
+import json
+import os
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import reproduction  # noqa: E402
+
+
+def cell(problem, optimizer, repetition, losses, seconds=None):
+    c = {"id": f"{problem}.{optimizer}.r{repetition}", "repetition": repetition,
+         "problem": {"label": problem, "family": problem.split("-")[0]},
+         "optimizer": {"label": optimizer, "name": optimizer},
+         "eval": {"loss": {"mean": losses, "median": losses, "q10": losses, "q90": losses},
+                  "log10_mean_loss": [None if v is None else __import__("math").log10(v) for v in losses],
+                  "final": {"loss_mean": losses[-1]}}}
+    if seconds is not None:
+        c["train"] = {"seconds": seconds, "checkpoint": f"cache/{optimizer}-{problem}.json"}
+    return c
+
+
+def report(suite, cells):
+    return {"schema_version": 1, "suite": {"name": suite, "steps": 3}, "cells": cells,
+            "context": {"git_commit": "0123456789abcdef", "host": "test", "threads": 2}}
+
+
+# Two repetitions each: a mean of (a + b) / 2 at every step.
+QUICK = report("s", [cell("p", "fast", 0, [4.0, 2.0, 1.0, 0.5], seconds=10.0),
+                     cell("p", "fast", 1, [4.0, 2.0, 1.0, 0.7], seconds=10.0),
+                     cell("p", "slow", 0, [4.0, 3.0, 2.5, 2.0]),
+                     cell("p", "slow", 1, [4.0, 3.0, 2.5, 2.2])])
+
+VALUES = {"values": [
+    {"suite": "s", "problem": "p", "optimizer": "fast", "step": 3, "metric": "loss_mean", "value": 0.62,
+     "tolerance": {"relative": 0.1}, "source": "Paper A, Table 1"},
+    {"suite": "s", "problem": "p", "optimizer": "slow", "step": 3, "metric": "loss_mean", "value": 1.0,
+     "tolerance": {"relative": 0.1}, "source": "Paper A, Table 1"},
+    {"kind": "ordering", "suite": "s", "metric": "loss_mean", "better": "lower",
+     "terms": [{"problem": "p", "optimizer": "fast", "step": 1}, {"problem": "p", "optimizer": "slow", "step": 3}],
+     "tolerance": {"margin": 0}, "source": "Paper A, Sec. 2"},
+    {"kind": "ordering", "suite": "s", "metric": "loss_mean", "better": "lower",
+     "terms": [{"problem": "p", "optimizer": "slow", "step": 1}, {"problem": "p", "optimizer": "fast", "step": 1}],
+     "tolerance": {"margin": 0}, "source": "Paper A, Sec. 2"},
+    {"kind": "ratio_bound", "suite": "s", "metric": "loss_mean", "aggregate": "max",
+     "pairs": [{"numerator": {"problem": "p", "optimizer": "slow", "step": 3},
+                "denominator": {"problem": "p", "optimizer": "fast", "step": 3}}],
+     "bound": {"min": 3}, "value": 3.5, "tolerance": {"relative": 0}, "source": "Paper A, Fig. 1"},
+    {"suite": "s", "problem": "p", "optimizer": "missing", "step": 3, "metric": "loss_mean", "value": 1.0,
+     "tolerance": {"relative": 0.1}, "source": "Paper A, Table 1"},
+    {"suite": "other", "problem": "p", "optimizer": "fast", "step": 3, "metric": "loss_mean", "value": 1.0,
+     "tolerance": {"relative": 0.1}, "source": "Paper B, Table 2"},
+]}
+
+
+class Verdicts(unittest.TestCase):
+    def judge(self, index):
+        entry = VALUES["values"][index]
+        block = reproduction.block_from_report(QUICK, VALUES["values"])
+        return reproduction.JUDGES[entry.get("kind", "value")](entry, block)
+
+    def test_a_value_within_its_tolerance_is_reproduced_with_a_t_interval(self):
+        ours, ratio, verdict, reason = self.judge(0)
+        # mean 0.6, sample sd 0.1414, t(1) 12.706: half-width 12.706 * 0.1414 / sqrt(2) = 1.2706
+        self.assertEqual(ours, "0.6 [-0.6706, 1.871]")
+        self.assertEqual(ratio, "0.968")
+        self.assertEqual((verdict, reason), ("reproduced", ""))
+
+    def test_a_value_outside_is_not_reproduced_and_says_by_how_much(self):
+        _, _, verdict, reason = self.judge(1)
+        self.assertEqual(verdict, "not reproduced")
+        self.assertIn("110 % above", reason)  # 2.1 against 1.0
+        self.assertIn("±10 %", reason)
+
+    def test_orderings_hold_or_name_the_pair_that_breaks_them(self):
+        self.assertEqual(self.judge(2)[2], "ordering holds")  # 2.0 at step 1 < 2.1 at step 3
+        _, _, verdict, reason = self.judge(3)
+        self.assertEqual(verdict, "ordering fails")
+        self.assertIn("slow on p @1 (3) is not below fast on p @1 (2)", reason)
+
+    def test_a_ratio_bound(self):
+        ours, _, verdict, reason = self.judge(4)  # 2.1 / 0.6 = 3.5 >= 3
+        self.assertEqual((ours, verdict, reason), ("3.5", "reproduced", ""))
+
+    def test_a_cell_the_report_lacks_is_incomplete(self):
+        self.assertEqual(self.judge(5)[2], "incomplete")
+
+
+class Page(unittest.TestCase):
+    def test_the_page_has_a_row_per_value_marks_what_was_not_run_and_is_deterministic(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            runs = os.path.join(tmp, "runs")
+            os.makedirs(os.path.join(runs, "s-quick"))
+            with open(os.path.join(runs, "s-quick", "report.json"), "w") as f:
+                json.dump(QUICK, f)
+            values = os.path.join(tmp, "values.json")
+            with open(values, "w") as f:
+                json.dump(VALUES, f)
+            out = os.path.join(tmp, "page")
+            reproduction.main(["--runs", runs, "--paper-values", values, "--out", out])
+            with open(os.path.join(out, "README.md")) as f:
+                first = f.read()
+            reproduction.main(["--runs", runs, "--paper-values", values, "--out", out])
+            with open(os.path.join(out, "README.md")) as f:
+                self.assertEqual(f.read(), first)
+        rows = [line for line in first.splitlines() if line.startswith("| s ") or line.startswith("| other ")]
+        self.assertEqual(len(rows), len(VALUES["values"]))
+        # No paper-budget report: every row says so and gives the quick verdict.
+        self.assertTrue(all("not run" in row for row in rows))
+        self.assertIn("not run at the paper budget; quick: reproduced", rows[0])
+        self.assertIn("quick: not run (no quick-budget report of other)", rows[-1])
+        self.assertIn("commit 0123456789ab", first)
+        self.assertIn("Training at the quick budget: 1 models", first)
+
+    def test_a_budget_not_run_again_keeps_its_column(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            runs = os.path.join(tmp, "runs")
+            os.makedirs(os.path.join(runs, "s-quick"))
+            with open(os.path.join(runs, "s-quick", "report.json"), "w") as f:
+                json.dump(QUICK, f)
+            values = os.path.join(tmp, "values.json")
+            with open(values, "w") as f:
+                json.dump(VALUES, f)
+            out = os.path.join(tmp, "page")
+            reproduction.main(["--runs", runs, "--paper-values", values, "--out", out])
+            with open(os.path.join(out, "README.md")) as f:
+                first = f.read()
+            empty = os.path.join(tmp, "no-runs")
+            os.makedirs(empty)
+            reproduction.main(["--runs", empty, "--paper-values", values, "--out", out])
+            with open(os.path.join(out, "README.md")) as f:
+                self.assertEqual(f.read(), first)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

@@ -1,0 +1,76 @@
+// `train --estimate`: a probe per model, projected to its budget, and nothing left in the cache.
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <boost/test/unit_test.hpp>
+#include <nlohmann/json.hpp>
+
+#include "harness/suite.hpp"
+#include "harness/training_estimate.hpp"
+#include "tests/support.hpp"
+
+namespace {
+
+const l2o::Json suite_json = {
+    {"name", "estimate"},
+    {"steps", 10},
+    {"test_instances", 4},
+    {"problems",
+     {{{"family", "quadratic"},
+       {"dim",
+        [] {
+          return l2o::Json{4, 6};
+        }()}}}},
+    {"optimizers",
+     {{{"name", "gd"}},
+      {{"name", "l2o-dm"}, {"train", {{"epochs", 40}, {"batch", 4}, {"steps", 10}, {"unroll", 5}}}},
+      {{"name", "l2o-dm"},
+       {"label", "untrained"},
+       {"train", {{"epochs", 0}, {"batch", 4}, {"steps", 10}, {"unroll", 5}}}}}}};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(training_estimate)
+
+BOOST_AUTO_TEST_CASE(every_trained_model_is_probed_and_projected_to_its_budget) {
+  const auto suite = l2o::harness::parse_suite_json(suite_json, "estimate.json");
+  const auto estimates = l2o::harness::estimate_training(suite, {c10::kCPU, at::kFloat}, 3);
+  BOOST_REQUIRE(estimates.size() == 2);  // two dimensions; the untrained entry needs no training
+  for (const auto& e : estimates) {
+    BOOST_TEST(e.key.starts_with("l2o-dm-"));
+    BOOST_TEST(e.epochs == 40);
+    BOOST_TEST(e.probe_epochs == 3);
+    BOOST_TEST(e.probe_seconds > 0);
+    BOOST_TEST(e.projected_seconds() == e.probe_seconds / 3 * 40);
+  }
+  BOOST_TEST(estimates[0].users == "l2o-dm on quadratic-n4");
+  // A budget smaller than the probe is probed whole.
+  BOOST_TEST(l2o::harness::estimate_training(suite, {c10::kCPU, at::kFloat}, 100)[0].probe_epochs ==
+             40);
+}
+
+BOOST_AUTO_TEST_CASE(the_command_prints_a_line_per_model_and_caches_nothing) {
+  l2o::testing::TempDir dir;
+  std::ofstream(dir / "suite.json") << suite_json.dump();
+  const auto r = l2o::testing::run_command(std::string(L2OBENCH_BINARY) + " train " +
+                                           (dir / "suite.json").string() +
+                                           " --estimate 2 --cache " + (dir / "cache").string());
+  BOOST_TEST_INFO(r.output);
+  BOOST_REQUIRE(r.exit_code == 0);
+  std::istringstream lines(r.output);
+  std::vector<std::string> models;
+  for (std::string line; std::getline(lines, line);)
+    if (line.starts_with("l2o-dm-")) models.push_back(line);
+  BOOST_TEST(models.size() == 2);
+  BOOST_TEST(r.output.find("\ntotal\t") != std::string::npos);
+  BOOST_TEST(!std::filesystem::exists(dir / "cache"));
+  const auto bad = l2o::testing::run_command(std::string(L2OBENCH_BINARY) + " train " +
+                                             (dir / "suite.json").string() + " --estimate 0");
+  BOOST_TEST(bad.exit_code == 2);
+  BOOST_TEST(bad.output.find("--estimate") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
