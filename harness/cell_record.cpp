@@ -135,6 +135,7 @@ Json CellRecord::to_json() const {
   put(j, "seeds", seeds);
   j["eval"] = evaluation_to_json(eval);
   put(j, "train", train);
+  put(j, "tuning", tuning);
   put(j, "context", context);
   j["digest"] = json_digest(j);
   return j;
@@ -162,6 +163,7 @@ CellRecord CellRecord::from_json(const Json& j, const std::string& where) {
   c.seeds = value_or_null(j, "seeds");
   c.eval = evaluation_from_json(object_at(j, "eval", where), where + ".eval");
   c.train = value_or_null(j, "train");
+  c.tuning = value_or_null(j, "tuning");
   c.context = value_or_null(j, "context");
   return c;
 }

@@ -11,6 +11,8 @@
 //                  "reference_seconds", "f_star_mean"?, "final": {name: number or null},
 //                  ...per-step and per-instance series (metrics.hpp)},
 //    "train"?:    the training record of a learned optimizer,
+//    "tuning"?:   a tuned optimizer's trials and pick (test cells), or {"split", "trial"} (a
+//                 tuning trial's own cell; harness/tuning.hpp),
 //    "context"?:  the run context (cell files only; report.json keeps one per run),
 //    "digest":    SHA-256 (hex) of the record's compact JSON (keys sorted) without "digest"}
 //
@@ -81,6 +83,7 @@ struct CellRecord {
   Json seeds;  // {"suite", "instances", "initial_points"}
   Evaluation eval;
   Json train;    // a learned optimizer's training record; null for a classical one
+  Json tuning;   // null unless the optimizer is tuned (see the schema above)
   Json context;  // null in report.json's cells
 
   // The record without its per-step series and the bulky parts of its training record: what a

@@ -10,6 +10,7 @@
 #include "core/digest.hpp"
 #include "core/error.hpp"
 #include "core/seed.hpp"
+#include "harness/tuning.hpp"
 
 namespace l2o::harness {
 
@@ -22,11 +23,12 @@ std::string file_safe(std::string_view label) {
   return out;
 }
 
+}  // namespace
+
 // The hash covers everything that changes a cell's numbers, and the raw labels (which
 // file_safe may map together), so a finished cell is only reused by a run that would compute
 // exactly it. The build is not part of it: the runner warns when it reuses another build's cells.
-std::string cell_id(const Suite& suite, const ProblemSpec& p, const OptimizerSpec& o,
-                    std::int64_t rep) {
+Json cell_key(const Suite& suite, const ProblemSpec& p, const OptimizerSpec& o, std::int64_t rep) {
   Json key = {
       {"labels", {p.label, o.label}},
       {"family", p.family},
@@ -41,15 +43,25 @@ std::string cell_id(const Suite& suite, const ProblemSpec& p, const OptimizerSpe
       {"steps", suite.steps},
       {"instances", suite.test_instances},
       {"dtype", dtype_name(suite.dtype)}};
-  // Added only when they are not the defaults, so that the ids of suites without scenarios or
-  // with the default target stay what they were (committed baselines are matched by id).
+  // Added only when they are not the defaults, so that the ids of suites without scenarios,
+  // with the default target or without tuning stay what they were (committed baselines are
+  // matched by id).
   if (!p.scenario.identity()) key["scenario"] = p.scenario.to_json();
   if (suite.target != 1e-3) key["target"] = suite.target;
-  auto hash = static_cast<std::uint32_t>(hash_string(key.dump()));
-  return fmt::format("{}.{}.r{}.{:08x}", file_safe(p.label), file_safe(o.label), rep, hash);
+  if (o.tuning) {
+    Json trials = Json::array();
+    for (const Tuning::Trial& trial : o.tuning->trials)
+      trials.push_back({{"config", keyed_by_content(trial.config)}, {"training", trial.training}});
+    key["tuning"] = {{"objective", to_string(o.tuning->objective)}, {"trials", std::move(trials)}};
+  }
+  return key;
 }
 
-}  // namespace
+std::string cell_name(std::string_view problem, std::string_view optimizer, std::string_view tag,
+                      const Json& key) {
+  auto hash = static_cast<std::uint32_t>(hash_string(key.dump()));
+  return fmt::format("{}.{}.{}.{:08x}", file_safe(problem), file_safe(optimizer), tag, hash);
+}
 
 Json keyed_by_content(const Json& config) {
   if (!config.is_object()) return config;
@@ -73,7 +85,10 @@ std::vector<Cell> expand(const Suite& suite) {
       for (std::size_t o = 0; o < suite.optimizers.size(); ++o)
         if (suite.optimizers[o].runs_on(suite.problems[p]))
           cells.push_back(
-              {cells.size(), cell_id(suite, suite.problems[p], suite.optimizers[o], r), p, o, r});
+              {cells.size(),
+               cell_name(suite.problems[p].label, suite.optimizers[o].label, fmt::format("r{}", r),
+                         cell_key(suite, suite.problems[p], suite.optimizers[o], r)),
+               p, o, r});
   return cells;
 }
 

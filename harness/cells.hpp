@@ -2,6 +2,7 @@
 // Cells: one (problem, repetition, optimizer) of a suite, in a stable order, with its seeds.
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,7 +16,17 @@ struct Cell {
   std::string id;         // "<problem>.<optimizer>.r<rep>.<hash>", a file name
   std::size_t problem = 0, optimizer = 0;
   std::int64_t repetition = 0;
+  std::optional<std::size_t> trial;  // a tuning trial (harness/tuning.hpp); none: a test cell
 };
+
+// What a cell's id hashes: everything that changes its numbers, and the raw labels (which file
+// names may map together). The build is not part of it.
+Json cell_key(const Suite& suite, const ProblemSpec& problem, const OptimizerSpec& optimizer,
+              std::int64_t repetition);
+
+// "<problem>.<optimizer>.<tag>.<hash of key>", the labels made file-safe: a cell's id.
+std::string cell_name(std::string_view problem, std::string_view optimizer, std::string_view tag,
+                      const Json& key);
 
 // An optimizer config as a cache or cell key: the config, plus, for each file it names
 // ("weights_file" or a TorchScript "module", at any depth), "<field>_sha256", the digest of the

@@ -24,6 +24,7 @@
 #include "harness/metrics.hpp"
 #include "harness/report.hpp"
 #include "harness/training_cache.hpp"
+#include "harness/tuning.hpp"
 #include "optimizers/registry.hpp"
 #include "problems/counting_objective.hpp"
 #include "problems/registry.hpp"
@@ -46,8 +47,15 @@ std::string format_duration(double s) {
   return fmt::format("{}h{:02}m", int(s) / 3600, int(s) % 3600 / 60);
 }
 
-// The test instances of one (problem, repetition), shared by its consecutive cells.
+InstanceDrawHook& instance_draw_hook() {
+  static InstanceDrawHook hook;
+  return hook;
+}
+
+// The instances of one (problem, split, repetition), shared by its consecutive cells: the test
+// split's for test cells, the validation split's (in distribution) for tuning trials.
 struct Instances {
+  std::string split = "test";
   std::size_t problem = 0;
   std::int64_t repetition = -1;
   std::unique_ptr<problems::Objective> objective;
@@ -64,7 +72,8 @@ void load_instances(Instances& cache, const Suite& suite, const Cell& cell,
   const ProblemSpec& p = suite.problems[cell.problem];
   cache.problem = cell.problem;
   cache.repetition = cell.repetition;
-  const InstanceSeeds seeds = instance_seeds(suite, p, "test", cell.repetition);
+  if (const InstanceDrawHook& hook = instance_draw_hook()) hook(p, cache.split);
+  const InstanceSeeds seeds = instance_seeds(suite, p, cache.split, cell.repetition);
   // The scenarios of a problem are consecutive and share its instances and f*: solve once.
   const bool same_instances = cache.objective && cache.minimum &&
                               seeds.instances == cache.seeds.instances &&
@@ -73,7 +82,7 @@ void load_instances(Instances& cache, const Suite& suite, const Cell& cell,
   cache.objective = problems::find_family(p.family, p.label)
                         .sample(p.config, {suite.test_instances, cache.seeds.instances, placement});
   cache.x0 = cache.objective->initial_points(cache.seeds.initial_points);
-  const Scenario& scenario = p.scenario;
+  const Scenario scenario = cache.split == "test" ? p.scenario : Scenario{};
   if (scenario.start_shift() != 0) cache.x0 = cache.x0 + scenario.start_shift();
   if (scenario.scale() != 1 || scenario.objective_shift() != 0)
     cache.objective = std::make_unique<problems::UniformAffineObjective>(
@@ -142,10 +151,11 @@ Rollout roll_out(const optimizers::Optimizer& optimizer, const problems::Objecti
   return out;
 }
 
-CellRecord evaluate(const Suite& suite, const Cell& cell, Instances& instances,
-                    TrainingCache& cache, const Json& context) {
-  const ProblemSpec& p = suite.problems[cell.problem];
-  const OptimizerSpec& o = suite.optimizers[cell.optimizer];
+// One cell's record; `o` is the optimizer it runs (a tuning trial's, or the pick's).
+CellRecord evaluate(const Suite& suite, const Cell& cell, const OptimizerSpec& o,
+                    Instances& instances, TrainingCache& cache, const Json& context) {
+  const ProblemSpec p =
+      cell.trial ? validation_problem(suite.problems[cell.problem]) : suite.problems[cell.problem];
   const problems::Objective& f = *instances.objective;
   const Instantiated built = instantiate(o, p, cache);
   const Rollout rollout = roll_out(*built.optimizer, f, instances.x0, suite.steps);
@@ -176,6 +186,7 @@ CellRecord evaluate(const Suite& suite, const Cell& cell, Instances& instances,
                    .final = FinalMetrics(std::move(final)),
                    .series = std::move(series)},
           .train = built.training,
+          .tuning = cell.trial ? Json{{"split", instances.split}, {"trial", *cell.trial}} : Json(),
           .context = context};
 }
 
@@ -245,8 +256,15 @@ void preflight(const Suite& suite, const std::vector<Cell>& cells, const Placeme
   TrainingCache untrained = TrainingCache::untrained(suite, placement, /*init_seed=*/0);
   for (const Cell& cell : cells) {
     const ProblemSpec& p = suite.problems[cell.problem];
-    const OptimizerSpec& o = suite.optimizers[cell.optimizer];
+    const OptimizerSpec& tuned = suite.optimizers[cell.optimizer];
+    const OptimizerSpec o = cell.trial ? trial_optimizer(tuned, *cell.trial) : tuned;
     auto objective = problems::find_family(p.family, p.label).sample(p.config, {1, 0, placement});
+    if (cell.trial == 0 && tuned.tuning->objective == TuneObjective::iterations_to_target &&
+        !objective->reference_minimum())
+      throw InputError(fmt::format(
+          "optimizer \"{}\" on problem \"{}\": the tuning objective iterations_to_target needs "
+          "f*, and family \"{}\" has no reference solver; use final_loss or auc",
+          o.label, p.label, p.family));
     try {
       instantiate(o, p, untrained)
           .optimizer->start(*objective, objective->initial_points(0))
@@ -260,15 +278,16 @@ void preflight(const Suite& suite, const std::vector<Cell>& cells, const Placeme
   }
 }
 
-// The cells in groups that share test instances (the problems of one family and config, and
-// so their scenarios, at one repetition): a group samples them and solves f* once.
+// The cells in groups that share instances of a split (the problems of one family and config,
+// and so their scenarios, at one repetition): a group samples them and solves f* once.
 std::vector<std::vector<Cell>> group_by_instances(const Suite& suite,
-                                                  const std::vector<Cell>& cells) {
+                                                  const std::vector<Cell>& cells,
+                                                  std::string_view split) {
   std::map<std::pair<std::uint64_t, std::uint64_t>, std::size_t> group_of;
   std::vector<std::vector<Cell>> groups;
   for (const Cell& cell : cells) {
     const InstanceSeeds seeds =
-        instance_seeds(suite, suite.problems[cell.problem], "test", cell.repetition);
+        instance_seeds(suite, suite.problems[cell.problem], split, cell.repetition);
     auto [it, added] = group_of.try_emplace({seeds.instances, seeds.initial_points}, groups.size());
     if (added) groups.emplace_back();
     groups[it->second].push_back(cell);
@@ -325,32 +344,167 @@ c10::Device parse_device(const std::string& device) {
 }
 
 fs::path cell_path(const fs::path& out, const Cell& cell) {
-  return out / "cells" / (cell.id + ".json");
+  return out / (cell.trial ? "tuning" : "cells") / (cell.id + ".json");
 }
+
+RunStage parse_run_stage(const std::string& text) {
+  if (text == "all") return RunStage::all;
+  if (text == "tune") return RunStage::tune;
+  if (text == "test") return RunStage::test;
+  throw InputError(fmt::format("--stage: expected one of: all, tune, test, got \"{}\"", text));
+}
+
+void set_instance_draw_hook(InstanceDrawHook hook) {
+  instance_draw_hook() = std::move(hook);
+}
+
+namespace {
+
+// What the cells of one run share: the suite, where its files go, the trained models, the
+// progress lines.
+class CellRunner {
+ public:
+  CellRunner(const Suite& suite, const RunOptions& options, const Placement& placement,
+             std::size_t total)
+      : suite_(suite),
+        options_(options),
+        placement_(placement),
+        cache_(options.cache, suite, placement, options.progress),
+        context_(run_context(options.device, Parallelism::resolve(options.threads, options.jobs))),
+        all_trials_(expand_trials(suite)),
+        total_(total) {
+    cache_.use_shipped(options.models);
+  }
+
+  TrainingCache& cache() { return cache_; }
+  const Json& context() const { return context_; }
+
+  // Evaluates a group of cells that share instances of `split`, writing each cell's file.
+  void run_group(const std::vector<Cell>& group, const std::string& split) {
+    Instances instances{.split = split};
+    for (const Cell& cell : group) {
+      const auto start = Clock::now();
+      write_json_atomically(cell_path(options_.out, cell), record(cell, instances).to_json());
+      report_progress(cell, seconds_since(start));
+    }
+  }
+
+  std::size_t evaluated() const { return evaluated_; }
+  void set_skipped(std::size_t skipped, std::size_t todo) {
+    skipped_ = skipped;
+    todo_ = todo;
+  }
+
+ private:
+  CellRecord record(const Cell& cell, Instances& instances) {
+    const OptimizerSpec& o = suite_.optimizers[cell.optimizer];
+    load_instances(instances, suite_, cell, placement_);
+    if (cell.trial)
+      return evaluate(suite_, cell, trial_optimizer(o, *cell.trial), instances, cache_, context_);
+    if (!o.tuning) return evaluate(suite_, cell, o, instances, cache_, context_);
+    Json tuning = tuning_record(o, trial_records(cell));
+    CellRecord out =
+        evaluate(suite_, cell, trial_optimizer(o, tuning.at("pick").get<std::size_t>()), instances,
+                 cache_, context_);
+    out.tuning = std::move(tuning);
+    return out;
+  }
+
+  // The finished trials a test cell picks from; missing ones (another shard's, not run yet) are
+  // computed here, so the pick never depends on the order the stages ran in.
+  std::vector<CellRecord> trial_records(const Cell& test) {
+    std::vector<CellRecord> out;
+    std::vector<Cell> missing;
+    const std::vector<Cell> trials = trials_of(suite_, all_trials_, test);
+    for (const Cell& trial : trials) {
+      if (auto record = finished_cell(cell_path(options_.out, trial), trial, suite_.steps))
+        out.push_back(std::move(*record));
+      else
+        missing.push_back(trial);
+    }
+    if (missing.empty()) return out;
+    if (options_.progress)
+      std::fprintf(stderr,
+                   "l2obench: %s needs %zu unfinished tuning trials; computing them here (run "
+                   "`--stage tune` on every shard first to share them)\n",
+                   test.id.c_str(), missing.size());
+    Instances validation{.split = "validation"};
+    for (const Cell& trial : missing) {
+      CellRecord record =
+          evaluate(suite_, trial, trial_optimizer(suite_.optimizers[trial.optimizer], *trial.trial),
+                   load(validation, trial), cache_, context_);
+      write_json_atomically(cell_path(options_.out, trial), record.to_json());
+    }
+    out.clear();  // in trial order, as read back
+    for (const Cell& trial : trials)
+      out.push_back(*finished_cell(cell_path(options_.out, trial), trial, suite_.steps));
+    return out;
+  }
+
+  Instances& load(Instances& instances, const Cell& cell) {
+    load_instances(instances, suite_, cell, placement_);
+    return instances;
+  }
+
+  void report_progress(const Cell& cell, double seconds) {
+    std::lock_guard lock(progress_mutex_);
+    ++evaluated_;
+    if (!options_.progress) return;
+    const double elapsed = seconds_since(start_);
+    const double eta = elapsed / double(evaluated_) * double(todo_ - evaluated_);
+    const std::string what = cell.trial ? fmt::format("t{} (validation)", *cell.trial)
+                                        : fmt::format("r{}", cell.repetition);
+    std::fprintf(stderr, "[%zu/%zu] %s × %s %s  %.2fs  (elapsed %s, ETA %s)\n",
+                 skipped_ + evaluated_, total_, suite_.problems[cell.problem].label.c_str(),
+                 suite_.optimizers[cell.optimizer].label.c_str(), what.c_str(), seconds,
+                 format_duration(elapsed).c_str(), format_duration(eta).c_str());
+  }
+
+  const Suite& suite_;
+  const RunOptions& options_;
+  Placement placement_;
+  TrainingCache cache_;
+  Json context_;
+  std::vector<Cell> all_trials_;
+  std::size_t total_, skipped_ = 0, todo_ = 0, evaluated_ = 0;
+  std::mutex progress_mutex_;
+  Clock::time_point start_ = Clock::now();
+};
+
+}  // namespace
 
 RunSummary run_suite(const Suite& suite, const RunOptions& options) {
   const Placement placement{parse_device(options.device), suite.dtype};
   const Parallelism parallelism = Parallelism::resolve(options.threads, options.jobs);
-  const std::vector<Cell> all = expand(suite);
-  const std::vector<Cell> cells = select_shard(all, options.shard);
+  const std::vector<Cell> trials = options.stage == RunStage::test
+                                       ? std::vector<Cell>()
+                                       : select_shard(expand_trials(suite), options.shard);
+  const std::vector<Cell> tests = options.stage == RunStage::tune
+                                      ? std::vector<Cell>()
+                                      : select_shard(expand(suite), options.shard);
+  std::vector<Cell> cells = trials;
+  cells.insert(cells.end(), tests.begin(), tests.end());
   preflight(suite, cells, placement);
 
   refuse_another_suites_folder(suite, options.out);
   write_json_atomically(options.out / "suite.json", suite.to_json());
-  const Json context = run_context(options.device, parallelism);
+  CellRunner runner(suite, options, placement, cells.size());
+  const Json& context = runner.context();
 
   // Temp files of a run killed mid-write (never read: cells are renamed into place).
-  for (const fs::path& stale : remove_stale_temporaries(options.out / "cells"))
-    if (options.progress)
-      std::fprintf(stderr, "l2obench: removed %s, left by a run that was stopped\n", stale.c_str());
+  for (const char* folder : {"cells", "tuning"})
+    for (const fs::path& stale : remove_stale_temporaries(options.out / folder))
+      if (options.progress)
+        std::fprintf(stderr, "l2obench: removed %s, left by a run that was stopped\n",
+                     stale.c_str());
 
-  RunSummary summary{.cells = cells.size()};
-  std::vector<Cell> todo;
+  RunSummary summary{.cells = cells.size(), .trials = trials.size()};
+  std::vector<Cell> todo_trials, todo_tests;
   std::size_t other_build = 0;
   for (const Cell& cell : cells) {
     auto record = finished_cell(cell_path(options.out, cell), cell, suite.steps);
     if (!record) {
-      todo.push_back(cell);
+      (cell.trial ? todo_trials : todo_tests).push_back(cell);
       continue;
     }
     ++summary.skipped;
@@ -359,53 +513,36 @@ RunSummary run_suite(const Suite& suite, const RunOptions& options) {
       ++other_build;
   }
   if (options.progress && summary.skipped > 0)
-    std::fprintf(stderr,
-                 "l2obench: %zu of %zu cells already finished in %s; running the other %zu\n",
-                 summary.skipped, cells.size(), options.out.c_str(), todo.size());
+    std::fprintf(
+        stderr, "l2obench: %zu of %zu cells already finished in %s; running the other %zu\n",
+        summary.skipped, cells.size(), options.out.c_str(), todo_trials.size() + todo_tests.size());
   if (other_build > 0)
     std::fprintf(
         stderr,
         "l2obench: warning: %zu finished cells were computed by another build; they are kept "
         "(the report lists every build's context); use a fresh --out to recompute them\n",
         other_build);
+  runner.set_skipped(summary.skipped, todo_trials.size() + todo_tests.size());
 
-  TrainingCache cache(options.cache, suite, placement, options.progress);
-  cache.use_shipped(options.models);
-  const auto start = Clock::now();
   // First every model the cells need, trained (or loaded) side by side, one per worker: a
   // training is one long sequence of small ops, and the cells that need it would wait anyway.
-  const std::vector<Cell> models = cells_with_distinct_models(suite, todo, cache);
+  const std::vector<Cell> models = cells_with_distinct_models(suite, todo_tests, runner.cache());
   for_each_parallel(models.size(), parallelism, [&](std::size_t i) {
-    cache.get(suite.optimizers[models[i].optimizer], suite.problems[models[i].problem]);
+    runner.cache().get(suite.optimizers[models[i].optimizer], suite.problems[models[i].problem]);
   });
 
-  // Then the cells, a group of cells sharing test instances per worker at a time: each group is
-  // evaluated from fresh instances, so its numbers do not depend on which worker ran it.
-  const std::vector<std::vector<Cell>> groups = group_by_instances(suite, todo);
-  std::mutex progress_mutex;
-  for_each_parallel(groups.size(), parallelism, [&](std::size_t g) {
-    Instances instances;
-    for (const Cell& cell : groups[g]) {
-      const auto cell_start = Clock::now();
-      load_instances(instances, suite, cell, placement);
-      write_json_atomically(cell_path(options.out, cell),
-                            evaluate(suite, cell, instances, cache, context).to_json());
-      std::lock_guard lock(progress_mutex);
-      ++summary.evaluated;
-      if (!options.progress) continue;
-      const double elapsed = seconds_since(start);
-      const double eta =
-          elapsed / double(summary.evaluated) * double(todo.size() - summary.evaluated);
-      std::fprintf(stderr, "[%zu/%zu] %s × %s r%lld  %.2fs  (elapsed %s, ETA %s)\n",
-                   summary.skipped + summary.evaluated, cells.size(),
-                   suite.problems[cell.problem].label.c_str(),
-                   suite.optimizers[cell.optimizer].label.c_str(),
-                   static_cast<long long>(cell.repetition), seconds_since(cell_start),
-                   format_duration(elapsed).c_str(), format_duration(eta).c_str());
-    }
-  });
+  // Then the tuning trials and after them the test cells (which read the trials' results), a
+  // group of cells sharing instances per worker at a time: each group is evaluated from fresh
+  // instances, so its numbers do not depend on which worker ran it.
+  for (const std::string split : {"validation", "test"}) {
+    const std::vector<std::vector<Cell>> groups =
+        group_by_instances(suite, split == "test" ? todo_tests : todo_trials, split);
+    for_each_parallel(groups.size(), parallelism,
+                      [&](std::size_t g) { runner.run_group(groups[g], split); });
+  }
+  summary.evaluated = runner.evaluated();
 
-  if (options.shard.count == 1) {
+  if (options.shard.count == 1 && options.stage != RunStage::tune) {
     merge_report(options.out, /*allow_partial=*/false);
     summary.merged = true;
   }

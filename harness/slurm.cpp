@@ -1,5 +1,6 @@
 #include "harness/slurm.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <regex>
 
@@ -8,6 +9,7 @@
 #include "core/error.hpp"
 #include "core/files.hpp"
 #include "harness/cells.hpp"
+#include "harness/tuning.hpp"
 
 namespace l2o::harness {
 
@@ -115,11 +117,29 @@ SlurmScripts write_slurm_scripts(const Suite& suite, const std::vector<SuiteMode
     fs::remove(dir / "train.sbatch");
   }
 
+  // The tuning trials first: every test cell reads the trials of its problem, whichever shard
+  // ran them.
+  const std::size_t trials = expand_trials(suite).size();
+  std::string s;
+  if (trials > 0) {
+    scripts.tune = dir / "tune.sbatch";
+    const std::size_t shards = std::min(o.shards, trials);
+    const Stage tune{"tune", fmt::format("the tuning trials, in {} shards", shards), shards, o.cpus,
+                     o.time};
+    s = script_head(suite, tune, o, logs);
+    s += fmt::format("exec {} run {} --out {} --stage tune --shard \"$SLURM_ARRAY_TASK_ID/{}\"{}\n",
+                     l2obench, suite_file, out_dir, shards, common_options(o, o.cpus));
+    write_file_atomically(scripts.tune, s);
+  } else {
+    fs::remove(dir / "tune.sbatch");
+  }
+
   const Stage cell_stage{"cells", fmt::format("the cells, in {} shards", o.shards), o.shards,
                          o.cpus, o.time};
-  std::string s = script_head(suite, cell_stage, o, logs);
-  s += fmt::format("exec {} run {} --out {} --shard \"$SLURM_ARRAY_TASK_ID/{}\"{}\n", l2obench,
-                   suite_file, out_dir, o.shards, common_options(o, o.cpus));
+  s = script_head(suite, cell_stage, o, logs);
+  s += fmt::format("exec {} run {} --out {}{} --shard \"$SLURM_ARRAY_TASK_ID/{}\"{}\n", l2obench,
+                   suite_file, out_dir, trials > 0 ? " --stage test" : "", o.shards,
+                   common_options(o, o.cpus));
   write_file_atomically(scripts.cells, s);
 
   const Stage merge{"merge", "the report of all shards, its table and figures", 0, 1, o.time};
@@ -142,13 +162,17 @@ SlurmScripts write_slurm_scripts(const Suite& suite, const std::vector<SuiteMode
       "cd {}\n"
       "submit() {{ id=$(sbatch --parsable \"$@\") || exit 1; echo \"${{id%%;*}}\"; }}\n",
       suite.name, shell_quoted(dir.string()));
-  if (models.empty()) {
-    s += "cells=$(submit cells.sbatch)\n";
-  } else {
-    s += "train=$(submit train.sbatch)\necho \"train $train\"\n";
-    s += "cells=$(submit --dependency=afterok:$train cells.sbatch)\n";
+  // Each stage after the one before it (train, tune, cells: whichever the suite has).
+  std::string previous;
+  for (const auto& [stage, script] : {std::pair<std::string, fs::path>{"train", scripts.train},
+                                      {"tune", scripts.tune},
+                                      {"cells", scripts.cells}}) {
+    if (script.empty()) continue;
+    s += fmt::format("{}=$(submit {}{})\necho \"{} ${}\"\n", stage,
+                     previous.empty() ? "" : "--dependency=afterok:$" + previous + " ",
+                     script.filename().string(), stage, stage);
+    previous = stage;
   }
-  s += "echo \"cells $cells\"\n";
   s += "merge=$(submit --dependency=afterok:$cells merge.sbatch)\necho \"merge $merge\"\n";
   write_file_atomically(scripts.submit, s);
   fs::permissions(scripts.submit,

@@ -1,7 +1,10 @@
 #pragma once
-// A suite on a Slurm cluster, in three stages of sbatch scripts under <out>/slurm/:
+// A suite on a Slurm cluster, in up to four stages of sbatch scripts under <out>/slurm/:
 //   train.sbatch  an array task per learned model of the suite (`l2obench train --model`),
-//   cells.sbatch  an array task per shard (`l2obench run --shard i/N`), after train succeeded,
+//   tune.sbatch   a suite with tuned optimizers: an array task per shard of the tuning trials
+//                 (`l2obench run --stage tune --shard i/N`), after train succeeded,
+//   cells.sbatch  an array task per shard (`l2obench run --shard i/N`, `--stage test` after a
+//                 tune stage), after the stages before succeeded,
 //   merge.sbatch  `l2obench merge`, the table and the figures, after every shard succeeded,
 // and submit.sh, which submits them in that order with afterok dependencies. Every path in the
 // scripts is absolute: --out and --cache must be on a filesystem all nodes share.
@@ -31,6 +34,7 @@ struct SlurmOptions {
 
 struct SlurmScripts {
   std::filesystem::path train;  // empty when the suite has no learned model
+  std::filesystem::path tune;   // empty when the suite tunes no optimizer
   std::filesystem::path cells, merge, submit;
 };
 

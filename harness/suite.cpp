@@ -14,6 +14,8 @@
 #include "core/error.hpp"
 #include "core/files.hpp"
 #include "core/memory.hpp"
+#include "core/seed.hpp"
+#include "harness/tuning.hpp"
 #include "learned/registry.hpp"
 #include "problems/registry.hpp"
 
@@ -271,8 +273,55 @@ std::vector<std::string> parse_family_list(const Json& entry, const std::string&
   return families;
 }
 
+// An entry with a trial's values: {"lr": v} sets the field, {"train.lr": v} its training's.
+Json with_overrides(Json entry, const Json& overrides) {
+  for (const auto& [name, value] : overrides.items()) {
+    if (name.starts_with(training_field_prefix))
+      entry["train"][name.substr(training_field_prefix.size())] = value;
+    else
+      entry[name] = value;
+  }
+  return entry;
+}
+
 OptimizerSpec parse_optimizer(const Json& entry, const std::string& at,
-                              learned::TrainProfile profile) {
+                              learned::TrainProfile profile, std::uint64_t suite_seed);
+
+// An entry's "tune": its trials, each the entry with the trial's values parsed like any entry,
+// so that the optimizer validates them; a value it refuses is named by where it is written.
+Tuning parse_tuning(const Json& entry, const OptimizerSpec& untuned, const std::string& at,
+                    learned::TrainProfile profile, std::uint64_t suite_seed) {
+  const Json& tune = entry.at("tune");
+  const std::uint64_t seed =
+      derive_seed(suite_seed, {"tune", untuned.name, untuned.config.dump(), tune.dump()});
+  const TuneDraws draws =
+      draw_tune_trials(tune, untuned.config, untuned.training, seed, at + ".tune");
+  Json plain = entry;
+  plain.erase("tune");
+  for (const auto& [where, value] : draws.bounds) {
+    try {
+      parse_optimizer(with_overrides(plain, value), at, profile, suite_seed);
+    } catch (const InputError& e) {
+      throw InputError(fmt::format("{}: {} is refused by the optimizer: {}", where,
+                                   value.begin()->dump(), e.what()));
+    }
+  }
+  Tuning tuning{.objective = draws.objective, .spec = tune};
+  for (std::size_t k = 0; k < draws.overrides.size(); ++k) {
+    try {
+      const OptimizerSpec trial =
+          parse_optimizer(with_overrides(plain, draws.overrides[k]), at, profile, suite_seed);
+      tuning.trials.push_back({trial.config, trial.training});
+    } catch (const InputError& e) {
+      throw InputError(fmt::format("{}.tune: trial {} ({}) is refused by the optimizer: {}", at, k,
+                                   draws.overrides[k].dump(), e.what()));
+    }
+  }
+  return tuning;
+}
+
+OptimizerSpec parse_optimizer(const Json& entry, const std::string& at,
+                              learned::TrainProfile profile, std::uint64_t suite_seed) {
   if (!entry.is_object())
     throw InputError(fmt::format("{}: expected an object, got {}", at, entry.dump()));
   const std::string name = require_string(entry, "name", at);
@@ -280,7 +329,8 @@ OptimizerSpec parse_optimizer(const Json& entry, const std::string& at,
   std::string label = optional_string(entry, "label", at);
   if (label.empty()) label = name;
   Json config = entry;
-  for (const char* key : {"name", "label", "families", "train", "train_on"}) config.erase(key);
+  for (const char* key : {"name", "label", "families", "train", "train_on", "tune"})
+    config.erase(key);
   OptimizerSpec spec{.label = label,
                      .name = name,
                      .config = registered.canonical(config, at),
@@ -288,16 +338,18 @@ OptimizerSpec parse_optimizer(const Json& entry, const std::string& at,
   spec.training = registered.training(spec.config, profile, entry, at);
   if (auto it = entry.find("train_on"); it != entry.end())
     spec.train_on = parse_training_problem(*it, at + ".train_on");
+  if (entry.contains("tune")) spec.tuning = parse_tuning(entry, spec, at, profile, suite_seed);
   return spec;
 }
 
 std::vector<OptimizerSpec> parse_optimizers(const Json& list, const std::string& where,
-                                            learned::TrainProfile profile) {
+                                            learned::TrainProfile profile,
+                                            std::uint64_t suite_seed) {
   std::vector<OptimizerSpec> out;
   std::map<std::string, std::string> owners;
   for (std::size_t i = 0; i < list.size(); ++i) {
     const std::string at = fmt::format("{}.optimizers[{}]", where, i);
-    OptimizerSpec spec = parse_optimizer(list[i], at, profile);
+    OptimizerSpec spec = parse_optimizer(list[i], at, profile, suite_seed);
     claim_label(owners, spec.label, at);
     out.push_back(std::move(spec));
   }
@@ -339,7 +391,7 @@ Suite parse_suite_json(const Json& suite, const std::string& where) {
   out.train_profile = settings.train_profile;
   out.optimizers = parse_optimizers(
       require_array(suite, "optimizers", where), where,
-      learned::parse_train_profile(settings.train_profile, where + ".train_profile"));
+      learned::parse_train_profile(settings.train_profile, where + ".train_profile"), out.seed);
   return out;
 }
 
@@ -391,6 +443,11 @@ Json Scenario::to_json() const {
   return {{"kind", to_string(kind)}, {"value", value}};
 }
 
+std::string ProblemSpec::base_label() const {
+  if (scenario.identity()) return label;
+  return label.substr(0, label.size() - scenario.label().size() - 1);  // "/<scenario>"
+}
+
 bool OptimizerSpec::runs_on(const ProblemSpec& problem) const {
   return families.empty() ||
          std::find(families.begin(), families.end(), problem.family) != families.end();
@@ -402,8 +459,7 @@ Json Suite::to_json() const {
     Json entry = p.config;
     entry["family"] = p.family;
     // Written as the base label with its one scenario, which parses back to this problem.
-    const std::string suffix = p.scenario.identity() ? "" : "/" + p.scenario.label();
-    entry["label"] = p.label.substr(0, p.label.size() - suffix.size());
+    entry["label"] = p.base_label();
     if (!p.scenario.identity()) entry["scenarios"] = Json::array({p.scenario.to_json()});
     problem_list.push_back(std::move(entry));
   }
@@ -413,6 +469,7 @@ Json Suite::to_json() const {
     entry["label"] = o.label;
     if (!o.families.empty()) entry["families"] = o.families;
     if (!o.training.is_null()) entry["train"] = o.training;
+    if (o.tuning) entry["tune"] = o.tuning->spec;
     if (o.train_on) {
       Json problem = o.train_on->config;
       problem["family"] = o.train_on->family;

@@ -12,7 +12,9 @@
 // problem labelled "<label>/<scenario>" (see Scenario). An optimizer's optional "families"
 // list restricts it to problems of those families (proximal methods need a Lipschitz constant,
 // which not every family has). A learned optimizer entry may carry "train" (fields of its
-// training config over the suite's "train_profile") and "train_on" (a problem object). Every entry
+// training config over the suite's "train_profile") and "train_on" (a problem object). Any
+// optimizer entry may carry "tune", a search space over its fields (harness/tuning.hpp): its
+// test cells then run the config that did best on each problem's validation split. Every entry
 // is validated against its family's or optimizer's config and stored in canonical form (all
 // defaults filled in).
 #include <cstdint>
@@ -63,6 +65,21 @@ struct ProblemSpec {
   std::string family;  // registry name
   Json config;         // canonical family config
   Scenario scenario;   // how the test instances are transformed (none: in distribution)
+
+  // The label without its scenario's suffix: "lasso-n10" for "lasso-n10/objective+10".
+  std::string base_label() const;
+};
+
+// What a suite entry's "tune" object states (parsed and drawn in harness/tuning.cpp).
+enum class TuneObjective { final_loss, auc, iterations_to_target };
+
+struct Tuning {
+  TuneObjective objective = TuneObjective::final_loss;
+  Json spec;  // the entry's "tune" object as written; Suite::to_json writes it back
+  struct Trial {
+    Json config, training;  // canonical, as OptimizerSpec::config and ::training
+  };
+  std::vector<Trial> trials;  // drawn deterministically from `spec` and the suite's seed
 };
 
 struct OptimizerSpec {
@@ -76,6 +93,9 @@ struct OptimizerSpec {
   // split.
   Json training;
   std::optional<ProblemSpec> train_on;
+  // A tuned entry: `config` and `training` are the entry's own (what its trials override); each
+  // test cell runs the trial that did best on its problem's validation split.
+  std::optional<Tuning> tuning;
 
   bool runs_on(const ProblemSpec& problem) const;
 };

@@ -18,7 +18,8 @@ std::vector<SuiteModel> suite_models(const Suite& suite, const TrainingCache& ca
   std::vector<SuiteModel> models;
   for (const Cell& cell : expand(suite)) {
     const OptimizerSpec& optimizer = suite.optimizers[cell.optimizer];
-    if (!learned::find_any_optimizer(optimizer.name, optimizer.label).learned) continue;
+    if (optimizer.tuning || !learned::find_any_optimizer(optimizer.name, optimizer.label).learned)
+      continue;
     const learned::CheckpointKey key = cache.key(optimizer, suite.problems[cell.problem]);
     const std::string name = std::filesystem::path(key.file_name()).stem().string();
     auto model = std::ranges::find(models, name, &SuiteModel::key);

@@ -1,7 +1,8 @@
 #pragma once
 // The learned models a suite needs, one per checkpoint key (a hybrid counts as its learned part):
 // what `l2obench train --list` prints, `train --model` trains one of, and the Slurm train stage
-// runs one array task each for.
+// runs one array task each for. A tuned learned optimizer's models are left out: its trials
+// train them (once, through the shared cache) when they first need them.
 #include <cstddef>
 #include <filesystem>
 #include <string>

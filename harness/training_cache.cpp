@@ -212,7 +212,7 @@ std::vector<Cell> cells_with_distinct_models(const Suite& suite, const std::vect
   std::set<std::string> seen;
   for (const Cell& cell : cells) {
     const OptimizerSpec& o = suite.optimizers[cell.optimizer];
-    if (!learned::find_any_optimizer(o.name, o.label).learned) continue;
+    if (o.tuning || !learned::find_any_optimizer(o.name, o.label).learned) continue;
     if (seen.insert(cache.key(o, suite.problems[cell.problem]).hash()).second)
       first.push_back(cell);
   }

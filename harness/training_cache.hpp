@@ -80,7 +80,8 @@ Instantiated instantiate(const OptimizerSpec& optimizer, const ProblemSpec& prob
                          TrainingCache& cache);
 
 // The cells of `cells` whose learned model no earlier cell of them needs: one per checkpoint (a
-// hybrid and its learned part share one), in order. A classical optimizer needs none.
+// hybrid and its learned part share one), in order. A classical optimizer needs none, nor does a
+// tuned one: its models are its trials' (harness/tuning.hpp), trained when a trial needs one.
 std::vector<Cell> cells_with_distinct_models(const Suite& suite, const std::vector<Cell>& cells,
                                              const TrainingCache& cache);
 

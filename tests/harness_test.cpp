@@ -21,6 +21,8 @@ namespace {
 
 using l2o::Json;
 using l2o::Tensor;
+using l2o::testing::numbers_only;
+using l2o::testing::suite_error;
 namespace harness = l2o::harness;
 
 Json small_suite() {
@@ -34,26 +36,6 @@ Json small_suite() {
        {{{"family", "lasso"}, {"dim", {10, 20}}},
         {{"family", "rastrigin"}, {"dim", 2}, {"label", "rast"}}}},
       {"optimizers", {{{"name", "gd"}}, {{"name", "adam"}, {"lr", 0.05}, {"label", "adam-fast"}}}}};
-}
-
-std::string parse_error(const Json& suite) {
-  try {
-    harness::parse_suite_json(suite, "s.json");
-  } catch (const l2o::InputError& e) {
-    return e.what();
-  }
-  return "";
-}
-
-// The numbers of a report without what legitimately varies between runs (timings, dates).
-Json numbers_only(Json report) {
-  report.erase("context");
-  for (Json& cell : report["cells"]) {
-    for (const char* key : {"seconds_per_step", "rollout_seconds", "reference_seconds"})
-      cell["eval"].erase(key);
-    cell.erase("digest");  // covers the times
-  }
-  return report;
 }
 
 }  // namespace
@@ -103,28 +85,28 @@ BOOST_AUTO_TEST_CASE(shard_syntax_is_checked) {
 BOOST_AUTO_TEST_CASE(suite_errors_name_the_field) {
   Json s = small_suite();
   s["problems"][0]["dim"] = Json{10, -1};
-  BOOST_TEST(parse_error(s) == "s.json.problems[0].dim[1]: expected an integer >= 1, got -1");
+  BOOST_TEST(suite_error(s) == "s.json.problems[0].dim[1]: expected an integer >= 1, got -1");
   s = small_suite();
   s["problems"][1]["dim"] = 0;
-  BOOST_TEST(parse_error(s) == "s.json.problems[1].dim: expected an integer >= 1, got 0");
+  BOOST_TEST(suite_error(s) == "s.json.problems[1].dim: expected an integer >= 1, got 0");
   s = small_suite();
   s["optimizers"][1]["label"] = "gd";
-  BOOST_TEST(parse_error(s) ==
+  BOOST_TEST(suite_error(s) ==
              "s.json.optimizers[1]: label \"gd\" is already used by s.json.optimizers[0]; give one "
              "of them a distinct "
              "\"label\"");
   s = small_suite();
   s.erase("problems");
-  BOOST_TEST(parse_error(s) == "s.json: missing field \"problems\" (a non-empty array)");
+  BOOST_TEST(suite_error(s) == "s.json: missing field \"problems\" (a non-empty array)");
   s = small_suite();
   s["stpes"] = 3;
-  BOOST_TEST(parse_error(s).starts_with("s.json: unknown field \"stpes\"; allowed fields: name,"));
+  BOOST_TEST(suite_error(s).starts_with("s.json: unknown field \"stpes\"; allowed fields: name,"));
   s = small_suite();
   s["optimizers"][0]["name"] = "sgd";
   std::string allowed;  // every registered name, classical then learned
   for (const auto& o : l2o::learned::all_optimizers())
     allowed += (allowed.empty() ? "" : ", ") + std::string(o.name);
-  BOOST_TEST(parse_error(s) ==
+  BOOST_TEST(suite_error(s) ==
              "s.json.optimizers[0].name: unknown optimizer \"sgd\"; allowed: " + allowed);
 }
 
@@ -313,7 +295,7 @@ BOOST_AUTO_TEST_CASE(an_optimizer_can_be_limited_to_some_families) {
   std::string allowed;  // every registered family name
   for (const auto& f : l2o::problems::families())
     allowed += (allowed.empty() ? "" : ", ") + std::string(f.name);
-  BOOST_TEST(parse_error(s) ==
+  BOOST_TEST(suite_error(s) ==
              "s.json.optimizers[2].families[1]: unknown problem family \"lassoo\"; allowed: " +
                  allowed);
 }

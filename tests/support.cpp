@@ -10,6 +10,8 @@
 #include <ATen/ATen.h>
 #include <boost/test/unit_test.hpp>
 
+#include "core/error.hpp"
+#include "harness/suite.hpp"
 #include "problems/data/catalog.hpp"
 
 namespace l2o::testing {
@@ -24,6 +26,25 @@ TempDir::TempDir() {
 TempDir::~TempDir() {
   std::error_code ec;
   std::filesystem::remove_all(path_, ec);
+}
+
+std::string suite_error(const Json& suite) {
+  try {
+    harness::parse_suite_json(suite, "s.json");
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+Json numbers_only(Json report) {
+  report.erase("context");
+  for (Json& cell : report["cells"]) {
+    for (const char* key : {"seconds_per_step", "rollout_seconds", "reference_seconds"})
+      cell["eval"].erase(key);
+    cell.erase("digest");  // covers the times
+  }
+  return report;
 }
 
 double max_relative_difference(const Tensor& a, const Tensor& b) {

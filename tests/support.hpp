@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <string>
 
+#include "core/json_fwd.hpp"
 #include "core/tensor.hpp"
 
 namespace l2o::testing {
@@ -31,6 +32,12 @@ struct CommandResult {
 };
 // Runs a shell command line and captures what it prints.
 CommandResult run_command(const std::string& command);
+
+// The message of the InputError parse_suite_json gives for `suite` (named "s.json"); "" if none.
+std::string suite_error(const Json& suite);
+
+// A report's numbers without what legitimately varies between runs (timings, dates, digests).
+Json numbers_only(Json report);
 
 // Whether the named catalogue data set is installed in the data folder; if not, says so in the
 // test log (a test on real data then returns early: skipped, not failed).

@@ -12,7 +12,7 @@ namespace l2o::cli {
 namespace {
 
 struct RunArguments {
-  std::string suite, out, shard = "0/1";
+  std::string suite, out, shard = "0/1", stage = "all";
   ExecutionOptions execution;
 };
 
@@ -30,17 +30,25 @@ int run(const RunArguments& a) {
       .threads = a.execution.threads,
       .jobs = a.execution.jobs,
       .device = a.execution.device,
-      .progress = !a.execution.quiet};
+      .progress = !a.execution.quiet,
+      .stage = harness::parse_run_stage(a.stage)};
   const auto summary = harness::run_suite(suite, options);
+  const std::string trials =
+      summary.trials > 0 ? fmt::format(", {} of them tuning trials", summary.trials) : "";
   if (summary.merged)
-    fmt::print(stderr, "l2obench: {} cells ({} computed, {} reused) -> {}\n", summary.cells,
-               summary.evaluated, summary.skipped, (options.out / "report.json").string());
+    fmt::print(stderr, "l2obench: {} cells ({} computed, {} reused{}) -> {}\n", summary.cells,
+               summary.evaluated, summary.skipped, trials, (options.out / "report.json").string());
+  else if (options.stage == harness::RunStage::tune)
+    fmt::print(stderr,
+               "l2obench: shard {}: {} tuning trials ({} computed, {} reused) in {}; `l2obench run "
+               "--stage test` on every shard when all trials are done\n",
+               a.shard, summary.cells, summary.evaluated, summary.skipped, options.out.string());
   else
     fmt::print(stderr,
-               "l2obench: shard {}: {} cells ({} computed, {} reused) in {}; `l2obench merge {}` "
+               "l2obench: shard {}: {} cells ({} computed, {} reused{}) in {}; `l2obench merge {}` "
                "when all shards are done\n",
-               a.shard, summary.cells, summary.evaluated, summary.skipped, options.out.string(),
-               options.out.string());
+               a.shard, summary.cells, summary.evaluated, summary.skipped, trials,
+               options.out.string(), options.out.string());
   return 0;
 }
 
@@ -54,6 +62,10 @@ Command add_run(CLI::App& app) {
   command->add_option("--out", a->out, "output folder (default: out/<suite name>)")
       ->check(non_empty_path);
   command->add_option("--shard", a->shard, "run every N-th cell starting at i, as i/N");
+  command->add_option(
+      "--stage", a->stage,
+      "all, tune (only the tuning trials of tuned optimizers) or test (only the test "
+      "cells; they compute any trial not yet finished)");
   add_execution_options(command, a->execution);
   return {command, [a] { return run(*a); }};
 }
