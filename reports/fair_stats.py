@@ -23,6 +23,7 @@ Definitions (docs/design.md, "Fair comparisons", has the reasons):
 """
 
 import math
+import warnings
 from collections import OrderedDict, defaultdict
 
 import numpy as np
@@ -116,19 +117,22 @@ def cost_table(report, measure, weights=None):
     problems, optimizers = labels(cells)
     pooled = defaultdict(list)
     unknown = defaultdict(set)  # optimizer -> problems where the cost is unknown
+    runs = set()  # (problem, optimizer) with a cell: an optimizer's `families` may leave problems out
     for c in cells:
         key = (c["problem"]["label"], c["optimizer"]["label"])
+        runs.add(key)
         values = instance_costs(c, measure, weights)
         if values is None:
             unknown[key[1]].add(key[0])
             continue
         pooled[key].append(values)
     notes = []
-    no_target = [p for p in problems if all(p in unknown[o] for o in optimizers)]
+    no_target = [p for p in problems if all(p in unknown[o] for o in optimizers if (p, o) in runs)]
     if no_target and measure == "iterations":
         notes.append("without f*, so without a target, left out of every profile and speed-up: " + ", ".join(no_target))
     if measure != "iterations":
-        missing = [o for o in optimizers if any(p in unknown[o] for p in problems if p not in no_target)]
+        missing = [o for o in optimizers
+                   if any(p in unknown[o] for p in problems if p not in no_target and (p, o) in runs)]
         if missing:
             why = "no eval.cost in its cells" if measure == "evaluations" else "no seconds per step"
             notes.append(f"left out of the profile and speed-ups by {measure} ({why}): " + ", ".join(missing))
@@ -152,11 +156,12 @@ def performance_ratios(costs):
     costs = np.asarray(costs, dtype=float)
     if (costs <= 0).any():
         raise ValueError("performance ratios need positive costs")
-    best = np.min(costs, axis=1, keepdims=True)
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a row of NaN: nobody runs there
+        best = np.nanmin(costs, axis=1, keepdims=True)
         ratios = costs / best
     ratios[np.isinf(costs)] = math.inf
-    return ratios
+    return ratios  # NaN where an optimizer does not run on the problem
 
 
 def profile(ratios, taus):
@@ -164,7 +169,8 @@ def profile(ratios, taus):
     r <= tau."""
     ratios = np.asarray(ratios, dtype=float)
     taus = np.asarray(taus, dtype=float)
-    return (ratios[None, :, :] <= taus[:, None, None]).sum(axis=1) / max(len(ratios), 1)
+    runs = np.maximum((~np.isnan(ratios)).sum(axis=0), 1)  # per optimizer: the problems it runs on
+    return (ratios[None, :, :] <= taus[:, None, None]).sum(axis=1) / runs
 
 
 def integrated_score(ratios, r_max=R_MAX):
@@ -175,7 +181,9 @@ def integrated_score(ratios, r_max=R_MAX):
         return np.full(ratios.shape[1], np.nan)
     area = np.clip(r_max - np.maximum(ratios, 1.0), 0.0, None)
     area[np.isinf(ratios)] = 0.0
-    return area.mean(axis=0) / (r_max - 1.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an optimizer that runs on no problem: NaN
+        return np.nanmean(area, axis=0) / (r_max - 1.0)
 
 
 def profile_result(report, measure, weights=None, r_max=R_MAX):
@@ -183,13 +191,17 @@ def profile_result(report, measure, weights=None, r_max=R_MAX):
     table = cost_table(report, measure, weights)
     if len(table.optimizers) < 2 or len(table.problems) == 0:
         return None if not table.notes else {"measure": measure, "notes": table.notes, "problems": []}
-    complete = ~np.any(np.isnan(table.costs), axis=1)
     notes = list(table.notes)
-    if not complete.all():
-        notes.append(f"left out of the profile by {measure} (an optimizer has no cell there): "
-                     + ", ".join(p for p, ok in zip(table.problems, complete) if not ok))
-    costs = table.costs[complete]
-    problems = [p for p, ok in zip(table.problems, complete) if ok]
+    # An optimizer that does not run on a problem (its `families`) is left out of it, not failed:
+    # NaN there, its profile over the problems it runs on.
+    absent = {o: [p for p, cost in zip(table.problems, table.costs[:, j]) if np.isnan(cost)]
+              for j, o in enumerate(table.optimizers)}
+    if any(absent.values()):
+        notes.append(f"in the profile by {measure}, an optimizer is scored over the problems it runs on, "
+                     "each problem's best taken over the optimizers that run there")
+    present = np.sum(~np.isnan(table.costs), axis=1) >= 1
+    costs = table.costs[present]
+    problems = [p for p, ok in zip(table.problems, present) if ok]
     ratios = performance_ratios(costs) if len(costs) else np.zeros((0, len(table.optimizers)))
     unsolved = [p for p, row in zip(problems, ratios) if np.all(np.isinf(row))]
     if unsolved:
@@ -198,7 +210,9 @@ def profile_result(report, measure, weights=None, r_max=R_MAX):
     return {"measure": measure, "optimizers": table.optimizers, "problems": problems, "costs": costs,
             "ratios": ratios,
             "score": integrated_score(ratios, r_max) if problems else nothing,
-            "solved": np.mean(np.isfinite(ratios), axis=0) if problems else nothing, "r_max": r_max, "notes": notes}
+            "solved": np.sum(np.isfinite(ratios), axis=0) / np.maximum(np.sum(~np.isnan(ratios), axis=0), 1)
+            if problems else nothing,
+            "runs_on": np.sum(~np.isnan(ratios), axis=0) if problems else nothing, "r_max": r_max, "notes": notes}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -689,8 +689,9 @@ def fair_comparison(report, name, out_dir, reference=None, weights=None):
                     row.append("-")
                     continue
                 j = r["optimizers"].index(o)
-                solved = int(round(r["solved"][j] * len(r["problems"])))
-                row.append(f"{fmt_score(r['score'][j])} ({solved}/{len(r['problems'])} reached)")
+                runs_on = int(r["runs_on"][j])
+                solved = int(round(r["solved"][j] * runs_on))
+                row.append(f"{fmt_score(r['score'][j])} ({solved}/{runs_on} reached)")
             rows.append(row)
         tables.append((f"Integrated performance-profile score (AlgoPerf, r_max = {fair_stats.R_MAX:g}; 1 = fastest "
                        "on every problem)", (header, rows), f"{name}-profile-score"))

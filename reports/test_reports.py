@@ -477,6 +477,20 @@ class FairStatistics(unittest.TestCase):
         numeric = np.trapz(fair_stats.profile(ratios, taus), taus, axis=0) / 3
         np.testing.assert_allclose(numeric, [5 / 12, 2 / 3, 1 / 4], atol=1e-4)
 
+    def test_an_optimizer_that_does_not_run_on_a_problem_is_scored_over_the_problems_it_runs_on(self):
+        nan, inf = float("nan"), float("inf")
+        # Costs (rows: problems, columns: A, B, C); C runs only on p2 (its families), B not on p3:
+        #   p1: 10, 20, -     ratios 1, 2, -
+        #   p2: 20, 10, 40    ratios 2, 1, 4
+        #   p3: inf, -, -     ratios inf, -, -   (A alone there, and never reaches the target)
+        ratios = fair_stats.performance_ratios([[10, 20, nan], [20, 10, 40], [inf, nan, nan]])
+        np.testing.assert_array_equal(ratios, [[1, 2, nan], [2, 1, 4], [inf, nan, nan]])
+        # rho over each optimizer's own problems: A 3, B 2, C 1.
+        rho = fair_stats.profile(ratios, [1.0, 2.0, 4.0])
+        np.testing.assert_allclose(rho, [[1 / 3, 1 / 2, 0], [2 / 3, 1, 0], [2 / 3, 1, 1]])
+        # Scores: A (3 + 2 + 0)/3 problems / 3 = 5/9; B (2 + 3)/2 / 3 = 5/6; C: ratio 4 = r_max: 0.
+        np.testing.assert_allclose(fair_stats.integrated_score(ratios), [5 / 9, 5 / 6, 0], rtol=1e-15)
+
     def test_a_target_met_at_the_start_costs_one_unit(self):
         # An amortised guess that already meets the target (k = 0) against a method needing 4 steps:
         # one iteration against 4, ratio 4 (not a division by zero); likewise in evaluations, where
