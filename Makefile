@@ -3,6 +3,7 @@
 #   make test        build, then every test through CTest
 #   make bench-all   every suite in suites/ -> out/<suite>/, all figures in out/figures/
 #                    (PROFILE=paper: the papers' training budgets, into out/paper/)
+#   make fair        suites/fair.json -> out/fair/, its report with speed-ups against adam-tuned
 #   make microbench  Google Benchmark: per-step costs, fused kernels vs plain LibTorch
 #   make smoke       the seconds-long smoke suite
 #   make regression  quick suite from scratch, compared with reports/baselines/quick.json (CI)
@@ -27,7 +28,7 @@ MAKE_REPORT = $(PYTHON) reports/make_report.py $(if $(REFERENCE_OPTIMIZER),--ref
 RUN_FLAGS ?=
 
 .PHONY: all setup configure build test bench bench-all microbench smoke regression baseline format clean slurm-test \
-	reproduce ship \
+	reproduce ship fair \
 	configure-sanitize build-sanitize test-sanitize fuzz
 
 all: build
@@ -48,6 +49,10 @@ bench: build
 	$(L2OBENCH) run suites/quick.json --out $(OUT)/quick $(RUN_FLAGS)
 	$(L2OBENCH) show $(OUT)/quick/report.json
 	$(MAKE_REPORT) $(OUT)/quick/report.json --out $(OUT)/quick/figures
+
+fair: build
+	$(L2OBENCH) run suites/fair.json --out $(OUT)/fair $(RUN_FLAGS)
+	$(MAKE_REPORT) $(OUT)/fair/report.json --out $(OUT)/fair/figures --reference adam-tuned
 
 smoke: build
 	$(L2OBENCH) run suites/smoke.json --out $(OUT)/smoke $(RUN_FLAGS)
