@@ -240,6 +240,15 @@ FIGURES = (("diff-l2o-fig2", "Fig. 2"), ("diff-l2o-fig3", "Fig. 3"), ("mnist-mlp
            ("go-math-l2o", "GO-Math-L2O shifts"))
 
 
+def shrink(path, scale=0.5):
+    """Halves a figure's pixels and keeps 128 colours: the committed page's figures are small."""
+    from PIL import Image
+    with Image.open(path) as image:
+        small = image.resize((max(1, int(image.width * scale)), max(1, int(image.height * scale))),
+                             Image.LANCZOS)
+    small.convert("RGB").quantize(colors=128).save(path, optimize=True)  # a palette: a third of the bytes
+
+
 def figures(reports, out_dir):
     """One small loss figure per paper figure, from the paper-budget run where there is one; a figure
     drawn by an earlier run is kept while its suite is not re-run."""
@@ -253,6 +262,8 @@ def figures(reports, out_dir):
                 for path in l2o_report.loss_figure(report, out_dir, stem):
                     if path.endswith(".svg"):
                         os.remove(path)  # the page links the PNGs; SVGs would only bloat the repository
+                    else:
+                        shrink(path)
             if os.path.exists(os.path.join(out_dir, f"{stem}.png")):
                 shown.append((title, profile, f"{stem}.png"))
                 break
