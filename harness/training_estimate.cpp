@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <tuple>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -41,30 +43,81 @@ class ScratchFolder {
 
 }  // namespace
 
+double TrainingEstimate::seconds_per_epoch() const {
+  if (long_probe_epochs > probe_epochs) {
+    const double difference =
+        (long_probe_seconds - probe_seconds) / double(long_probe_epochs - probe_epochs);
+    // On a busy machine the difference can come out negative: then the long probe's average.
+    if (difference > 0) return difference;
+  }
+  return long_probe_epochs > 0 ? long_probe_seconds / double(long_probe_epochs) : 0.0;
+}
+
+double TrainingEstimate::seconds_per_validation() const {
+  if (probe_validations == 0) return 0.0;
+  const double rest = probe_seconds - seconds_per_epoch() * double(probe_epochs);
+  return rest > 0 ? rest / double(probe_validations) : 0.0;
+}
+
+double TrainingEstimate::projected_seconds() const {
+  if (long_probe_epochs == epochs) return long_probe_seconds;  // the probe was the training
+  // Validations at epoch 0 and every validate_every epochs, as the training loop makes them.
+  const std::int64_t validations = validate_every > 0 ? epochs / validate_every + 1 : 0;
+  return seconds_per_epoch() * double(epochs) + seconds_per_validation() * double(validations);
+}
+
+namespace {
+
+// The suite with its learned optimizers' epochs capped at `epochs` and no validation between
+// epoch 0 and the end, so that a short and a long probe make the same validations.
+Suite probe_suite(const Suite& suite, std::int64_t epochs, std::int64_t never) {
+  Suite probe = suite;
+  for (OptimizerSpec& o : probe.optimizers) {
+    if (!o.training.is_object() || !o.training.contains("epochs")) continue;
+    o.training["epochs"] = std::min<std::int64_t>(epochs, o.training["epochs"].get<std::int64_t>());
+    if (o.training.contains("validate_every")) o.training["validate_every"] = never;
+  }
+  return probe;
+}
+
+// The training seconds and validations of one model of `probe`, trained in `cache`.
+std::pair<double, std::int64_t> probe_training(TrainingCache& cache, const Suite& probe,
+                                               const SuiteModel::User& user) {
+  const Json& record =
+      cache.get(probe.optimizers[user.optimizer], probe.problems[user.problem]).record;
+  const Json& validations = record.value("validation", Json::array());
+  return {record.at("seconds").get<double>(), std::int64_t(validations.size())};
+}
+
+}  // namespace
+
 std::vector<TrainingEstimate> estimate_training(const Suite& suite, const Placement& placement,
                                                 std::int64_t probe_epochs) {
-  // The probe suite differs from the suite only in its learned optimizers' epochs.
-  Suite probe = suite;
-  for (OptimizerSpec& o : probe.optimizers)
-    if (o.training.is_object() && o.training.contains("epochs"))
-      o.training["epochs"] =
-          std::min<std::int64_t>(probe_epochs, o.training["epochs"].get<std::int64_t>());
-  const ScratchFolder scratch;
+  const std::int64_t never = 2 * probe_epochs + 1;
+  const Suite short_probe = probe_suite(suite, probe_epochs, never),
+              long_probe = probe_suite(suite, 2 * probe_epochs, never);
+  const ScratchFolder short_scratch, long_scratch;
+  TrainingCache short_cache(short_scratch.path(), short_probe, placement, false),
+      long_cache(long_scratch.path(), long_probe, placement, false);
   const TrainingCache keys({}, suite, placement, false);
-  TrainingCache probes(scratch.path(), probe, placement, false);
   std::vector<TrainingEstimate> out;
   for (const SuiteModel& model : suite_models(suite, keys)) {
     const SuiteModel::User& user = model.users[0];
     const OptimizerSpec& o = suite.optimizers[user.optimizer];
-    TrainingEstimate e{
-        .key = model.key,
-        .users = o.label + " on " + suite.problems[user.problem].label,
-        .epochs = o.training.value("epochs", std::int64_t(0)),
-        .probe_epochs = probe.optimizers[user.optimizer].training.value("epochs", std::int64_t(0))};
+    TrainingEstimate e{.key = model.key,
+                       .users = o.label + " on " + suite.problems[user.problem].label,
+                       .epochs = o.training.value("epochs", std::int64_t(0)),
+                       .validate_every = o.training.value("validate_every", std::int64_t(0)),
+                       .probe_epochs = short_probe.optimizers[user.optimizer].training.value(
+                           "epochs", std::int64_t(0)),
+                       .long_probe_epochs = long_probe.optimizers[user.optimizer].training.value(
+                           "epochs", std::int64_t(0))};
     if (e.epochs == 0) continue;
-    e.probe_seconds = probes.get(probe.optimizers[user.optimizer], probe.problems[user.problem])
-                          .record.at("seconds")
-                          .get<double>();
+    std::tie(e.probe_seconds, e.probe_validations) = probe_training(short_cache, short_probe, user);
+    if (e.long_probe_epochs > e.probe_epochs)
+      e.long_probe_seconds = probe_training(long_cache, long_probe, user).first;
+    else
+      e.long_probe_seconds = e.probe_seconds;
     out.push_back(e);
   }
   return out;

@@ -1,8 +1,10 @@
 #pragma once
 // How long a suite's trainings will take on this machine, before committing hours to them: each
-// distinct model of the suite is trained for a few epochs (a probe, in a scratch cache that is
-// removed afterwards), and its seconds per epoch are extrapolated to the epochs its training
-// config asks for. What `l2obench train SUITE --estimate E` prints.
+// distinct model of the suite is trained for a few epochs, twice (E and 2E epochs, in scratch
+// caches that are removed afterwards). The difference of the two is the cost of E epochs alone;
+// what is left of the shorter one is the cost of its validations and setup. Both extrapolate to
+// the epochs and validations the model's budget asks for. What `l2obench train SUITE
+// --estimate E` prints.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -13,18 +15,23 @@
 namespace l2o::harness {
 
 struct TrainingEstimate {
-  std::string key;          // "<optimizer>-<hash>" of the model at the suite's budget
-  std::string users;        // "<optimizer label> on <problem label>" of the model's first user
-  std::int64_t epochs = 0;  // what the suite's budget trains
-  std::int64_t probe_epochs = 0;  // what the probe trained (at most `epochs`)
-  double probe_seconds = 0;       // the probe's training seconds, its validations included
-  double projected_seconds() const {
-    return probe_epochs > 0 ? probe_seconds / double(probe_epochs) * double(epochs) : 0.0;
-  }
+  std::string key;                     // "<optimizer>-<hash>" of the model at the suite's budget
+  std::string users;                   // "<optimizer label> on <problem label>" of its first user
+  std::int64_t epochs = 0;             // what the suite's budget trains
+  std::int64_t validate_every = 0;     // its epochs between validations (0: the budget has none)
+  std::int64_t probe_epochs = 0;       // E (at most `epochs`)
+  std::int64_t long_probe_epochs = 0;  // min(2E, epochs); equal to E when E already is `epochs`
+  double probe_seconds = 0, long_probe_seconds = 0;  // their training seconds
+  std::int64_t probe_validations = 0;  // validations each probe made (the same in both)
+
+  double seconds_per_epoch() const;
+  // The rest of the short probe, per validation: a validation rollout and the setup.
+  double seconds_per_validation() const;
+  double projected_seconds() const;
 };
 
-// One probe per model, one after another on the calling thread (with its intra-op threads), so
-// that each is timed alone. Models whose budget trains no epochs are left out.
+// Probes, model after model, on the calling thread (with its intra-op threads), so that each is
+// timed alone. Models whose budget trains no epochs are left out.
 std::vector<TrainingEstimate> estimate_training(const Suite& suite, const Placement& placement,
                                                 std::int64_t probe_epochs);
 

@@ -42,14 +42,35 @@ BOOST_AUTO_TEST_CASE(every_trained_model_is_probed_and_projected_to_its_budget) 
   for (const auto& e : estimates) {
     BOOST_TEST(e.key.starts_with("l2o-dm-"));
     BOOST_TEST(e.epochs == 40);
+    BOOST_TEST(e.validate_every == 25);  // the training config's default
     BOOST_TEST(e.probe_epochs == 3);
+    BOOST_TEST(e.long_probe_epochs == 6);
     BOOST_TEST(e.probe_seconds > 0);
-    BOOST_TEST(e.projected_seconds() == e.probe_seconds / 3 * 40);
+    BOOST_TEST(e.long_probe_seconds > 0);
+    BOOST_TEST(e.probe_validations >= 1);  // epoch 0's, in both probes alike
+    BOOST_TEST(e.seconds_per_epoch() > 0);
+    // 40 epochs and the validations at epochs 0 and 25.
+    BOOST_TEST(e.projected_seconds() ==
+               e.seconds_per_epoch() * 40 + e.seconds_per_validation() * 2);
   }
   BOOST_TEST(estimates[0].users == "l2o-dm on quadratic-n4");
-  // A budget smaller than the probe is probed whole.
-  BOOST_TEST(l2o::harness::estimate_training(suite, {c10::kCPU, at::kFloat}, 100)[0].probe_epochs ==
-             40);
+
+  // The per-epoch cost is the difference of the probes; what is left of the short one is its
+  // validations' (here by hand, free of timing noise).
+  l2o::harness::TrainingEstimate e{.epochs = 100,
+                                   .validate_every = 10,
+                                   .probe_epochs = 5,
+                                   .long_probe_epochs = 10,
+                                   .probe_seconds = 7,
+                                   .long_probe_seconds = 12,
+                                   .probe_validations = 2};
+  BOOST_TEST(e.seconds_per_epoch() == 1.0);
+  BOOST_TEST(e.seconds_per_validation() == 1.0);
+  BOOST_TEST(e.projected_seconds() == 100 + 11);
+  // A budget no longer than the long probe is the long probe.
+  const auto whole = l2o::harness::estimate_training(suite, {c10::kCPU, at::kFloat}, 20);
+  BOOST_TEST(whole[0].long_probe_epochs == 40);
+  BOOST_TEST(whole[0].projected_seconds() == whole[0].long_probe_seconds);
 }
 
 BOOST_AUTO_TEST_CASE(the_command_prints_a_line_per_model_and_caches_nothing) {

@@ -42,11 +42,11 @@ int estimate(const harness::Suite& suite, const TrainArguments& a) {
   at::set_num_threads(parallelism.intra_op_threads);
   const Placement placement{harness::parse_device(e.device), suite.dtype};
   double total = 0;
-  std::printf("model\tused by\tepochs\tprobe epochs\tprobe s\tprojected s\n");
+  std::printf("model\tused by\tepochs\ts/epoch\ts/validation\tprojected s\n");
   for (const harness::TrainingEstimate& m :
        harness::estimate_training(suite, placement, a.estimate)) {
-    std::printf("%s\t%s\t%lld\t%lld\t%.1f\t%.0f\n", m.key.c_str(), m.users.c_str(),
-                (long long)m.epochs, (long long)m.probe_epochs, m.probe_seconds,
+    std::printf("%s\t%s\t%lld\t%.4f\t%.2f\t%.0f\n", m.key.c_str(), m.users.c_str(),
+                (long long)m.epochs, m.seconds_per_epoch(), m.seconds_per_validation(),
                 m.projected_seconds());
     std::fflush(stdout);
     total += m.projected_seconds();
