@@ -94,23 +94,30 @@ class Verdicts(unittest.TestCase):
         self.assertEqual(self.judge(5)[2], "incomplete")
 
 
+def write_inputs(tmp):
+    """A runs folder with QUICK as s's quick report, and VALUES: (runs, values path, page folder)."""
+    runs = os.path.join(tmp, "runs")
+    os.makedirs(os.path.join(runs, "s-quick"))
+    with open(os.path.join(runs, "s-quick", "report.json"), "w") as f:
+        json.dump(QUICK, f)
+    values = os.path.join(tmp, "values.json")
+    with open(values, "w") as f:
+        json.dump(VALUES, f)
+    return runs, values, os.path.join(tmp, "page")
+
+
+def page_text(runs, values, out):
+    reproduction.main(["--runs", runs, "--paper-values", values, "--out", out])
+    with open(os.path.join(out, "README.md")) as f:
+        return f.read()
+
+
 class Page(unittest.TestCase):
     def test_the_page_has_a_row_per_value_marks_what_was_not_run_and_is_deterministic(self):
         with tempfile.TemporaryDirectory() as tmp:
-            runs = os.path.join(tmp, "runs")
-            os.makedirs(os.path.join(runs, "s-quick"))
-            with open(os.path.join(runs, "s-quick", "report.json"), "w") as f:
-                json.dump(QUICK, f)
-            values = os.path.join(tmp, "values.json")
-            with open(values, "w") as f:
-                json.dump(VALUES, f)
-            out = os.path.join(tmp, "page")
-            reproduction.main(["--runs", runs, "--paper-values", values, "--out", out])
-            with open(os.path.join(out, "README.md")) as f:
-                first = f.read()
-            reproduction.main(["--runs", runs, "--paper-values", values, "--out", out])
-            with open(os.path.join(out, "README.md")) as f:
-                self.assertEqual(f.read(), first)
+            runs, values, out = write_inputs(tmp)
+            first = page_text(runs, values, out)
+            self.assertEqual(page_text(runs, values, out), first)
         rows = [line for line in first.splitlines() if line.startswith("| s ") or line.startswith("| other ")]
         self.assertEqual(len(rows), len(VALUES["values"]))
         # No paper-budget report: every row says so and gives the quick verdict.
@@ -122,22 +129,11 @@ class Page(unittest.TestCase):
 
     def test_a_budget_not_run_again_keeps_its_column(self):
         with tempfile.TemporaryDirectory() as tmp:
-            runs = os.path.join(tmp, "runs")
-            os.makedirs(os.path.join(runs, "s-quick"))
-            with open(os.path.join(runs, "s-quick", "report.json"), "w") as f:
-                json.dump(QUICK, f)
-            values = os.path.join(tmp, "values.json")
-            with open(values, "w") as f:
-                json.dump(VALUES, f)
-            out = os.path.join(tmp, "page")
-            reproduction.main(["--runs", runs, "--paper-values", values, "--out", out])
-            with open(os.path.join(out, "README.md")) as f:
-                first = f.read()
+            runs, values, out = write_inputs(tmp)
+            first = page_text(runs, values, out)
             empty = os.path.join(tmp, "no-runs")
             os.makedirs(empty)
-            reproduction.main(["--runs", empty, "--paper-values", values, "--out", out])
-            with open(os.path.join(out, "README.md")) as f:
-                self.assertEqual(f.read(), first)
+            self.assertEqual(page_text(empty, values, out), first)
 
 
 if __name__ == "__main__":
