@@ -9,8 +9,6 @@
 #include "core/files.hpp"
 #include "fuzz/fuzz_input.hpp"
 #include "learned/checkpoint.hpp"
-#include "learned/registry.hpp"
-#include "problems/registry.hpp"
 
 namespace {
 
@@ -22,16 +20,9 @@ learned::CheckpointKey key;
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  const auto* entry = learned::find_learned("loa-bfgs");
-  const l2o::Json config = entry->canonical(l2o::Json::object(), "fuzz");
-  model = entry->make(config, 1);
-  key = {"loa-bfgs",
-         config,
-         l2o::Json::object(),
-         "quadratic",
-         l2o::problems::find_family("quadratic", "fuzz").canonical(l2o::Json::object(), "fuzz"),
-         1,
-         "float64"};
+  auto fuzzed = l2o::fuzz::untrained_loa_bfgs();
+  model = std::move(fuzzed.model);
+  key = fuzzed.key;
   if (const char* folder = std::getenv("L2O_FUZZ_WRITE_SEEDS")) {
     const std::filesystem::path out = folder;
     learned::save_checkpoint(out / "checkpoint.json", *model, key, {}, l2o::Json());

@@ -7,6 +7,11 @@
 #include <stdexcept>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
+#include "learned/registry.hpp"
+#include "problems/registry.hpp"
+
 namespace l2o::fuzz {
 
 namespace fs = std::filesystem;
@@ -40,6 +45,15 @@ fs::path write_input(std::string_view name, const std::uint8_t* data, std::size_
   const bool ok = size == 0 || std::fwrite(data, 1, size, f) == size;
   if (std::fclose(f) != 0 || !ok) throw std::runtime_error("cannot write " + path.string());
   return path;
+}
+
+FuzzedModel untrained_loa_bfgs() {
+  const auto* entry = learned::find_learned("loa-bfgs");
+  const Json config = entry->canonical(Json::object(), "fuzz");
+  return {
+      entry->make(config, 1),
+      {"loa-bfgs", config, Json::object(), "quadratic",
+       problems::find_family("quadratic", "fuzz").canonical(Json::object(), "fuzz"), 1, "float64"}};
 }
 
 }  // namespace l2o::fuzz

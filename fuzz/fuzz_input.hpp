@@ -4,9 +4,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string_view>
 
 #include "core/error.hpp"
+#include "learned/checkpoint.hpp"
+#include "learned/learned_optimizer.hpp"
 
 namespace l2o::fuzz {
 
@@ -26,5 +29,13 @@ void refuse_only_with_input_error(const Read& read) {
   } catch (const InputError&) {
   }
 }
+
+// The model the weight-file readers are fuzzed against: an untrained LOA-BFGS (216 weights) and a
+// fixed key for it (quadratic, seed 1, float64).
+struct FuzzedModel {
+  std::unique_ptr<learned::LearnedOptimizer> model;
+  learned::CheckpointKey key;
+};
+FuzzedModel untrained_loa_bfgs();
 
 }  // namespace l2o::fuzz

@@ -7,9 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fuzz/fuzz_input.hpp"
-#include "learned/registry.hpp"
 #include "learned/shipped_model.hpp"
-#include "problems/registry.hpp"
 
 namespace {
 
@@ -21,16 +19,9 @@ learned::CheckpointKey key;
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  const auto* entry = learned::find_learned("loa-bfgs");
-  const l2o::Json config = entry->canonical(l2o::Json::object(), "fuzz");
-  model = entry->make(config, 1);
-  key = {"loa-bfgs",
-         config,
-         l2o::Json::object(),
-         "quadratic",
-         l2o::problems::find_family("quadratic", "fuzz").canonical(l2o::Json::object(), "fuzz"),
-         1,
-         "float64"};
+  auto fuzzed = l2o::fuzz::untrained_loa_bfgs();
+  model = std::move(fuzzed.model);
+  key = fuzzed.key;
   if (const char* folder = std::getenv("L2O_FUZZ_WRITE_SEEDS")) {
     learned::save_shipped_model(std::filesystem::path(folder) / "model.safetensors", *model, key,
                                 {}, l2o::Json::object());
