@@ -135,7 +135,9 @@ Safetensors read_safetensors(const std::filesystem::path& path) {
       throw InputError(fmt::format("{}: shape {} needs {} bytes, \"data_offsets\" span {}", field,
                                    shape.dump(), count * element, end - begin));
     Tensor t = at::empty(sizes, at::TensorOptions().dtype(dtype));
-    std::memcpy(t.data_ptr(), data.data() + begin, end - begin);
+    // An empty tensor has no storage (a null data pointer), which memcpy may not be given.
+    if (end > begin)
+      std::memcpy(t.data_ptr(), data.data() + begin, end - begin);
     out.tensors.emplace_back(name, std::move(t));
     spans.push_back({begin, end, name});
   }
