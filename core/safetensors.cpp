@@ -136,8 +136,7 @@ Safetensors read_safetensors(const std::filesystem::path& path) {
                                    shape.dump(), count * element, end - begin));
     Tensor t = at::empty(sizes, at::TensorOptions().dtype(dtype));
     // An empty tensor has no storage (a null data pointer), which memcpy may not be given.
-    if (end > begin)
-      std::memcpy(t.data_ptr(), data.data() + begin, end - begin);
+    if (end > begin) std::memcpy(t.data_ptr(), data.data() + begin, end - begin);
     out.tensors.emplace_back(name, std::move(t));
     spans.push_back({begin, end, name});
   }

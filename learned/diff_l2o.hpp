@@ -22,7 +22,8 @@ struct DiffL2o {
       "(Shi et al. 2025)";
 
   struct Config {
-    std::string guidance = "global";
+    // The design study (docs/design.md): within a few % of the best guidance on most problems.
+    std::string guidance = "all";
     std::int64_t width = 256;
     std::int64_t depth = 3;
     std::int64_t time_embedding = 16;

@@ -162,7 +162,9 @@ std::unique_ptr<torch::optim::Adam> adam_on(std::vector<Tensor>& parameters, dou
 DiffusionOptimizer::DiffusionOptimizer(const DiffusionSettings& settings, std::uint64_t seed)
     : settings_(settings),
       oracle_kind_(settings.oracle_kind()),
-      predicts_noise_(settings.parameterization == "epsilon"),
+      output_(settings.parameterization == "epsilon"  ? Output::epsilon
+              : settings.parameterization == "direct" ? Output::direct
+                                                      : Output::step),
       schedule_(settings.diffusion_steps, settings.beta_start, settings.beta_end),
       seed_(seed) {}
 
@@ -225,7 +227,9 @@ Tensor DiffusionOptimizer::reverse_step(const Tensor& x_t, const DiffusionContex
 
 Tensor DiffusionOptimizer::reverse_step_from(const Tensor& x_t, const Tensor& output,
                                              std::int64_t t, const Tensor& noise) const {
-  Tensor x = predicts_noise_ ? schedule_.reverse_mean(x_t, output, t) : x_t + output;
+  Tensor x = output_ == Output::epsilon  ? schedule_.reverse_mean(x_t, output, t)
+             : output_ == Output::direct ? output
+                                         : x_t + output;
   if (noise.defined()) x = x + schedule_.reverse_std(t) * noise;
   return x;
 }
@@ -271,9 +275,11 @@ Tensor DiffusionOptimizer::solve(const Objective& f, const Tensor& x0) const {
 }
 
 Tensor DiffusionOptimizer::trajectory_start(const Objective& f, const Tensor& features,
-                                            std::uint64_t seed) const {
+                                            std::uint64_t seed, const Tensor& chain_start) const {
   if (oracle_kind_ == Oracle::solver)
-    return solve(f, f.initial_points(derive_seed(seed, {"solver"})));
+    return solve(f, settings_.solver_start == "chain" && chain_start.defined()
+                        ? chain_start
+                        : f.initial_points(derive_seed(seed, {"solver"})));
   if (oracle_kind_ == Oracle::perfect) {
     // The best of several solver runs from wide random starts: the global minimum on convex
     // problems, the best local one found on the others.
@@ -403,8 +409,9 @@ class DiffusionOptimizer::Training {
     const std::string e = std::to_string(epoch);
     auto f = batch("epoch", epoch);
     const Tensor features = model_.reads_features() || model_.oracle_ ? f->features() : Tensor();
+    Tensor x = f->initial_points(derive_seed(stream, {"train", e, "initial-points"}));
     Tensor start =
-        model_.trajectory_start(*f, features, derive_seed(stream, {"train", e, "start"}));
+        model_.trajectory_start(*f, features, derive_seed(stream, {"train", e, "start"}), x);
     if (model_.oracle_kind_ == Oracle::partial || model_.oracle_kind_ == Oracle::ours)
       oracle_update(f->loss(start).mean());
     RandomStream forward_noise(derive_seed(stream, {"train", e, "forward"}));
@@ -413,7 +420,6 @@ class DiffusionOptimizer::Training {
 
     const DiffusionContext context{*f, model_.reads_features() ? features : Tensor()};
     RandomStream sampling_noise(derive_seed(stream, {"train", e, "sampling"}));
-    Tensor x = f->initial_points(derive_seed(stream, {"train", e, "initial-points"}));
     const std::int64_t n = x.size(1), groups = model_.update_groups(epoch, config_.epochs, n);
     double epoch_loss = 0;
     std::int64_t updates = 0;

@@ -72,12 +72,13 @@ struct DiffusionSettings {
   double beta_start = 1e-5;
   double beta_end = 2e-2;
   double alpha = 0.5;
-  std::string parameterization = "step";
-  bool sampling_noise = true;
+  std::string parameterization = "epsilon";  // the paper's text; the study: best or near it
+  bool sampling_noise = false;  // Algorithm 2 adds none; the study found it costs on every problem
   std::string oracle = "solver";
   std::string solver = "adam";
   Json solver_config = {{"lr", 0.05}};
   std::int64_t solver_steps = 500;
+  std::string solver_start = "independent";
   std::int64_t perfect_starts = 8;
   double perfect_spread = 2.0;
   std::int64_t oracle_width = 128;
@@ -94,9 +95,9 @@ struct DiffusionSettings {
     v.field("alpha", alpha, "loss weight: α·f(x̂_{t−1}) + (1−α)·MSE(x̃_{t−1}, x̂_{t−1})",
             between(0, 1));
     v.field("parameterization", parameterization,
-            "network output: the step x̂_{t−1} − x̂_t, or DDPM's noise ε (x̂_{t−1} = reverse "
-            "mean)",
-            one_of({"epsilon", "step"}));
+            "network output: the step x̂_{t−1} − x̂_t (step), the next iterate x̂_{t−1} itself "
+            "(direct, Algorithm 2 as printed), or DDPM's noise ε (x̂_{t−1} = reverse mean)",
+            one_of({"epsilon", "step", "direct"}));
     v.field("sampling_noise", sampling_noise,
             "add the DDPM posterior noise in each reverse step (a fixed seeded stream)");
     v.field("oracle", oracle,
@@ -108,6 +109,10 @@ struct DiffusionSettings {
     v.field("solver", solver, "classical optimizer that solves the training instances");
     v.field("solver_config", solver_config, "its config");
     v.field("solver_steps", solver_steps, "its iterations per training batch", at_least(1));
+    v.field("solver_start", solver_start,
+            "where the solver starts: its own N(0, I) draws (independent), or the reverse chain's "
+            "start x̂_T of the same epoch (chain), so that x̃_0 is the minimum reached from it",
+            one_of({"independent", "chain"}));
     v.field("perfect_starts", perfect_starts, "solver restarts of the perfect oracle", at_least(1));
     v.field("perfect_spread", perfect_spread, "scale of the perfect oracle's random starts",
             greater_than(0));
@@ -174,8 +179,10 @@ class DiffusionOptimizer : public LearnedOptimizer {
   Tensor group_reverse_step(const Tensor& x_t, const Tensor& input, std::int64_t t,
                             const Tensor& noise, std::int64_t lo, std::int64_t hi) const;
   // The start x̃_0 of the forward trajectories for a batch of training instances (see `oracle`);
-  // `features` are f's, `seed` draws the solver's starting points or the noise.
-  Tensor trajectory_start(const Objective& f, const Tensor& features, std::uint64_t seed) const;
+  // `features` are f's, `seed` draws the solver's starting points or the noise; `chain_start` is
+  // the reverse chain's x̂_T, where the solver starts with `solver_start: chain`.
+  Tensor trajectory_start(const Objective& f, const Tensor& features, std::uint64_t seed,
+                          const Tensor& chain_start = {}) const;
 
   // Problem features are computed per rollout only for a model that reads them.
   virtual bool reads_features() const = 0;
@@ -207,7 +214,8 @@ class DiffusionOptimizer : public LearnedOptimizer {
 
   DiffusionSettings settings_;
   Oracle oracle_kind_;
-  bool predicts_noise_;  // the epsilon parameterisation
+  enum class Output { epsilon, step, direct };
+  Output output_;  // what the network predicts (`parameterization`)
   NoiseSchedule schedule_;
   std::uint64_t seed_;
   std::int64_t dim_ = -1, features_ = -1;  // what the networks are sized for (-1: not yet)

@@ -120,6 +120,47 @@ BOOST_AUTO_TEST_CASE(the_reverse_step_is_ddpms_mean_and_posterior_noise) {
       boost::test_tools::tolerance(1e-15));
 }
 
+BOOST_AUTO_TEST_CASE(each_parameterization_maps_the_network_output_to_the_next_iterate) {
+  // step: x_t + out; direct: out itself (Algorithm 2); epsilon: DDPM's mean. Each plus σ_t z.
+  const auto lasso = problem("lasso", {{"rows", 5}, {"dim", 10}});
+  auto f = sample(lasso, 4, 5);
+  const Tensor x = f->initial_points(6), out = f->initial_points(7), z = f->initial_points(8);
+  const std::int64_t t = 6;
+  for (const char* parameterization : {"step", "direct", "epsilon"}) {
+    BOOST_TEST_CONTEXT(parameterization) {
+      auto m = make("diff-l2o", small({{"parameterization", parameterization}}));
+      m->shape_for(*f);
+      const auto& d = dynamic_cast<const learned::DiffusionOptimizer&>(*m);
+      const Tensor mean = std::string(parameterization) == "step" ? x + out
+                          : std::string(parameterization) == "direct"
+                              ? out
+                              : d.schedule().reverse_mean(x, out, t);
+      BOOST_TEST(at::allclose(d.reverse_step_from(x, out, t, z),
+                              mean + d.schedule().reverse_std(t) * z, 0, 1e-6));
+      BOOST_TEST(at::equal(d.reverse_step_from(x, out, t, Tensor()), mean));
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_chain_started_solver_starts_where_the_reverse_chain_does) {
+  const auto lasso = problem("lasso", {{"rows", 5}, {"dim", 10}});
+  auto f = sample(lasso, 8, 5);
+  const Tensor chain = f->initial_points(9);
+  auto independent = make("diff-l2o", small());
+  auto chained = make("diff-l2o", small({{"solver_start", "chain"}}));
+  independent->shape_for(*f);
+  chained->shape_for(*f);
+  const auto& a = dynamic_cast<const learned::DiffusionOptimizer&>(*independent);
+  const auto& b = dynamic_cast<const learned::DiffusionOptimizer&>(*chained);
+  // Its own draws: the start depends on the seed; from the chain: on the chain's start only.
+  BOOST_TEST(!at::equal(a.trajectory_start(*f, Tensor(), 1, chain),
+                        a.trajectory_start(*f, Tensor(), 2, chain)));
+  const Tensor from_chain = b.trajectory_start(*f, Tensor(), 1, chain);
+  BOOST_TEST(at::equal(from_chain, b.trajectory_start(*f, Tensor(), 2, chain)));
+  // The solver ran from there: lower f than the start.
+  BOOST_TEST((f->loss(from_chain) < f->loss(chain)).all().item<bool>());
+}
+
 BOOST_AUTO_TEST_CASE(every_guidance_and_oracle_variant_trains_and_lowers_its_loss) {
   const auto lasso = problem("lasso", {{"rows", 5}, {"dim", 10}});
   std::vector<Json> variants;
@@ -211,7 +252,7 @@ BOOST_AUTO_TEST_CASE(a_group_update_has_the_gradient_of_the_step_with_the_others
   auto f = lasso.family->sample(lasso.config, {16, 21, cpu64});
   const Tensor x = f->initial_points(22), target = f->initial_points(23),
                noise = f->initial_points(24);
-  for (const char* parameterization : {"step", "epsilon"}) {
+  for (const char* parameterization : {"step", "direct", "epsilon"}) {
     auto ele = make("diff-l2o-ele", small({{"parameterization", parameterization}}));
     ele->shape_for(*f);
     ele->to(cpu64);
@@ -307,6 +348,12 @@ BOOST_AUTO_TEST_CASE(bad_diffusion_configs_name_the_field_and_what_is_allowed) {
   BOOST_TEST(error({{"oracle", "magic"}})
                  .find("oracle: expected a string one of: solver, "
                        "perfect, noisy, fixed, partial, ours") != std::string::npos);
+  BOOST_TEST(error({{"parameterization", "x0"}})
+                 .find("parameterization: expected a string one of: epsilon, step, direct") !=
+             std::string::npos);
+  BOOST_TEST(error({{"solver_start", "near"}})
+                 .find("solver_start: expected a string one of: independent, chain") !=
+             std::string::npos);
   BOOST_TEST(error({{"solver", "sgd"}}).find("s.json.optimizers[0].solver: unknown optimizer") !=
              std::string::npos);
   BOOST_TEST(
