@@ -16,6 +16,7 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import fair_stats  # noqa: E402
+import study_table  # noqa: E402
 import l2o_report  # noqa: E402
 import numpy as np  # noqa: E402
 
@@ -661,6 +662,43 @@ class FairComparisonInAReport(unittest.TestCase):
                 l2o_report.build([os.path.join(run, "report.json")], out, None, reference="adam-tuned")
             self.assertIn("--reference adam-tuned: no report has this optimizer; labels: fista, gd",
                           str(refused.exception))
+
+
+class StudyTables(unittest.TestCase):
+    """reports/study_table.py on a hand-made tuned report with known trials."""
+
+    def test_each_choice_gets_its_best_trial_per_problem_and_the_pick_is_marked(self):
+        def trial(noise, lr, score, cell):
+            return {"cell": cell, "config": {"sampling_noise": noise, "train": {"lr": lr}}, "validation": score}
+
+        space = {"sampling_noise": {"grid": [True, False]}, "train.lr": {"grid": [1e-3, 1e-2]}}
+        a = [trial(True, 1e-3, 5.0, "a0"), trial(True, 1e-2, 4.0, "a1"),
+             trial(False, 1e-3, 3.0, "a2"), trial(False, 1e-2, None, "a3")]
+        b = [trial(True, 1e-3, 1.0, "b0"), trial(True, 1e-2, 2.0, "b1"),
+             trial(False, 1e-3, 7.0, "b2"), trial(False, 1e-2, 6.0, "b3")]
+
+        def cell(problem, trials, pick, repetition=0):
+            return {"problem": {"label": problem}, "optimizer": {"label": "dl"}, "repetition": repetition,
+                    "tuning": {"objective": "auc", "space": space, "trials": trials, "pick": pick}}
+
+        report = {"cells": [cell("p", a, 2), cell("q", b, 0), cell("q", b, 3, repetition=1),
+                            {"problem": {"label": "p"}, "optimizer": {"label": "gd"}}]}
+        with tempfile.TemporaryDirectory() as run:
+            os.makedirs(os.path.join(run, "tuning"))
+            with open(os.path.join(run, "tuning", "a2.json"), "w") as f:
+                json.dump({"eval": {"loss": {"mean": [9.0, 8.0, 7.0]}}}, f)
+            text = study_table.tables(report, run, steps=(0, 2), detail=True)
+        rows = {line.split("|")[1].strip(): [c.strip() for c in line.strip().strip("|").split("|")[1:]]
+                for line in text.splitlines() if line.startswith("| sampling_noise") or line.startswith("| train.lr")}
+        self.assertEqual(rows["sampling_noise = true"], ["4", "1 *"])
+        self.assertEqual(rows["sampling_noise = false"], ["3 *", "6"])
+        self.assertEqual(rows["train.lr = 0.001"], ["3 *", "1 *"])
+        self.assertEqual(rows["train.lr = 0.01"], ["4", "2"])
+        self.assertNotIn("gd", text)  # an untuned optimizer has no table
+        # The detail ranks trials by score, a missing score last, and reads the pick's curve.
+        detail = [line for line in text.splitlines() if line.startswith("| false") or line.startswith("| true")]
+        self.assertEqual(detail[0], "| false | 0.001 | 3 (pick) | 9 | 7 |")
+        self.assertEqual(detail[3], "| false | 0.01 | – | – | – |")
 
 
 if __name__ == "__main__":

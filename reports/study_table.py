@@ -1,0 +1,172 @@
+#!/usr/bin/python3
+"""Markdown tables of a design study: a suite whose optimizers are tuned (`"tune"`) over the
+choices under study, every trial scored on the validation split.
+
+    /usr/bin/python3 reports/study_table.py out/diff-l2o-study/report.json [--steps 1,10,100]
+        [--detail] [--out FILE]
+
+For each tuned optimizer it prints
+  - the effect of each choice: for every value of every tuned field, the best validation score
+    (the tuning objective, lower is better) among the trials with that value, per problem; the
+    value the problem's pick has is marked with *;
+  - with --detail, every trial per problem: its values, score and mean validation loss at --steps
+    (read from the run's tuning/ folder, next to report.json).
+Only repetition 0's test cells are read: the trials are shared by a problem's repetitions.
+"""
+
+import argparse
+import json
+import math
+import os
+import sys
+
+
+def field_value(config, field):
+    """A tuned field's value in a trial's config; `train.<f>` lives under config["train"]."""
+    if field.startswith("train."):
+        return (config.get("train") or {}).get(field[len("train."):])
+    return config.get(field)
+
+
+def show(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def score_text(score):
+    return "–" if score is None or not math.isfinite(score) else f"{score:.4g}"
+
+
+def tuned_cells(report):
+    """(optimizer label, problem label) -> the test cell of repetition 0 with a tuning record."""
+    out = {}
+    for cell in report.get("cells", []):
+        tuning = cell.get("tuning")
+        if not isinstance(tuning, dict) or "trials" not in tuning:
+            continue
+        if cell.get("repetition", 0) != 0:
+            continue
+        out[(cell["optimizer"]["label"], cell["problem"]["label"])] = cell
+    return out
+
+
+def choice_effects(cells):
+    """For one optimizer's cells {problem: cell}: the tuned fields, and per (field, value) and
+    problem the best score among the trials with that value and whether the pick has it."""
+    fields = []
+    effects = {}  # (field, shown value) -> {problem: (best score, picked)}
+    order = {}  # field -> values in the order first seen
+    for problem, cell in cells.items():
+        tuning = cell["tuning"]
+        for field in tuning.get("space", {}):
+            if field not in fields:
+                fields.append(field)
+        trials = tuning["trials"]
+        pick = tuning.get("pick")
+        picked = trials[pick]["config"] if isinstance(pick, int) and 0 <= pick < len(trials) else None
+        for field in fields:
+            for trial in trials:
+                value = show(field_value(trial["config"], field))
+                order.setdefault(field, [])
+                if value not in order[field]:
+                    order[field].append(value)
+                score = trial.get("validation")
+                score = float("inf") if score is None else float(score)
+                best, _ = effects.setdefault((field, value), {}).get(problem, (float("inf"), False))
+                is_pick = picked is not None and show(field_value(picked, field)) == value
+                effects[(field, value)][problem] = (min(best, score), is_pick)
+    return fields, order, effects
+
+
+def trial_curve(run_dir, cell_id, steps):
+    path = os.path.join(run_dir, "tuning", cell_id + ".json")
+    try:
+        with open(path) as f:
+            mean = json.load(f)["eval"]["loss"]["mean"]
+    except (OSError, KeyError, ValueError):
+        return [None] * len(steps)
+    return [mean[s] if s < len(mean) else None for s in steps]
+
+
+def tables(report, run_dir, steps=(1, 10, 100), detail=False):
+    lines = []
+    cells = tuned_cells(report)
+    optimizers = []
+    problems = []
+    for optimizer, problem in cells:
+        if optimizer not in optimizers:
+            optimizers.append(optimizer)
+        if problem not in problems:
+            problems.append(problem)
+    for optimizer in optimizers:
+        mine = {p: cells[(optimizer, p)] for p in problems if (optimizer, p) in cells}
+        objective = next(iter(mine.values()))["tuning"].get("objective", "final_loss")
+        fields, order, effects = choice_effects(mine)
+        lines.append(f"### {optimizer}: effect of each choice (best validation {objective}; "
+                     "* = the pick has this value)")
+        lines.append("")
+        lines.append("| choice | " + " | ".join(mine) + " |")
+        lines.append("|---|" + "---|" * len(mine))
+        for field in fields:
+            for value in order[field]:
+                row = []
+                for problem in mine:
+                    score, picked = effects[(field, value)].get(problem, (None, False))
+                    row.append(score_text(score) + (" *" if picked else ""))
+                lines.append(f"| {field} = {value} | " + " | ".join(row) + " |")
+        lines.append("")
+        if not detail:
+            continue
+        for problem, cell in mine.items():
+            tuning = cell["tuning"]
+            lines.append(f"#### {optimizer} on {problem}: every trial (validation split)")
+            lines.append("")
+            lines.append("| " + " | ".join(fields) + f" | {objective} | " +
+                         " | ".join(f"loss @{s}" for s in steps) + " |")
+            lines.append("|" + "---|" * (len(fields) + 1 + len(steps)))
+            ranked = sorted(enumerate(tuning["trials"]),
+                            key=lambda it: (float("inf") if it[1].get("validation") is None
+                                            else it[1]["validation"], it[0]))
+            for index, trial in ranked:
+                values = [show(field_value(trial["config"], f)) for f in fields]
+                curve = trial_curve(run_dir, trial.get("cell", ""), steps)
+                mark = " (pick)" if index == tuning.get("pick") else ""
+                lines.append("| " + " | ".join(values) + f" | {score_text(trial.get('validation'))}{mark} | " +
+                             " | ".join(score_text(v) for v in curve) + " |")
+            lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("report")
+    parser.add_argument("--steps", default="1,10,100", help="steps of the detail tables")
+    parser.add_argument("--detail", action="store_true", help="every trial per problem")
+    parser.add_argument("--out", help="write the markdown here instead of stdout")
+    args = parser.parse_args(argv)
+    try:
+        steps = tuple(int(s) for s in args.steps.split(","))
+        if any(s < 0 for s in steps):
+            raise ValueError
+    except ValueError:
+        sys.exit(f"study_table.py: --steps: expected comma-separated steps >= 0, got {args.steps!r}")
+    try:
+        with open(args.report) as f:
+            report = json.load(f)
+    except (OSError, ValueError) as e:
+        sys.exit(f"study_table.py: {args.report}: {e}")
+    text = tables(report, os.path.dirname(os.path.abspath(args.report)), steps, args.detail)
+    if not text:
+        sys.exit(f"study_table.py: {args.report}: no tuned optimizer (no cell has a tuning record)")
+    if args.out:
+        with open(args.out, "w") as f:
+            f.write(text + "\n")
+    else:
+        print(text)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
