@@ -104,6 +104,14 @@ Oracle DiffusionSettings::oracle_kind() const {
   throw InputError(fmt::format("oracle: unknown \"{}\"", oracle));
 }
 
+Output DiffusionSettings::output_kind() const {
+  static const std::pair<const char*, Output> names[] = {
+      {"epsilon", Output::epsilon}, {"step", Output::step}, {"direct", Output::direct}};
+  for (const auto& [name, kind] : names)
+    if (parameterization == name) return kind;
+  throw InputError(fmt::format("parameterization: unknown \"{}\"", parameterization));
+}
+
 bool DiffusionSettings::has_oracle_network() const {
   const Oracle kind = oracle_kind();
   return kind == Oracle::fixed || kind == Oracle::partial || kind == Oracle::ours;
@@ -162,9 +170,7 @@ std::unique_ptr<torch::optim::Adam> adam_on(std::vector<Tensor>& parameters, dou
 DiffusionOptimizer::DiffusionOptimizer(const DiffusionSettings& settings, std::uint64_t seed)
     : settings_(settings),
       oracle_kind_(settings.oracle_kind()),
-      output_(settings.parameterization == "epsilon"  ? Output::epsilon
-              : settings.parameterization == "direct" ? Output::direct
-                                                      : Output::step),
+      output_(settings.output_kind()),
       schedule_(settings.diffusion_steps, settings.beta_start, settings.beta_end),
       seed_(seed) {}
 

@@ -65,6 +65,8 @@ class Mlp {
 
 // Where the forward trajectories of training start (DiffusionSettings::oracle).
 enum class Oracle { solver, perfect, noisy, fixed, partial, ours };
+// What the denoiser's output is (DiffusionSettings::parameterization).
+enum class Output { epsilon, step, direct };
 
 // The settings every diffusion optimizer shares; listed in its Config (flat JSON fields).
 struct DiffusionSettings {
@@ -128,6 +130,7 @@ struct DiffusionSettings {
   }
   void validate(const std::string& where) const;
   Oracle oracle_kind() const;  // `oracle` as the enum
+  Output output_kind() const;  // `parameterization` as the enum
   // Whether the oracle is a network (pre-trained; learned on in training for partial and ours).
   bool has_oracle_network() const;
 };
@@ -214,8 +217,7 @@ class DiffusionOptimizer : public LearnedOptimizer {
 
   DiffusionSettings settings_;
   Oracle oracle_kind_;
-  enum class Output { epsilon, step, direct };
-  Output output_;  // what the network predicts (`parameterization`)
+  Output output_;
   NoiseSchedule schedule_;
   std::uint64_t seed_;
   std::int64_t dim_ = -1, features_ = -1;  // what the networks are sized for (-1: not yet)
