@@ -700,6 +700,18 @@ class StudyTables(unittest.TestCase):
         self.assertEqual(detail[0], "| false | 0.001 | 3 (pick) | 9 | 7 |")
         self.assertEqual(detail[3], "| false | 0.01 | – | – | – |")
 
+    def test_bad_arguments_name_the_option_or_file(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            untuned = os.path.join(tmp, "report.json")
+            with open(untuned, "w") as f:
+                json.dump({"cells": [{"problem": {"label": "p"}, "optimizer": {"label": "gd"}}]}, f)
+            for argv, message in [([untuned, "--steps", "1,x"], "--steps: expected comma-separated steps >= 0"),
+                                  ([os.path.join(tmp, "missing.json")], "missing.json"),
+                                  ([untuned], "no tuned optimizer")]:
+                with self.assertRaises(SystemExit) as refused:
+                    study_table.main(argv)
+                self.assertIn(message, str(refused.exception))
+
 
 if __name__ == "__main__":
     if len(sys.argv) < 2:
