@@ -265,6 +265,18 @@ Comparison compare_reports(const Report& base, const Report& next, const Compare
         "note: {} of {} time comparisons have too few repetitions for the U test to reach alpha {} "
         "even when every sample differs; run more repetitions to judge time\n",
         undecidable, time.size(), options.time_alpha);
+  const auto kernel = [](const Report& report) {
+    return report.context.is_object() ? report.context.value("blas_kernel", "") : "";
+  };
+  const std::string base_kernel = kernel(base), next_kernel = kernel(next);
+  out.verdict["blas_kernels"] = {base_kernel, next_kernel};
+  if (base_kernel != next_kernel)
+    out.table += fmt::format(
+        "note: the base was computed with BLAS kernel '{}', this run with '{}': their rounding "
+        "differs, which learned optimizers trained from scratch amplify; pin one with "
+        "OPENBLAS_CORETYPE (make regression does) before reading their cells as regressions\n",
+        base_kernel.empty() ? "unrecorded" : base_kernel,
+        next_kernel.empty() ? "unrecorded" : next_kernel);
   out.table += fmt::format(
       "{} cells: {} regressions, {} improvements, {} missing (quality tolerance {} decades); "
       "time: {} slower, {} faster (U test, alpha {}, ratio {}) -> {}\n",

@@ -1,5 +1,6 @@
 #include "harness/context.hpp"
 
+#include <dlfcn.h>
 #include <unistd.h>
 
 #include <ctime>
@@ -20,6 +21,17 @@ std::string utc_now() {
   return text;
 }
 
+std::string blas_kernel() {
+  // OpenBLAS picks its kernels by CPU at load time; their rounding differs, and a learned
+  // optimizer trained from scratch amplifies it (issue notes: 0.24 decades on RNNProp's quadratic
+  // cell between kernels), so reports say which kernel computed them. Looked up at run time
+  // because LibTorch reaches OpenBLAS only through the libblas.so.3 alternative.
+  using CoreName = char* (*)();
+  if (auto* name = reinterpret_cast<CoreName>(::dlsym(RTLD_DEFAULT, "openblas_get_corename")))
+    return name();
+  return "unknown";
+}
+
 Json run_context(const std::string& device, const Parallelism& parallelism) {
   char host[256] = {};
   ::gethostname(host, sizeof host - 1);
@@ -31,6 +43,7 @@ Json run_context(const std::string& device, const Parallelism& parallelism) {
           {"build_type", build.build_type},
           {"compiler", __VERSION__},
           {"libtorch_version", TORCH_VERSION},
+          {"blas_kernel", blas_kernel()},
           {"device", device},
           {"threads", parallelism.threads()},
           {"jobs", parallelism.jobs},

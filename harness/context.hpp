@@ -16,8 +16,12 @@ struct BuildInfo {
 };
 BuildInfo build_info();  // generated at build time
 
-// schema version, git commit, compiler, LibTorch version, device, threads (in all, and as jobs
-// × intra-op threads), host, UTC date.
+// OpenBLAS's kernel for this CPU ("Haswell", "SkylakeX", ...; OPENBLAS_CORETYPE pins it), or
+// "unknown" under another BLAS.
+std::string blas_kernel();
+
+// schema version, git commit, compiler, LibTorch version, BLAS kernel, device, threads (in all, and
+// as jobs × intra-op threads), host, UTC date.
 Json run_context(const std::string& device, const Parallelism& parallelism);
 
 std::string utc_now();  // "2026-11-27T18:30:00Z"

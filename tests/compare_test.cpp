@@ -8,6 +8,7 @@
 #include "core/error.hpp"
 #include "core/files.hpp"
 #include "harness/compare.hpp"
+#include "harness/context.hpp"
 #include "tests/support.hpp"
 
 namespace {
@@ -78,6 +79,21 @@ BOOST_AUTO_TEST_CASE(identical_reports_pass) {
   BOOST_TEST(result.verdict["summary"]["regressions"] == 0);
   BOOST_TEST(result.verdict["summary"]["slower"] == 0);
   BOOST_TEST(result.table.find("-> pass") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(reports_from_different_blas_kernels_are_flagged) {
+  Json base = base_report(), next = base_report();
+  base["context"] = {{"blas_kernel", "SkylakeX"}};
+  next["context"] = {{"blas_kernel", "Haswell"}};
+  const auto differing = compare_json(base, next, {});
+  BOOST_TEST(
+      differing.table.find("BLAS kernel 'SkylakeX', this run with 'Haswell'") != std::string::npos,
+      differing.table);
+  BOOST_TEST(differing.verdict["blas_kernels"] == Json({"SkylakeX", "Haswell"}));
+  next["context"]["blas_kernel"] = "SkylakeX";
+  BOOST_TEST(compare_json(base, next, {}).table.find("BLAS kernel") == std::string::npos);
+  // This build's own context names the kernel it runs on.
+  BOOST_TEST(!l2o::harness::blas_kernel().empty());
 }
 
 BOOST_AUTO_TEST_CASE(an_injected_regression_fails_and_is_named) {
