@@ -6,6 +6,7 @@
 #include <ATen/Parallel.h>
 
 #include <fmt/format.h>
+#include <torch/version.h>
 #include <nlohmann/json.hpp>
 
 #include "core/config.hpp"
@@ -107,11 +108,17 @@ learned::TrainResult TrainingCache::train_and_save(const OptimizerSpec& optimize
   learned::TrainingProblem training{&problems::find_family(k.family, optimizer.label), k.problem,
                                     k.seed, validation.instances, validation.initial_points};
   const BuildInfo build = build_info();
-  // A killed training continues from its resume file (only this key and build use it).
-  training.resume = {
-      .file = fs::path(checkpoint).replace_extension(".resume"),
-      .identity = {
-          {"key", k.to_json()}, {"git_commit", build.git_commit}, {"git_dirty", build.git_dirty}}};
+  // A killed training continues from its resume file, but only with the arithmetic that wrote
+  // it: the key (training_code_version included, bumped by any change to what a key trains to),
+  // compiler, build type, LibTorch, BLAS kernel and intra-op threads. Not the git commit: a
+  // training of hours must survive commits that leave its arithmetic alone.
+  training.resume = {.file = fs::path(checkpoint).replace_extension(".resume"),
+                     .identity = {{"key", k.to_json()},
+                                  {"compiler", __VERSION__},
+                                  {"build_type", build.build_type},
+                                  {"libtorch_version", TORCH_VERSION},
+                                  {"blas_kernel", blas_kernel()},
+                                  {"threads", at::get_num_threads()}}};
   const learned::TrainResult result = model.train(training, config, placement_, report);
   learned::save_checkpoint(checkpoint, model, k, result,
                            {{"git_commit", build.git_commit},

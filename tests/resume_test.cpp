@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/files.hpp"
+#include "harness/context.hpp"
 #include "learned/resume.hpp"
 #include "tests/support.hpp"
 
@@ -147,6 +148,55 @@ BOOST_AUTO_TEST_CASE(a_killed_diffusion_training_ends_bit_identical) {
        {"diffusion_steps", 10},
        {"solver_steps", 20},
        {"train", {{"epochs", 150}, {"batch", 16}, {"validate_every", 3}}}});
+}
+
+// The harness ties a resume file to the arithmetic that wrote it, not to the commit: its
+// identity names the thread count and BLAS kernel, and one written with other threads is ignored
+// (with a warning) by the next run.
+BOOST_AUTO_TEST_CASE(a_resume_file_of_other_threads_is_ignored_and_commits_do_not_matter) {
+  l2o::testing::TempDir dir;
+  const Json suite = {
+      {"name", "resume"},
+      {"steps", 20},
+      {"test_instances", 8},
+      {"problems", {{{"family", "quadratic"}, {"dim", 5}}}},
+      {"optimizers",
+       {{{"name", "l2o-dm"},
+         {"train", {{"epochs", 100000}, {"batch", 16}, {"steps", 20}, {"validate_every", 3}}}}}}};
+  std::ofstream(dir / "suite.json") << suite.dump();
+  const std::string train = std::string(L2OBENCH_BINARY) + " train " +
+                            (dir / "suite.json").string() + " --threads 1 --cache " +
+                            (dir / "cache").string() + " > " + (dir / "log").string() + " 2>&1";
+  // Started, and killed once `until` holds (or it ended).
+  const auto run_until = [&](const std::string& until) {
+    run_command("(" + train + " & pid=$!; until " + until +
+                " || ! kill -0 $pid 2>/dev/null; do sleep 0.01; done; kill -9 $pid; wait $pid)");
+  };
+  const std::string log_file = (dir / "log").string();
+  run_until("[ -n \"$(ls " + (dir / "cache").string() + "/*.resume 2>/dev/null)\" ]");
+  fs::path file;
+  for (const auto& entry : fs::directory_iterator(dir / "cache"))
+    if (entry.path().extension() == ".resume") file = entry.path();
+  BOOST_REQUIRE(!file.empty());
+
+  // Its header: the magic line, the header's length, the JSON header, the tensors.
+  const std::string content = l2o::read_file(file);
+  const std::size_t first = content.find('\n'), second = content.find('\n', first + 1);
+  const std::size_t length = std::stoull(content.substr(first + 1, second - first - 1));
+  Json header = Json::parse(content.substr(second + 1, length));
+  const Json& identity = header.at("identity");
+  BOOST_TEST(identity.at("threads") == 1);
+  BOOST_TEST(identity.at("blas_kernel").get<std::string>() == l2o::harness::blas_kernel());
+  BOOST_TEST(!identity.contains("git_commit"));
+
+  header["identity"]["threads"] = 2;
+  const std::string edited = header.dump();
+  l2o::write_file_atomically(file, content.substr(0, first + 1) + std::to_string(edited.size()) +
+                                       "\n" + edited + content.substr(second + 1 + length));
+  run_until("grep -q 'ignored\\|resuming' " + log_file);
+  const std::string log = l2o::read_file(dir / "log");
+  BOOST_TEST(log.find("it is ignored and training starts over") != std::string::npos, log);
+  BOOST_TEST(log.find("resuming") == std::string::npos, log);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
