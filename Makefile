@@ -91,7 +91,9 @@ reproduce: build
 
 ship: build
 	@set -e; for suite in $(REPRODUCE_SUITES); do for profile in $(REPRODUCE_PROFILES); do \
-	  $(L2OBENCH) ship suites/$$suite.json --train-profile $$profile $(REPRODUCE_FLAGS); \
+	  run=$(REPRODUCE_OUT)/$$suite-$$profile; \
+	  $(L2OBENCH) ship suites/$$suite.json --train-profile $$profile $(REPRODUCE_FLAGS) \
+	    $$( [ -f $$run/report.json ] && echo --run $$run ); \
 	done; done
 
 # Regression tracking: the quick suite from scratch (fresh cache, so learned optimizers are

@@ -212,6 +212,8 @@ std::optional<std::string> unusable_cell(const Json& j, const Cell& cell, std::i
   return std::nullopt;
 }
 
+}  // namespace
+
 std::optional<CellRecord> finished_cell(const fs::path& path, const Cell& cell,
                                         std::int64_t steps) {
   if (!fs::exists(path)) return std::nullopt;
@@ -227,6 +229,37 @@ std::optional<CellRecord> finished_cell(const fs::path& path, const Cell& cell,
   std::fprintf(stderr, "l2obench: warning: %s is not a finished cell (%s); computing it again\n",
                path.c_str(), reason->c_str());
   return std::nullopt;
+}
+
+namespace {
+
+// A tuning trial the run lacks, from the results shipped beside the models (`l2obench ship
+// --run`: <models>/tuning/<id>.json), copied into the run. A learned trial's record counts only
+// if it was computed with the model this build would load or train (its checkpoint's key, which
+// includes training_code_version); then its pick's test cells are evaluated afresh from the
+// shipped model, while the other trials' models need not be shipped or trained.
+std::optional<CellRecord> shipped_trial(const Suite& suite, const Cell& trial,
+                                        const RunOptions& options, const TrainingCache& cache) {
+  if (!trial.trial || options.models.empty()) return std::nullopt;
+  const fs::path file = options.models / "tuning" / (trial.id + ".json");
+  if (!fs::exists(file)) return std::nullopt;
+  std::optional<CellRecord> record = finished_cell(file, trial, suite.steps);
+  if (!record) return std::nullopt;
+  if (record->train.is_object()) {
+    const OptimizerSpec o = trial_optimizer(suite.optimizers[trial.optimizer], *trial.trial);
+    const std::string expected = cache.key(o, suite.problems[trial.problem]).file_name();
+    const std::string recorded =
+        fs::path(record->train.value("checkpoint", std::string())).filename().string();
+    if (recorded != expected) {
+      std::fprintf(stderr,
+                   "l2obench: warning: %s was computed with model %s, this build's is %s (the "
+                   "training code changed); computing the trial again\n",
+                   file.c_str(), recorded.c_str(), expected.c_str());
+      return std::nullopt;
+    }
+  }
+  write_json_atomically(cell_path(options.out, trial), read_json_file(file));
+  return record;
 }
 
 // A folder holds one suite's run: its suite.json, cells and report. A run of another suite (by
@@ -419,6 +452,8 @@ class CellRunner {
     for (const Cell& trial : trials) {
       if (auto record = finished_cell(cell_path(options_.out, trial), trial, suite_.steps))
         out.push_back(std::move(*record));
+      else if (auto shipped = shipped_trial(suite_, trial, options_, cache_))
+        out.push_back(std::move(*shipped));
       else
         missing.push_back(trial);
     }
@@ -503,6 +538,8 @@ RunSummary run_suite(const Suite& suite, const RunOptions& options) {
   std::size_t other_build = 0;
   for (const Cell& cell : cells) {
     auto record = finished_cell(cell_path(options.out, cell), cell, suite.steps);
+    if (!record && (record = shipped_trial(suite, cell, options, runner.cache())))
+      ++summary.shipped_trials;
     if (!record) {
       (cell.trial ? todo_trials : todo_tests).push_back(cell);
       continue;
@@ -516,6 +553,11 @@ RunSummary run_suite(const Suite& suite, const RunOptions& options) {
     std::fprintf(
         stderr, "l2obench: %zu of %zu cells already finished in %s; running the other %zu\n",
         summary.skipped, cells.size(), options.out.c_str(), todo_trials.size() + todo_tests.size());
+  if (options.progress && summary.shipped_trials > 0)
+    std::fprintf(stderr,
+                 "l2obench: %zu tuning trials taken from the results shipped in %s (their picks' "
+                 "test cells are evaluated here)\n",
+                 summary.shipped_trials, (options.models / "tuning").c_str());
   if (other_build > 0)
     std::fprintf(
         stderr,

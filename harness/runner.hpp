@@ -5,10 +5,12 @@
 #include <cstddef>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "core/json_fwd.hpp"
+#include "harness/cell_record.hpp"
 #include "harness/cells.hpp"
 #include "harness/suite.hpp"
 
@@ -37,7 +39,8 @@ struct RunOptions {
 struct RunSummary {
   std::size_t cells = 0, skipped = 0, evaluated = 0;  // tuning trials included
   std::size_t trials = 0;                             // of the cells, tuning trials
-  bool merged = false;                                // report.json written (a run of all shards)
+  std::size_t shipped_trials = 0;  // of the skipped, trials copied from <models>/tuning
+  bool merged = false;             // report.json written (a run of all shards)
 };
 
 RunSummary run_suite(const Suite& suite, const RunOptions& options);
@@ -53,6 +56,11 @@ c10::Device parse_device(const std::string& device);
 
 // <out>/cells/<id>.json, or <out>/tuning/<id>.json for a tuning trial.
 std::filesystem::path cell_path(const std::filesystem::path& out, const Cell& cell);
+
+// The record in `path` when it is a finished record of `cell` (its digest, every step); else
+// none, with a warning on stderr when a file is there but unusable.
+std::optional<CellRecord> finished_cell(const std::filesystem::path& path, const Cell& cell,
+                                        std::int64_t steps);
 
 // Tests only: called with a problem and its split ("validation" or "test") whenever the runner
 // draws instances, so that a test can make a split's access throw. Not thread-safe to set

@@ -3,11 +3,15 @@
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
+#include <set>
 
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "core/files.hpp"
 #include "harness/cells.hpp"
+#include "harness/runner.hpp"
+#include "harness/tuning.hpp"
 #include "learned/checkpoint.hpp"
 #include "learned/registry.hpp"
 #include "learned/shipped_model.hpp"
@@ -52,17 +56,26 @@ const SuiteModel& select_model(const std::vector<SuiteModel>& models, const std:
       selector));
 }
 
+namespace {
+
+bool is_learned(const OptimizerSpec& optimizer) {
+  return learned::find_any_optimizer(optimizer.name, optimizer.label).learned;
+}
+
+}  // namespace
+
 ShippedModels ship_models(const Suite& suite, const TrainingCache& cache,
-                          const std::filesystem::path& folder, const Placement& placement) {
+                          const std::filesystem::path& folder, const Placement& placement,
+                          const std::filesystem::path& run) {
   ShippedModels out;
-  for (const SuiteModel& model : suite_models(suite, cache)) {
-    const OptimizerSpec& optimizer = suite.optimizers[model.users[0].optimizer];
-    const ProblemSpec& problem = suite.problems[model.users[0].problem];
+  std::set<std::string> shipped;
+  const auto ship = [&](const OptimizerSpec& optimizer, const ProblemSpec& problem) {
     const learned::CheckpointKey key = cache.key(optimizer, problem);
+    if (!shipped.insert(key.file_name()).second) return;
     const std::filesystem::path checkpoint = cache.dir() / key.file_name();
     if (!std::filesystem::exists(checkpoint)) {
-      out.missing.push_back(model.key);
-      continue;
+      out.missing.push_back(std::filesystem::path(key.file_name()).stem().string());
+      return;
     }
     auto trained = make_untrained(optimizer, key.seed, problem, placement);
     Json provenance;
@@ -71,6 +84,39 @@ ShippedModels ship_models(const Suite& suite, const TrainingCache& cache,
     std::filesystem::create_directories(folder);
     out.written.push_back(folder / learned::shipped_model_name(key));
     learned::save_shipped_model(out.written.back(), *trained, key, result, provenance);
+  };
+  for (const SuiteModel& model : suite_models(suite, cache))
+    ship(suite.optimizers[model.users[0].optimizer], suite.problems[model.users[0].problem]);
+
+  // A tuned learned optimizer: the model of each problem's pick, and every trial's result (not
+  // its model), from the finished run.
+  for (const Cell& test : expand(suite)) {
+    const OptimizerSpec& tuned = suite.optimizers[test.optimizer];
+    if (!tuned.tuning || !is_learned(tuned)) continue;
+    if (run.empty()) {
+      if (std::ranges::find(out.tuned_without_run, tuned.label) == out.tuned_without_run.end())
+        out.tuned_without_run.push_back(tuned.label);
+      continue;
+    }
+    const std::optional<CellRecord> record = finished_cell(cell_path(run, test), test, suite.steps);
+    if (!record || !record->tuning.is_object()) {
+      out.missing.push_back(fmt::format("{} (no finished test cell in {})", test.id, run.string()));
+      continue;
+    }
+    ship(trial_optimizer(tuned, record->tuning.at("pick").get<std::size_t>()),
+         suite.problems[test.problem]);
+  }
+  if (run.empty()) return out;
+  for (const Cell& trial : expand_trials(suite)) {
+    if (!is_learned(suite.optimizers[trial.optimizer])) continue;
+    const std::filesystem::path from = cell_path(run, trial);
+    if (!finished_cell(from, trial, suite.steps)) {
+      out.missing.push_back(fmt::format("{} (no finished trial in {})", trial.id, run.string()));
+      continue;
+    }
+    std::filesystem::create_directories(folder / "tuning");
+    out.written.push_back(folder / "tuning" / from.filename());
+    write_json_atomically(out.written.back(), read_json_file(from));
   }
   return out;
 }

@@ -33,11 +33,16 @@ const SuiteModel& select_model(const std::vector<SuiteModel>& models, const std:
 // Writes the cached checkpoint of every model of the suite as a shipped model in `folder`
 // (learned/shipped_model.hpp), loading each into its model first so that every weight is checked
 // and stored in the model's own dtype. Models the cache lacks are left out and listed.
+// A tuned learned optimizer needs `run`, a finished run of the suite: then the model of each
+// problem's pick (its test cells' "tuning") is shipped, and every trial's result goes to
+// <folder>/tuning/<id>.json, where `run` finds it instead of training the trial's model.
 struct ShippedModels {
   std::vector<std::filesystem::path> written;
-  std::vector<std::string> missing;  // keys
+  std::vector<std::string> missing;            // keys, or cells of `run` that are not finished
+  std::vector<std::string> tuned_without_run;  // labels of tuned learned optimizers left out
 };
 ShippedModels ship_models(const Suite& suite, const TrainingCache& cache,
-                          const std::filesystem::path& folder, const Placement& placement);
+                          const std::filesystem::path& folder, const Placement& placement,
+                          const std::filesystem::path& run = {});
 
 }  // namespace l2o::harness

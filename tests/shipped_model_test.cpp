@@ -10,6 +10,7 @@
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
 
+#include "core/digest.hpp"
 #include "core/error.hpp"
 #include "core/files.hpp"
 #include "core/safetensors.hpp"
@@ -245,6 +246,76 @@ BOOST_AUTO_TEST_CASE(the_command_line_ships_and_runs_from_shipped_models_and_pyt
   BOOST_TEST(python.exit_code == 0);
   BOOST_TEST(python.output.find("l2o-dm trained on quadratic") != std::string::npos);
   BOOST_TEST(python.output.find("3 epochs") != std::string::npos);
+}
+
+// A tuned learned optimizer ships the model of its pick and its trials' results: a fresh run
+// from them trains nothing, reuses the trials and evaluates the test cells to the same numbers;
+// a trial result computed with another model key (older training code) is computed again.
+BOOST_AUTO_TEST_CASE(a_tuned_learned_optimizer_ships_its_pick_and_its_trials_results) {
+  l2o::testing::TempDir dir;
+  const std::string binary = L2OBENCH_BINARY;
+  const Json suite_json = {
+      {"name", "shipped-tuned"},
+      {"steps", 20},
+      {"test_instances", 8},
+      {"problems", {{{"family", "quadratic"}, {"dim", 10}}}},
+      {"optimizers",
+       {{{"name", "l2o-dm"},
+         {"train", {{"epochs", 3}, {"batch", 8}, {"steps", 20}, {"unroll", 10}}},
+         {"tune", {{"output_scale", {{"grid", {0.01, 0.1}}}}, {"objective", "auc"}}}}}}};
+  std::ofstream(dir / "suite.json") << suite_json.dump();
+  const std::string suite = (dir / "suite.json").string(), models = (dir / "models").string();
+  auto l2obench = [&](const std::string& arguments) {
+    return l2o::testing::run_command(binary + " " + arguments);
+  };
+  auto run = [&](const std::string& out, const std::string& cache, const std::string& options) {
+    return l2obench("run " + suite + " --threads 1 --out " + (dir / out).string() + " --cache " +
+                    (dir / cache).string() + " " + options);
+  };
+  BOOST_REQUIRE(run("trained", "cache", "--quiet --models none").exit_code == 0);
+
+  const auto without_run =
+      l2obench("ship " + suite + " --cache " + (dir / "cache").string() + " --models " + models);
+  BOOST_TEST(without_run.exit_code == 0);
+  BOOST_TEST(without_run.output.find("give --run") != std::string::npos, without_run.output);
+  BOOST_TEST(!fs::exists(dir / "models"));
+
+  const auto ship = l2obench("ship " + suite + " --cache " + (dir / "cache").string() +
+                             " --models " + models + " --run " + (dir / "trained").string());
+  BOOST_REQUIRE_MESSAGE(ship.exit_code == 0, ship.output);
+  std::size_t model_files = 0, trial_files = 0;
+  for (const auto& entry : fs::directory_iterator(dir / "models"))
+    model_files += entry.path().extension() == ".safetensors";
+  for (const auto& entry : fs::directory_iterator(dir / "models" / "tuning"))
+    trial_files += entry.path().extension() == ".json";
+  BOOST_TEST(model_files == 1);  // the pick's, not the other trial's
+  BOOST_TEST(trial_files == 2);
+
+  const auto shipped = run("shipped", "empty", "--models " + models);
+  BOOST_REQUIRE_MESSAGE(shipped.exit_code == 0, shipped.output);
+  BOOST_TEST(
+      shipped.output.find("2 tuning trials taken from the results shipped") != std::string::npos,
+      shipped.output);
+  BOOST_TEST(!fs::exists(dir / "empty"));  // nothing trained
+  const Json a = l2o::read_json_file(dir / "trained" / "report.json"),
+             b = l2o::read_json_file(dir / "shipped" / "report.json");
+  BOOST_TEST(a["cells"][0]["tuning"]["pick"] == b["cells"][0]["tuning"]["pick"]);
+  BOOST_TEST(a["cells"][0]["eval"]["loss"] == b["cells"][0]["eval"]["loss"]);
+
+  // A trial result that names another model (as one from older training code would).
+  for (const auto& entry : fs::directory_iterator(dir / "models" / "tuning")) {
+    Json trial = l2o::read_json_file(entry.path());
+    trial["train"]["checkpoint"] = "out/cache/l2o-dm-0000000000000000.json";
+    trial.erase("digest");
+    trial["digest"] = l2o::json_digest(trial);
+    l2o::write_json_atomically(entry.path(), trial);
+  }
+  const auto stale = run("stale", "retrained", "--models " + models);
+  BOOST_REQUIRE_MESSAGE(stale.exit_code == 0, stale.output);
+  BOOST_TEST(stale.output.find("computing the trial again") != std::string::npos, stale.output);
+  BOOST_TEST(fs::exists(dir / "retrained"));  // the other trial's model was trained
+  const Json c = l2o::read_json_file(dir / "stale" / "report.json");
+  BOOST_TEST(a["cells"][0]["eval"]["loss"] == c["cells"][0]["eval"]["loss"]);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -17,6 +17,7 @@ namespace {
 
 struct ShipArguments {
   std::string suite;
+  std::string run;  // a finished run of the suite: the picks of its tuned learned optimizers
   ExecutionOptions execution;
 };
 
@@ -26,7 +27,8 @@ int ship(const ShipArguments& a) {
   if (folder.empty()) throw InputError("--models none: ship needs a folder to write to");
   const Placement placement{harness::parse_device(a.execution.device), suite.dtype};
   const harness::TrainingCache cache(a.execution.cache, suite, placement, false);
-  const harness::ShippedModels shipped = harness::ship_models(suite, cache, folder, placement);
+  const harness::ShippedModels shipped =
+      harness::ship_models(suite, cache, folder, placement, a.run);
   for (const auto& path : shipped.written) fmt::print("{}\n", path.string());
   if (!shipped.missing.empty())
     fmt::print(
@@ -36,6 +38,11 @@ int ship(const ShipArguments& a) {
         shipped.missing.size(), a.execution.cache, a.suite,
         a.execution.train_profile.empty() ? "" : " --train-profile " + a.execution.train_profile,
         fmt::join(shipped.missing, ", "));
+  if (!shipped.tuned_without_run.empty())
+    fmt::print(stderr,
+               "l2obench: the tuned learned optimizers {} are not shipped: give --run, a finished "
+               "run of the suite, to ship each problem's pick and the trials' results\n",
+               fmt::join(shipped.tuned_without_run, ", "));
   return 0;
 }
 
@@ -48,6 +55,11 @@ Command add_ship(CLI::App& app) {
       "write the suite's trained models from the cache to the shipped-models folder (--models, "
       "default models/), where run and train use them instead of training; prints the files");
   command->add_option("suite", a->suite, "suite JSON file")->required();
+  command
+      ->add_option("--run", a->run,
+                   "a finished run of the suite (its --out): ship the model each tuned learned "
+                   "optimizer picked per problem, and its trials' results (not their models)")
+      ->check(CLI::ExistingDirectory);
   add_execution_options(command, a->execution);
   return {command, [a] { return ship(*a); }};
 }
