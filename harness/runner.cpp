@@ -538,8 +538,11 @@ RunSummary run_suite(const Suite& suite, const RunOptions& options) {
   std::size_t other_build = 0;
   for (const Cell& cell : cells) {
     auto record = finished_cell(cell_path(options.out, cell), cell, suite.steps);
-    if (!record && (record = shipped_trial(suite, cell, options, runner.cache())))
-      ++summary.shipped_trials;
+    if (!record && (record = shipped_trial(suite, cell, options, runner.cache()))) {
+      ++summary.shipped_trials;  // said below, with where it came from
+      ++summary.skipped;
+      continue;
+    }
     if (!record) {
       (cell.trial ? todo_trials : todo_tests).push_back(cell);
       continue;

@@ -7,6 +7,7 @@ known, and of the shipped-model reader.
 
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import unittest
@@ -136,5 +137,38 @@ class Page(unittest.TestCase):
             self.assertEqual(page_text(empty, values, out), first)
 
 
+class ShippedModelsGiveThePagesNumbers(unittest.TestCase):
+    """The committed page against a fresh evaluation: the Diff-L2O Table 4 suite at the paper budget
+    run from the models (and tuning results) shipped in models/, into an empty cache, must train
+    nothing and give every number measured.json holds for that column, bit for bit."""
+
+    SUITE = "diff-l2o-table4"
+
+    def test_a_fresh_evaluation_of_the_shipped_models_matches_the_page(self):
+        if BINARY is None:
+            self.fail("give the l2obench binary as the first argument")
+        root = os.path.dirname(HERE)
+        with tempfile.TemporaryDirectory() as tmp:
+            cache, out = os.path.join(tmp, "cache"), os.path.join(tmp, "run")
+            done = subprocess.run([BINARY, "run", os.path.join(root, "suites", f"{self.SUITE}.json"),
+                                   "--train-profile", "paper", "--models", os.path.join(root, "models"),
+                                   "--cache", cache, "--out", out, "--threads", "1", "--quiet"],
+                                  capture_output=True, text=True)
+            self.assertEqual(done.returncode, 0, done.stderr)
+            self.assertFalse(os.path.exists(cache), "a model was trained instead of loaded")
+            with open(os.path.join(HERE, "paper_values.json")) as f:
+                entries = [e for e in json.load(f)["values"] if e["suite"] == self.SUITE]
+            with open(os.path.join(HERE, "reproduction", "measured.json")) as f:
+                committed = json.load(f)[f"{self.SUITE}-paper"]
+            fresh = reproduction.block_from_report(reproduction.l2o_report.load(os.path.join(out, "report.json")),
+                                                   entries)
+            self.assertTrue(committed["values"])
+            self.assertEqual(fresh["values"], committed["values"])
+
+
+BINARY = None
+
 if __name__ == "__main__":
+    if len(sys.argv) > 1:
+        BINARY = sys.argv.pop(1)
     unittest.main(verbosity=2)
