@@ -99,10 +99,11 @@ ship: build
 # Regression tracking: the quick suite from scratch (fresh cache, so learned optimizers are
 # trained by this build) with a fixed thread count, compared on final quality with the
 # committed baseline; exits non-zero naming each worse cell.
-# The gate pins OpenBLAS's kernel (and ATen's vector width): by default each picks its kernels by
-# CPU, and RNNProp's 100-epoch training on quadratic-n10 lands 0.24 decades apart between kernels
-# (SkylakeX -0.21, Haswell -0.07, Cooperlake +0.01), so an unpinned baseline fails on the next
-# CI machine whose CPU differs. Haswell's kernels (AVX2 + FMA) run on every x86-64 CI machine.
+# The gate pins OpenBLAS's kernel (and ATen's vector width): unpinned, OpenBLAS picks its kernels
+# by CPU (and l2obench picks SkylakeX where OpenBLAS does not know the CPU, core/threads.hpp), and
+# RNNProp's 100-epoch training on quadratic-n10 lands 0.24 decades apart between kernels
+# (SkylakeX -0.21, Haswell -0.07, Cooperlake +0.01), so a baseline fails on the next CI machine
+# whose CPU differs. Haswell's kernels (AVX2 + FMA) run on every x86-64 CI machine.
 BASELINE := reports/baselines/quick.json
 PIN_KERNELS := OPENBLAS_CORETYPE=Haswell ATEN_CPU_CAPABILITY=avx2
 REGRESSION_RUN = $(PIN_KERNELS) $(L2OBENCH) run suites/quick.json --threads 2 --quiet --models none

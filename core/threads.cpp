@@ -8,14 +8,19 @@
 
 namespace l2o {
 
+const char* openblas_core() {
+  using CoreName = char* (*)();
+  auto core_name = reinterpret_cast<CoreName>(::dlsym(RTLD_DEFAULT, "openblas_get_corename"));
+  return core_name ? core_name() : nullptr;
+}
+
 namespace {
 
 // The OpenBLAS kernels for this CPU where OpenBLAS itself chose its generic ones; null where it
 // recognised the CPU, or is not the BLAS in use.
 const char* openblas_core_to_force() {
-  using CoreName = char* (*)();
-  auto core_name = reinterpret_cast<CoreName>(::dlsym(RTLD_DEFAULT, "openblas_get_corename"));
-  if (!core_name || ::strcasecmp(core_name(), "prescott") != 0) return nullptr;
+  const char* core = openblas_core();
+  if (!core || ::strcasecmp(core, "prescott") != 0) return nullptr;
   __builtin_cpu_init();
   if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
       __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq"))

@@ -10,6 +10,10 @@
 //   than with the AVX-512 kernels the CPU supports).
 namespace l2o {
 
+// The kernels OpenBLAS runs ("Haswell", "SkylakeX", ...; looked up at run time, as LibTorch
+// reaches OpenBLAS only through the libblas.so.3 alternative), or null under another BLAS.
+const char* openblas_core();
+
 // Sets OMP_WAIT_POLICY=passive, and OPENBLAS_CORETYPE to the kernels the CPU supports where
 // OpenBLAS fell back to its generic ones, unless the environment already names them, and then
 // re-executes this program with the same arguments (never returns then). Returns when nothing

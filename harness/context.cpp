@@ -1,6 +1,5 @@
 #include "harness/context.hpp"
 
-#include <dlfcn.h>
 #include <unistd.h>
 
 #include <ctime>
@@ -9,6 +8,8 @@
 #include <fmt/format.h>
 #include <torch/version.h>
 #include <nlohmann/json.hpp>
+
+#include "core/threads.hpp"
 
 namespace l2o::harness {
 
@@ -22,14 +23,8 @@ std::string utc_now() {
 }
 
 std::string blas_kernel() {
-  // OpenBLAS picks its kernels by CPU at load time; their rounding differs, and a learned
-  // optimizer trained from scratch amplifies it (issue notes: 0.24 decades on RNNProp's quadratic
-  // cell between kernels), so reports say which kernel computed them. Looked up at run time
-  // because LibTorch reaches OpenBLAS only through the libblas.so.3 alternative.
-  using CoreName = char* (*)();
-  if (auto* name = reinterpret_cast<CoreName>(::dlsym(RTLD_DEFAULT, "openblas_get_corename")))
-    return name();
-  return "unknown";
+  const char* core = openblas_core();
+  return core ? core : "unknown";
 }
 
 Json run_context(const std::string& device, const Parallelism& parallelism) {
