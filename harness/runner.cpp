@@ -258,7 +258,7 @@ std::optional<CellRecord> shipped_trial(const Suite& suite, const Cell& trial,
       return std::nullopt;
     }
   }
-  write_json_atomically(cell_path(options.out, trial), read_json_file(file));
+  write_json_atomically(cell_path(options.out, trial), record->to_json());  // exact round trip
   return record;
 }
 

@@ -18,12 +18,19 @@
 
 namespace l2o::harness {
 
+namespace {
+
+bool is_learned(const OptimizerSpec& optimizer) {
+  return learned::find_any_optimizer(optimizer.name, optimizer.label).learned;
+}
+
+}  // namespace
+
 std::vector<SuiteModel> suite_models(const Suite& suite, const TrainingCache& cache) {
   std::vector<SuiteModel> models;
   for (const Cell& cell : expand(suite)) {
     const OptimizerSpec& optimizer = suite.optimizers[cell.optimizer];
-    if (optimizer.tuning || !learned::find_any_optimizer(optimizer.name, optimizer.label).learned)
-      continue;
+    if (optimizer.tuning || !is_learned(optimizer)) continue;
     const learned::CheckpointKey key = cache.key(optimizer, suite.problems[cell.problem]);
     const std::string name = std::filesystem::path(key.file_name()).stem().string();
     auto model = std::ranges::find(models, name, &SuiteModel::key);
@@ -55,14 +62,6 @@ const SuiteModel& select_model(const std::vector<SuiteModel>& models, const std:
       "\"<optimizer>-<hash>\" that `l2obench train SUITE --list` prints",
       selector));
 }
-
-namespace {
-
-bool is_learned(const OptimizerSpec& optimizer) {
-  return learned::find_any_optimizer(optimizer.name, optimizer.label).learned;
-}
-
-}  // namespace
 
 ShippedModels ship_models(const Suite& suite, const TrainingCache& cache,
                           const std::filesystem::path& folder, const Placement& placement,
@@ -110,13 +109,14 @@ ShippedModels ship_models(const Suite& suite, const TrainingCache& cache,
   for (const Cell& trial : expand_trials(suite)) {
     if (!is_learned(suite.optimizers[trial.optimizer])) continue;
     const std::filesystem::path from = cell_path(run, trial);
-    if (!finished_cell(from, trial, suite.steps)) {
+    const std::optional<CellRecord> record = finished_cell(from, trial, suite.steps);
+    if (!record) {
       out.missing.push_back(fmt::format("{} (no finished trial in {})", trial.id, run.string()));
       continue;
     }
     std::filesystem::create_directories(folder / "tuning");
     out.written.push_back(folder / "tuning" / from.filename());
-    write_json_atomically(out.written.back(), read_json_file(from));
+    write_json_atomically(out.written.back(), record->to_json());  // exact round trip
   }
   return out;
 }
