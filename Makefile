@@ -115,7 +115,8 @@ regression: build
 
 # The quick suite through a local Slurm (scripts/slurm-test) in $(OUT)/slurm-test; compared with
 # REFERENCE, the report of a single run with 2 threads (CI gives make regression's), else with
-# one it runs itself; kernels pinned like the gate's, so the two agree cell for cell. REUSE_CACHE: that run's --cache, loaded by the train tasks, not retrained.
+# one it runs itself; kernels pinned like the gate's, so the two agree cell for cell.
+# REUSE_CACHE: that run's --cache, loaded by the train tasks, not retrained.
 slurm-test: build
 	$(PIN_KERNELS) OUT=$(OUT)/slurm-test BUILD=$(BUILD) scripts/slurm-test $(if $(REFERENCE),--reference $(REFERENCE)) \
 	  $(if $(REUSE_CACHE),--reuse-cache $(REUSE_CACHE))
