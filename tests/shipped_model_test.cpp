@@ -279,6 +279,11 @@ BOOST_AUTO_TEST_CASE(a_tuned_learned_optimizer_ships_its_pick_and_its_trials_res
   BOOST_TEST(without_run.exit_code == 0);
   BOOST_TEST(without_run.output.find("give --run") != std::string::npos, without_run.output);
   BOOST_TEST(!fs::exists(dir / "models"));
+  const auto no_run = l2obench("ship " + suite + " --models " + models + " --run " +
+                               (dir / "no-such-run").string());
+  BOOST_TEST(no_run.exit_code == 2);
+  BOOST_TEST(no_run.output.find("--run: Directory does not exist") != std::string::npos,
+             no_run.output);
 
   const auto ship = l2obench("ship " + suite + " --cache " + (dir / "cache").string() +
                              " --models " + models + " --run " + (dir / "trained").string());
