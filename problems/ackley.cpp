@@ -1,7 +1,6 @@
 #include "problems/ackley.hpp"
 
 #include <cmath>
-#include <numbers>
 
 #include <ATen/ATen.h>
 
@@ -12,7 +11,7 @@ namespace l2o::problems {
 
 namespace {
 
-constexpr double two_pi = 2.0 * std::numbers::pi;
+using kernel::two_pi;
 
 class AckleyObjective final : public KernelObjective {
  public:

@@ -3,6 +3,7 @@
 // only): Eigen views of one instance inside batched tensor memory, and a parallel loop over
 // instances that stays deterministic (each instance is computed by one thread, in one order).
 #include <cstdint>
+#include <numbers>
 
 #include <ATen/Parallel.h>
 #include <Eigen/Core>
@@ -10,6 +11,9 @@
 #include "core/tensor.hpp"
 
 namespace l2o::problems::kernel {
+
+// The angular frequency of Rastrigin's and Ackley's cosine terms.
+inline constexpr double two_pi = 2.0 * std::numbers::pi;
 
 template <class S>
 using Matrix = Eigen::Map<const Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>;

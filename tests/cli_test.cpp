@@ -16,6 +16,8 @@
 #include "problems/registry.hpp"
 #include "tests/support.hpp"
 
+namespace cli_test {
+
 namespace {
 
 using l2o::Json;
@@ -492,3 +494,5 @@ BOOST_AUTO_TEST_CASE(every_usage_error_exits_2_with_one_line) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace cli_test

@@ -16,6 +16,8 @@
 #include "harness/training_cache.hpp"
 #include "tests/support.hpp"
 
+namespace cluster_test {
+
 namespace {
 
 using l2o::Json;
@@ -338,3 +340,5 @@ BOOST_AUTO_TEST_CASE(slurm_refuses_bad_options_with_one_clear_error) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace cluster_test

@@ -11,6 +11,8 @@
 #include "harness/context.hpp"
 #include "tests/support.hpp"
 
+namespace compare_test {
+
 namespace {
 
 using l2o::Json;
@@ -251,3 +253,5 @@ BOOST_AUTO_TEST_CASE(the_cli_exits_1_on_a_regression) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace compare_test

@@ -6,6 +6,8 @@
 #include "core/error.hpp"
 #include "core/seed.hpp"
 
+namespace config_test {
+
 namespace {
 
 using l2o::InputError;
@@ -91,3 +93,5 @@ BOOST_AUTO_TEST_CASE(seed_derivation_is_stable_and_path_sensitive) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace config_test

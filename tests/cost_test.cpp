@@ -18,6 +18,8 @@
 #include "problems/registry.hpp"
 #include "tests/support.hpp"
 
+namespace cost_test {
+
 namespace {
 
 using l2o::Json;
@@ -212,3 +214,5 @@ BOOST_AUTO_TEST_CASE(every_cell_records_a_cumulative_cost_of_steps_plus_one_entr
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace cost_test

@@ -16,6 +16,8 @@
 #include "problems/registry.hpp"
 #include "tests/support.hpp"
 
+namespace data_problems_test {
+
 namespace {
 
 using l2o::Json;
@@ -341,3 +343,5 @@ BOOST_AUTO_TEST_CASE(datasets_command_says_what_is_missing_and_how_to_install_it
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace data_problems_test

@@ -17,6 +17,8 @@
 #include "problems/data/readers.hpp"
 #include "tests/support.hpp"
 
+namespace data_test {
+
 namespace {
 
 using l2o::InputError;
@@ -425,3 +427,5 @@ BOOST_AUTO_TEST_CASE(installed_fashion_mnist_keeps_the_official_split) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace data_test

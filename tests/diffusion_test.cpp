@@ -19,6 +19,8 @@
 #include "problems/registry.hpp"
 #include "tests/support.hpp"
 
+namespace diffusion_test {
+
 namespace {
 
 using l2o::Json;
@@ -391,3 +393,5 @@ BOOST_AUTO_TEST_CASE(a_suite_trains_diff_l2o_once_for_itself_and_its_hybrid) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace diffusion_test

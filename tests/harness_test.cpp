@@ -17,6 +17,8 @@
 #include "problems/registry.hpp"
 #include "tests/support.hpp"
 
+namespace harness_test {
+
 namespace {
 
 using l2o::Json;
@@ -332,3 +334,5 @@ BOOST_AUTO_TEST_CASE(unsupported_combinations_fail_before_any_cell_runs) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace harness_test

@@ -16,6 +16,8 @@
 #include "learned/registry.hpp"
 #include "tests/support.hpp"
 
+namespace input_limits_test {
+
 namespace {
 
 using l2o::InputError;
@@ -171,3 +173,5 @@ BOOST_AUTO_TEST_CASE(a_checkpoint_whose_format_is_not_a_string_is_refused_naming
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace input_limits_test

@@ -26,6 +26,8 @@
 #include "problems/registry.hpp"
 #include "tests/support.hpp"
 
+namespace learned_test {
+
 namespace {
 
 using l2o::Json;
@@ -384,3 +386,5 @@ BOOST_AUTO_TEST_CASE(training_configs_are_validated) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace learned_test

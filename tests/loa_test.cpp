@@ -27,6 +27,8 @@
 #include "problems/registry.hpp"
 #include "tests/support.hpp"
 
+namespace loa_test {
+
 namespace {
 
 using l2o::Json;
@@ -690,3 +692,5 @@ BOOST_AUTO_TEST_CASE(equivariance_command_writes_json_and_rejects_bad_input) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace loa_test

@@ -24,6 +24,8 @@
 #include "problems/uniform_affine_objective.hpp"
 #include "tests/support.hpp"
 
+namespace ood_test {
+
 namespace {
 
 using l2o::InputError;
@@ -349,3 +351,5 @@ BOOST_AUTO_TEST_CASE(iterations_to_target_on_a_hand_computed_series) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace ood_test

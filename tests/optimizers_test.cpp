@@ -11,6 +11,8 @@
 #include "optimizers/registry.hpp"
 #include "problems/registry.hpp"
 
+namespace optimizers_test {
+
 namespace {
 
 using l2o::Json;
@@ -135,3 +137,5 @@ BOOST_AUTO_TEST_CASE(proximal_methods_need_a_lipschitz_constant) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace optimizers_test

@@ -9,6 +9,8 @@
 #include "core/error.hpp"
 #include "core/parallel.hpp"
 
+namespace parallel_test {
+
 using l2o::Parallelism;
 
 BOOST_AUTO_TEST_SUITE(parallel)
@@ -59,3 +61,5 @@ BOOST_AUTO_TEST_CASE(the_first_error_stops_the_hand_out_and_is_rethrown) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace parallel_test

@@ -12,6 +12,8 @@
 #include "problems/registry.hpp"
 #include "tests/support.hpp"
 
+namespace problems_test {
+
 namespace {
 
 using l2o::Json;
@@ -238,3 +240,5 @@ BOOST_AUTO_TEST_CASE(imported_parameters_are_checked) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace problems_test

@@ -15,6 +15,8 @@
 #include "optimizers/registry.hpp"
 #include "problems/registry.hpp"
 
+namespace registry_test {
+
 namespace {
 
 using l2o::Json;
@@ -170,3 +172,5 @@ BOOST_AUTO_TEST_CASE(classical_optimizers_take_no_training) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace registry_test

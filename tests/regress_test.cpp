@@ -23,6 +23,8 @@
 #include "problems/registry.hpp"
 #include "tests/support.hpp"
 
+namespace regress_test {
+
 namespace {
 
 using l2o::Json;
@@ -316,3 +318,5 @@ BOOST_AUTO_TEST_CASE(the_cache_key_follows_the_config_and_a_fitted_model_is_cach
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace regress_test

@@ -14,6 +14,8 @@
 #include "learned/resume.hpp"
 #include "tests/support.hpp"
 
+namespace resume_test {
+
 namespace {
 
 using l2o::Json;
@@ -200,3 +202,5 @@ BOOST_AUTO_TEST_CASE(a_resume_file_of_other_threads_is_ignored_and_commits_do_no
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace resume_test

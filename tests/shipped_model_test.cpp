@@ -21,6 +21,8 @@
 #include "problems/registry.hpp"
 #include "tests/support.hpp"
 
+namespace shipped_model_test {
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -324,3 +326,5 @@ BOOST_AUTO_TEST_CASE(a_tuned_learned_optimizer_ships_its_pick_and_its_trials_res
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace shipped_model_test

@@ -19,6 +19,8 @@
 #include "problems/registry.hpp"
 #include "tests/support.hpp"
 
+namespace torchscript_test {
+
 namespace {
 
 using l2o::Json;
@@ -217,3 +219,5 @@ BOOST_AUTO_TEST_CASE(a_broken_module_gets_one_clear_error_naming_file_and_method
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace torchscript_test

@@ -12,6 +12,8 @@
 #include "harness/training_estimate.hpp"
 #include "tests/support.hpp"
 
+namespace training_estimate_test {
+
 namespace {
 
 const l2o::Json suite_json = {
@@ -95,3 +97,5 @@ BOOST_AUTO_TEST_CASE(the_command_prints_a_line_per_model_and_caches_nothing) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace training_estimate_test

@@ -26,6 +26,8 @@
 #include "problems/registry.hpp"
 #include "tests/support.hpp"
 
+namespace tuning_test {
+
 namespace {
 
 using l2o::Json;
@@ -431,3 +433,5 @@ BOOST_AUTO_TEST_CASE(slurm_runs_the_trials_as_a_stage_before_the_cells) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace tuning_test
