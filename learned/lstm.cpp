@@ -229,6 +229,8 @@ Tensor cell_gate_doubling(std::int64_t hidden, const at::TensorOptions& options)
 void StackedLstm::State::detach() {
   for (Tensor& t : h) t = t.detach();
   for (Tensor& t : c) t = t.detach();
+  doubled_weight.clear();
+  doubled_bias.clear();
 }
 
 StackedLstm::StackedLstm(std::int64_t input, std::int64_t hidden, std::int64_t layers,
@@ -266,10 +268,16 @@ Tensor StackedLstm::step(const Tensor& input, State& state) const {
   }
   // The fused cell wants 2·g: doubling the cell gate's weight columns and bias first is exact
   // and costs [in + hidden, 4·hidden] multiplications, not [rows, hidden].
-  const Tensor doubling = cell_gate_doubling(hidden_, weight_[0].options().requires_grad(false));
+  if (state.doubled_weight.empty()) {
+    const Tensor doubling = cell_gate_doubling(hidden_, weight_[0].options().requires_grad(false));
+    for (std::size_t l = 0; l < weight_.size(); ++l) {
+      state.doubled_weight.push_back(weight_[l] * doubling);
+      state.doubled_bias.push_back(bias_[l] * doubling);
+    }
+  }
   for (std::size_t l = 0; l < weight_.size(); ++l) {
     Tensor gates =
-        at::addmm(bias_[l] * doubling, at::cat({x, state.h[l]}, 1), weight_[l] * doubling);
+        at::addmm(state.doubled_bias[l], at::cat({x, state.h[l]}, 1), state.doubled_weight[l]);
     std::tie(state.h[l], state.c[l]) = fused_lstm_cell(gates, state.c[l]);
     x = state.h[l];
   }

@@ -15,6 +15,10 @@ class StackedLstm {
  public:
   struct State {
     std::vector<Tensor> h, c;  // one [rows, hidden] per layer
+    // Per layer, the weights and bias with the cell gate's columns doubled (CPU path), made at
+    // the first step after a start or detach(): one autograd node per segment instead of one
+    // per step. Weights change only between segments (after detach()).
+    std::vector<Tensor> doubled_weight, doubled_bias;
     void detach();
   };
 
