@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <ctime>
 
 namespace l2o {
 
@@ -43,6 +44,12 @@ void tune_numerical_libraries(char** argv) {
       changed = true;
     }
   if (changed) ::execv("/proc/self/exe", argv);  // returns only on failure: run on as we are
+}
+
+double thread_cpu_seconds() {
+  timespec t{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return double(t.tv_sec) + 1e-9 * double(t.tv_nsec);
 }
 
 }  // namespace l2o

@@ -20,4 +20,9 @@ const char* openblas_core();
 // needs setting (or re-executing fails). Call first thing in main(), before any thread exists.
 void tune_numerical_libraries(char** argv);
 
+// CPU seconds the calling thread has run so far. Unlike wall-clock time it does not grow while
+// the process is stopped or waits for a core that other processes hold, but it leaves out the
+// work of other threads (LibTorch's intra-op workers).
+double thread_cpu_seconds();
+
 }  // namespace l2o

@@ -302,6 +302,7 @@ class RegressModel::Fit {
 TrainResult RegressModel::train(const TrainingProblem& problem, const TrainConfig& config,
                                 const Placement& placement, const ProgressFn& progress) {
   const auto start = std::chrono::steady_clock::now();
+  const double cpu_start = thread_cpu_seconds();
   auto example = problem.family->sample(problem.config, {1, problem.train_stream, placement});
   pairs_of(*example, problem);  // the refusal, naming the family
   shape_for(*example);
@@ -309,6 +310,7 @@ TrainResult RegressModel::train(const TrainingProblem& problem, const TrainConfi
   if (config.epochs == 0) return {};  // untrained: the initial weights (ridge: x₁ = 0)
   TrainResult result = Fit(*this, problem, config, placement, progress).run();
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  result.cpu_seconds = thread_cpu_seconds() - cpu_start;
   return result;
 }
 

@@ -34,6 +34,7 @@ Json TrainResult::to_json() const {
   Json v = Json::array();
   for (const auto& [epoch, loss] : validation) v.push_back({epoch, loss});
   return {{"seconds", seconds},
+          {"cpu_seconds", std::isfinite(cpu_seconds) ? Json(cpu_seconds) : Json()},
           {"epochs", epochs},
           {"meta_loss", meta_loss},
           {"validation", v},
@@ -45,6 +46,8 @@ Json TrainResult::to_json() const {
 TrainResult TrainResult::from_json(const Json& j) {
   TrainResult r;
   r.seconds = j.at("seconds").get<double>();
+  const Json cpu = j.value("cpu_seconds", Json());
+  r.cpu_seconds = cpu.is_number() ? cpu.get<double>() : NAN;
   r.epochs = j.at("epochs").get<std::int64_t>();
   for (const Json& m : j.at("meta_loss"))
     r.meta_loss.push_back(m.is_number() ? m.get<double>() : NAN);
@@ -126,6 +129,10 @@ double TrainingSession::elapsed() const {
   return earlier_seconds_ + std::chrono::duration<double>(Clock::now() - start_).count();
 }
 
+double TrainingSession::elapsed_cpu() const {
+  return earlier_cpu_seconds_ + (thread_cpu_seconds() - cpu_start_);
+}
+
 std::int64_t TrainingSession::resume(const LoadFn& load) {
   std::optional<TrainingState> state = read_resume_file(resume_);
   if (!state) return 1;
@@ -135,6 +142,7 @@ std::int64_t TrainingSession::resume(const LoadFn& load) {
   best_.load(*state);
   result_ = TrainResult::from_json(state->record.at("result"));
   earlier_seconds_ = result_.seconds;
+  earlier_cpu_seconds_ = result_.cpu_seconds;  // NaN from a file that did not record it
   load(*state);
   std::fprintf(stderr, "l2obench: resuming %s after epoch %lld\n", resume_.file.c_str(),
                (long long)state->epoch);
@@ -160,6 +168,7 @@ void TrainingSession::end_epoch(std::int64_t epoch, const SaveFn& save) {
   if (!due) return;
   TrainingState state;
   state.epoch = epoch;
+  result_.cpu_seconds = elapsed_cpu();  // first: never above the wall clock read after it
   result_.seconds = elapsed();
   state.record = {{"result", result_.to_json()}};
   for (std::size_t i = 0; i < parameters_.size(); ++i)
@@ -173,6 +182,7 @@ void TrainingSession::end_epoch(std::int64_t epoch, const SaveFn& save) {
 TrainResult TrainingSession::finish() {
   best_.restore();
   result_.epochs = config_.epochs;
+  result_.cpu_seconds = elapsed_cpu();
   result_.seconds = elapsed();
   return result_;
 }

@@ -3,6 +3,7 @@
 // time over rollouts on batches of training instances, Adam on the network weights, gradient
 // clipping, and periodic validation on a held-out split with the best weights kept.
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -10,6 +11,7 @@
 
 #include "core/config.hpp"
 #include "core/json_fwd.hpp"
+#include "core/threads.hpp"
 #include "learned/resume.hpp"
 #include "problems/family.hpp"
 
@@ -68,7 +70,11 @@ struct TrainConfig {
 };
 
 struct TrainResult {
-  double seconds = 0;
+  double seconds = 0;  // wall clock
+  // CPU time of the thread that trained (with one intra-op thread the training's whole cost;
+  // pauses and other processes' load do not count); NaN where unknown (a checkpoint or resume
+  // file written before it was recorded).
+  double cpu_seconds = 0;
   std::int64_t epochs = 0;
   std::vector<double> meta_loss;                            // per epoch, mean over its segments
   std::vector<std::pair<std::int64_t, double>> validation;  // (epoch, mean f over the rollout)
@@ -154,7 +160,8 @@ class TrainingSession {
   TrainResult finish();
 
   TrainResult& result() { return result_; }
-  double elapsed() const;  // seconds of training, earlier runs of a resumed one included
+  double elapsed() const;      // seconds of training, earlier runs of a resumed one included
+  double elapsed_cpu() const;  // the same in CPU seconds of the training thread
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -166,6 +173,7 @@ class TrainingSession {
   BestWeights best_;
   Clock::time_point start_ = Clock::now(), last_write_ = start_;
   double earlier_seconds_ = 0;
+  double cpu_start_ = thread_cpu_seconds(), earlier_cpu_seconds_ = 0;
 };
 
 // Mean of f over steps 1..steps and instances: the validation metric.

@@ -86,12 +86,16 @@ def block_from_report(report, entries):
             numbers = [l2o_report.PAPER_METRICS[metric](c, term.get("step", 0)) for c in cells]
             values[term_key(term, metric)] = [None if v is None or not math.isfinite(float(v)) else float(v)
                                               for v in numbers]
-    models = {}
+    models, cpu = {}, {}
     for c in report["cells"]:
         train = c.get("train")
         if train and "seconds" in train:
-            models[os.path.basename(str(train.get("checkpoint", c["id"])))] = float(train["seconds"])
-    return {"context": l2o_report.context_line(report), "models": models, "values": values}
+            name = os.path.basename(str(train.get("checkpoint", c["id"])))
+            models[name] = float(train["seconds"])
+            if isinstance(train.get("cpu_seconds"), (int, float)):  # recorded since 2026-12-05
+                cpu[name] = float(train["cpu_seconds"])
+    return {"context": l2o_report.context_line(report), "models": models, "cpu_seconds": cpu,
+            "values": values}
 
 
 def measure(block, term, metric):
@@ -226,13 +230,18 @@ def header_lines(blocks):
             continue
         contexts = sorted({b["context"] for b in mine.values()})
         lines.append(f"{profile} budget, evaluated by: " + "; ".join(contexts) + ".")
-        seconds = {}
+        seconds, cpu = {}, {}
         for b in mine.values():
             seconds.update(b["models"])
+            cpu.update(b.get("cpu_seconds", {}))
         if seconds:
-            lines.append(f"Training at the {profile} budget: {len(seconds)} models, "
-                         f"{sum(seconds.values()) / 3600:.2f} h in all (as recorded when each was trained; a shipped "
-                         "model keeps its training's seconds).")
+            line = (f"Training at the {profile} budget: {len(seconds)} models, "
+                    f"{sum(seconds.values()) / 3600:.2f} h of wall clock in all (as recorded when each was trained; "
+                    "a shipped model keeps its training's seconds)")
+            if cpu:
+                line += (f"; CPU time of the training thread, recorded for {len(cpu)} of them: "
+                         f"{sum(cpu.values()) / 3600:.2f} h (pauses and other processes' load do not count)")
+            lines.append(line + ".")
     return lines
 
 

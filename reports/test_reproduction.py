@@ -17,7 +17,7 @@ sys.path.insert(0, HERE)
 import reproduction  # noqa: E402
 
 
-def cell(problem, optimizer, repetition, losses, seconds=None):
+def cell(problem, optimizer, repetition, losses, seconds=None, cpu_seconds=None):
     c = {"id": f"{problem}.{optimizer}.r{repetition}", "repetition": repetition,
          "problem": {"label": problem, "family": problem.split("-")[0]},
          "optimizer": {"label": optimizer, "name": optimizer},
@@ -26,6 +26,8 @@ def cell(problem, optimizer, repetition, losses, seconds=None):
                   "final": {"loss_mean": losses[-1]}}}
     if seconds is not None:
         c["train"] = {"seconds": seconds, "checkpoint": f"cache/{optimizer}-{problem}.json"}
+        if cpu_seconds is not None:
+            c["train"]["cpu_seconds"] = cpu_seconds
     return c
 
 
@@ -35,8 +37,8 @@ def report(suite, cells):
 
 
 # Two repetitions each: a mean of (a + b) / 2 at every step.
-QUICK = report("s", [cell("p", "fast", 0, [4.0, 2.0, 1.0, 0.5], seconds=10.0),
-                     cell("p", "fast", 1, [4.0, 2.0, 1.0, 0.7], seconds=10.0),
+QUICK = report("s", [cell("p", "fast", 0, [4.0, 2.0, 1.0, 0.5], seconds=36.0, cpu_seconds=27.0),
+                     cell("p", "fast", 1, [4.0, 2.0, 1.0, 0.7], seconds=36.0, cpu_seconds=27.0),
                      cell("p", "slow", 0, [4.0, 3.0, 2.5, 2.0]),
                      cell("p", "slow", 1, [4.0, 3.0, 2.5, 2.2])])
 
@@ -126,7 +128,8 @@ class Page(unittest.TestCase):
         self.assertIn("not run at the paper budget; quick: reproduced", rows[0])
         self.assertIn("quick: not run (no quick-budget report of other)", rows[-1])
         self.assertIn("commit 0123456789ab", first)
-        self.assertIn("Training at the quick budget: 1 models", first)
+        self.assertIn("Training at the quick budget: 1 models, 0.01 h of wall clock in all", first)
+        self.assertIn("CPU time of the training thread, recorded for 1 of them: 0.01 h", first)
 
     def test_a_budget_not_run_again_keeps_its_column(self):
         with tempfile.TemporaryDirectory() as tmp:

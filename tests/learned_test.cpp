@@ -151,6 +151,8 @@ BOOST_AUTO_TEST_CASE(short_meta_training_lowers_the_validation_loss) {
       BOOST_TEST(result.best_epoch == 40);
       BOOST_TEST(result.meta_loss.size() == 40u);
       BOOST_TEST(result.seconds > 0);
+      BOOST_TEST(result.cpu_seconds > 0);
+      BOOST_TEST(result.cpu_seconds <= result.seconds);  // one thread's CPU time
     }
   }
 }
