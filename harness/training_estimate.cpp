@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <tuple>
 #include <utility>
 
 #include <nlohmann/json.hpp>
@@ -43,27 +42,33 @@ class ScratchFolder {
 
 }  // namespace
 
-double TrainingEstimate::seconds_per_epoch() const {
+std::pair<double, double> TrainingEstimate::probes(Clock clock) const {
+  return clock == Clock::cpu ? std::pair{probe_cpu_seconds, long_probe_cpu_seconds}
+                             : std::pair{probe_seconds, long_probe_seconds};
+}
+
+double TrainingEstimate::seconds_per_epoch(Clock clock) const {
+  const auto [short_probe, long_probe] = probes(clock);
   if (long_probe_epochs > probe_epochs) {
-    const double difference =
-        (long_probe_seconds - probe_seconds) / double(long_probe_epochs - probe_epochs);
+    const double difference = (long_probe - short_probe) / double(long_probe_epochs - probe_epochs);
     // On a busy machine the difference can come out negative: then the long probe's average.
     if (difference > 0) return difference;
   }
-  return long_probe_epochs > 0 ? long_probe_seconds / double(long_probe_epochs) : 0.0;
+  return long_probe_epochs > 0 ? long_probe / double(long_probe_epochs) : 0.0;
 }
 
-double TrainingEstimate::seconds_per_validation() const {
+double TrainingEstimate::seconds_per_validation(Clock clock) const {
   if (probe_validations == 0) return 0.0;
-  const double rest = probe_seconds - seconds_per_epoch() * double(probe_epochs);
+  const double rest = probes(clock).first - seconds_per_epoch(clock) * double(probe_epochs);
   return rest > 0 ? rest / double(probe_validations) : 0.0;
 }
 
-double TrainingEstimate::projected_seconds() const {
-  if (long_probe_epochs == epochs) return long_probe_seconds;  // the probe was the training
+double TrainingEstimate::projected_seconds(Clock clock) const {
+  if (long_probe_epochs == epochs) return probes(clock).second;  // the probe was the training
   // Validations at epoch 0 and every validate_every epochs, as the training loop makes them.
   const std::int64_t validations = validate_every > 0 ? epochs / validate_every + 1 : 0;
-  return seconds_per_epoch() * double(epochs) + seconds_per_validation() * double(validations);
+  return seconds_per_epoch(clock) * double(epochs) +
+         seconds_per_validation(clock) * double(validations);
 }
 
 namespace {
@@ -80,13 +85,19 @@ Suite probe_suite(const Suite& suite, std::int64_t epochs, std::int64_t never) {
   return probe;
 }
 
+struct ProbeResult {
+  double seconds = 0, cpu_seconds = 0;
+  std::int64_t validations = 0;
+};
+
 // The training seconds and validations of one model of `probe`, trained in `cache`.
-std::pair<double, std::int64_t> probe_training(TrainingCache& cache, const Suite& probe,
-                                               const SuiteModel::User& user) {
+ProbeResult probe_training(TrainingCache& cache, const Suite& probe, const SuiteModel::User& user) {
   const Json& record =
       cache.get(probe.optimizers[user.optimizer], probe.problems[user.problem]).record;
-  const Json& validations = record.value("validation", Json::array());
-  return {record.at("seconds").get<double>(), std::int64_t(validations.size())};
+  const Json cpu = record.value("cpu_seconds", Json());
+  return {.seconds = record.at("seconds").get<double>(),
+          .cpu_seconds = cpu.is_number() ? cpu.get<double>() : 0.0,
+          .validations = std::int64_t(record.value("validation", Json::array()).size())};
 }
 
 }  // namespace
@@ -113,11 +124,14 @@ std::vector<TrainingEstimate> estimate_training(const Suite& suite, const Placem
                        .long_probe_epochs = long_probe.optimizers[user.optimizer].training.value(
                            "epochs", std::int64_t(0))};
     if (e.epochs == 0) continue;
-    std::tie(e.probe_seconds, e.probe_validations) = probe_training(short_cache, short_probe, user);
-    if (e.long_probe_epochs > e.probe_epochs)
-      e.long_probe_seconds = probe_training(long_cache, long_probe, user).first;
-    else
-      e.long_probe_seconds = e.probe_seconds;
+    const ProbeResult first = probe_training(short_cache, short_probe, user);
+    const ProbeResult second =
+        e.long_probe_epochs > e.probe_epochs ? probe_training(long_cache, long_probe, user) : first;
+    e.probe_seconds = first.seconds;
+    e.probe_cpu_seconds = first.cpu_seconds;
+    e.probe_validations = first.validations;
+    e.long_probe_seconds = second.seconds;
+    e.long_probe_cpu_seconds = second.cpu_seconds;
     out.push_back(e);
   }
   return out;

@@ -7,6 +7,7 @@
 // --estimate E` prints.
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/tensor.hpp"
@@ -21,13 +22,20 @@ struct TrainingEstimate {
   std::int64_t validate_every = 0;     // its epochs between validations (0: the budget has none)
   std::int64_t probe_epochs = 0;       // E (at most `epochs`)
   std::int64_t long_probe_epochs = 0;  // min(2E, epochs); equal to E when E already is `epochs`
-  double probe_seconds = 0, long_probe_seconds = 0;  // their training seconds
+  double probe_seconds = 0, long_probe_seconds = 0;  // their training seconds (wall clock)
+  // The same in CPU seconds of the training thread: what the budget costs on a core of its own,
+  // whatever else the machine runs meanwhile (the whole cost with one intra-op thread).
+  double probe_cpu_seconds = 0, long_probe_cpu_seconds = 0;
   std::int64_t probe_validations = 0;  // validations each probe made (the same in both)
 
-  double seconds_per_epoch() const;
+  enum class Clock { wall, cpu };
+  double seconds_per_epoch(Clock clock = Clock::wall) const;
   // The rest of the short probe, per validation: a validation rollout and the setup.
-  double seconds_per_validation() const;
-  double projected_seconds() const;
+  double seconds_per_validation(Clock clock = Clock::wall) const;
+  double projected_seconds(Clock clock = Clock::wall) const;
+
+ private:
+  std::pair<double, double> probes(Clock clock) const;  // (short, long) probe seconds
 };
 
 // Probes, model after model, on the calling thread (with its intra-op threads), so that each is

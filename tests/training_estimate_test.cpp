@@ -54,6 +54,13 @@ BOOST_AUTO_TEST_CASE(every_trained_model_is_probed_and_projected_to_its_budget) 
     // 40 epochs and the validations at epochs 0 and 25.
     BOOST_TEST(e.projected_seconds() ==
                e.seconds_per_epoch() * 40 + e.seconds_per_validation() * 2);
+    // The training thread's CPU time, projected alike; never above the wall clock.
+    using Clock = l2o::harness::TrainingEstimate::Clock;
+    BOOST_TEST(e.probe_cpu_seconds > 0);
+    BOOST_TEST(e.probe_cpu_seconds <= e.probe_seconds);
+    BOOST_TEST(e.long_probe_cpu_seconds <= e.long_probe_seconds);
+    BOOST_TEST(e.projected_seconds(Clock::cpu) ==
+               e.seconds_per_epoch(Clock::cpu) * 40 + e.seconds_per_validation(Clock::cpu) * 2);
   }
   BOOST_TEST(estimates[0].users == "l2o-dm on quadratic-n4");
 
@@ -65,14 +72,21 @@ BOOST_AUTO_TEST_CASE(every_trained_model_is_probed_and_projected_to_its_budget) 
                                    .long_probe_epochs = 10,
                                    .probe_seconds = 7,
                                    .long_probe_seconds = 12,
+                                   .probe_cpu_seconds = 3.5,
+                                   .long_probe_cpu_seconds = 6,
                                    .probe_validations = 2};
   BOOST_TEST(e.seconds_per_epoch() == 1.0);
   BOOST_TEST(e.seconds_per_validation() == 1.0);
   BOOST_TEST(e.projected_seconds() == 100 + 11);
+  using Clock = l2o::harness::TrainingEstimate::Clock;
+  BOOST_TEST(e.seconds_per_epoch(Clock::cpu) == 0.5);
+  BOOST_TEST(e.seconds_per_validation(Clock::cpu) == 0.5);
+  BOOST_TEST(e.projected_seconds(Clock::cpu) == 50 + 5.5);
   // A budget no longer than the long probe is the long probe.
   const auto whole = l2o::harness::estimate_training(suite, {c10::kCPU, at::kFloat}, 20);
   BOOST_TEST(whole[0].long_probe_epochs == 40);
   BOOST_TEST(whole[0].projected_seconds() == whole[0].long_probe_seconds);
+  BOOST_TEST(whole[0].projected_seconds(Clock::cpu) == whole[0].long_probe_cpu_seconds);
 }
 
 BOOST_AUTO_TEST_CASE(the_command_prints_a_line_per_model_and_caches_nothing) {
@@ -89,6 +103,8 @@ BOOST_AUTO_TEST_CASE(the_command_prints_a_line_per_model_and_caches_nothing) {
     if (line.starts_with("l2o-dm-")) models.push_back(line);
   BOOST_TEST(models.size() == 2);
   BOOST_TEST(r.output.find("\ntotal\t") != std::string::npos);
+  BOOST_TEST(r.output.find("projected CPU s") != std::string::npos);
+  BOOST_TEST(r.output.find("CPU hours of the training threads") != std::string::npos);
   BOOST_TEST(!std::filesystem::exists(dir / "cache"));
   const auto bad = l2o::testing::run_command(std::string(L2OBENCH_BINARY) + " train " +
                                              (dir / "suite.json").string() + " --estimate 0");

@@ -41,21 +41,28 @@ int estimate(const harness::Suite& suite, const TrainArguments& a) {
   const Parallelism parallelism = Parallelism::resolve(e.threads, e.jobs);
   at::set_num_threads(parallelism.intra_op_threads);
   const Placement placement{harness::parse_device(e.device), suite.dtype};
-  double total = 0;
-  std::printf("model\tused by\tepochs\ts/epoch\ts/validation\tprojected s\n");
+  using Clock = harness::TrainingEstimate::Clock;
+  double total = 0, total_cpu = 0;
+  std::printf(
+      "model\tused by\tepochs\ts/epoch\ts/validation\tprojected s\tCPU s/epoch\tprojected CPU "
+      "s\n");
   for (const harness::TrainingEstimate& m :
        harness::estimate_training(suite, placement, a.estimate)) {
-    std::printf("%s\t%s\t%lld\t%.4f\t%.2f\t%.0f\n", m.key.c_str(), m.users.c_str(),
+    std::printf("%s\t%s\t%lld\t%.4f\t%.2f\t%.0f\t%.4f\t%.0f\n", m.key.c_str(), m.users.c_str(),
                 (long long)m.epochs, m.seconds_per_epoch(), m.seconds_per_validation(),
-                m.projected_seconds());
+                m.projected_seconds(), m.seconds_per_epoch(Clock::cpu),
+                m.projected_seconds(Clock::cpu));
     std::fflush(stdout);
     total += m.projected_seconds();
+    total_cpu += m.projected_seconds(Clock::cpu);
   }
+  // CPU seconds leave out the load of other processes; with one intra-op thread they are what
+  // the budget costs on a core of its own.
   std::printf(
-      "total\t\t\t\t\t%.0f\t(%.1f h one after another with %d intra-op thread(s); about %.1f h "
-      "with %d jobs)\n",
-      total, total / 3600, parallelism.intra_op_threads, total / 3600 / parallelism.jobs,
-      parallelism.jobs);
+      "total\t\t\t\t\t%.0f\t\t%.0f\t(%.1f h one after another with %d intra-op thread(s); "
+      "about %.1f h with %d jobs; %.1f CPU hours of the training threads)\n",
+      total, total_cpu, total / 3600, parallelism.intra_op_threads, total / 3600 / parallelism.jobs,
+      parallelism.jobs, total_cpu / 3600);
   return 0;
 }
 
