@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <set>
 #include <utility>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <cstdlib>
@@ -12,6 +14,8 @@
 #include "core/error.hpp"
 #include "harness/suite_models.hpp"
 #include "harness/training_cache.hpp"
+#include "harness/tuning.hpp"
+#include "learned/registry.hpp"
 
 namespace l2o::harness {
 
@@ -73,16 +77,45 @@ double TrainingEstimate::projected_seconds(Clock clock) const {
 
 namespace {
 
-// The suite with its learned optimizers' epochs capped at `epochs` and no validation between
-// epoch 0 and the end, so that a short and a long probe make the same validations.
-Suite probe_suite(const Suite& suite, std::int64_t epochs, std::int64_t never) {
-  Suite probe = suite;
-  for (OptimizerSpec& o : probe.optimizers) {
-    if (!o.training.is_object() || !o.training.contains("epochs")) continue;
-    o.training["epochs"] = std::min<std::int64_t>(epochs, o.training["epochs"].get<std::int64_t>());
-    if (o.training.contains("validate_every")) o.training["validate_every"] = never;
+// `o` with its epochs capped at `epochs` and no validation between epoch 0 and the end, so that
+// a short and a long probe make the same validations.
+OptimizerSpec capped(OptimizerSpec o, std::int64_t epochs, std::int64_t never) {
+  if (!o.training.is_object() || !o.training.contains("epochs")) return o;
+  o.training["epochs"] = std::min<std::int64_t>(epochs, o.training["epochs"].get<std::int64_t>());
+  if (o.training.contains("validate_every")) o.training["validate_every"] = never;
+  return o;
+}
+
+// A model to probe: the optimizer and problem that train it.
+struct Target {
+  std::string key, users;
+  OptimizerSpec optimizer;
+  ProblemSpec problem;
+};
+
+// The suite's models (suite_models), then those of its tuned learned optimizers' trials, each
+// trained on its problem without the scenario, as the trial cells train them.
+std::vector<Target> targets(const Suite& suite, const TrainingCache& keys) {
+  std::vector<Target> out;
+  std::set<std::string> seen;
+  for (const SuiteModel& model : suite_models(suite, keys)) {
+    const SuiteModel::User& user = model.users[0];
+    const OptimizerSpec& o = suite.optimizers[user.optimizer];
+    const ProblemSpec& p = suite.problems[user.problem];
+    seen.insert(model.key);
+    out.push_back({model.key, o.label + " on " + p.label, o, p});
   }
-  return probe;
+  for (const Cell& trial : expand_trials(suite)) {
+    const OptimizerSpec& tuned = suite.optimizers[trial.optimizer];
+    if (!learned::find_any_optimizer(tuned.name, tuned.label).learned) continue;
+    OptimizerSpec o = trial_optimizer(tuned, *trial.trial);
+    ProblemSpec p = validation_problem(suite.problems[trial.problem]);
+    std::string key = std::filesystem::path(keys.key(o, p).file_name()).stem().string();
+    if (!seen.insert(key).second) continue;
+    std::string users = fmt::format("{} trial {} on {}", tuned.label, *trial.trial, p.label);
+    out.push_back({std::move(key), std::move(users), std::move(o), std::move(p)});
+  }
+  return out;
 }
 
 struct ProbeResult {
@@ -90,10 +123,9 @@ struct ProbeResult {
   std::int64_t validations = 0;
 };
 
-// The training seconds and validations of one model of `probe`, trained in `cache`.
-ProbeResult probe_training(TrainingCache& cache, const Suite& probe, const SuiteModel::User& user) {
-  const Json& record =
-      cache.get(probe.optimizers[user.optimizer], probe.problems[user.problem]).record;
+// The training seconds and validations of `o` on `p`, trained in `cache`.
+ProbeResult probe_training(TrainingCache& cache, const OptimizerSpec& o, const ProblemSpec& p) {
+  const Json& record = cache.get(o, p).record;
   const Json cpu = record.value("cpu_seconds", Json());
   return {.seconds = record.at("seconds").get<double>(),
           .cpu_seconds = cpu.is_number() ? cpu.get<double>() : 0.0,
@@ -105,28 +137,26 @@ ProbeResult probe_training(TrainingCache& cache, const Suite& probe, const Suite
 std::vector<TrainingEstimate> estimate_training(const Suite& suite, const Placement& placement,
                                                 std::int64_t probe_epochs) {
   const std::int64_t never = 2 * probe_epochs + 1;
-  const Suite short_probe = probe_suite(suite, probe_epochs, never),
-              long_probe = probe_suite(suite, 2 * probe_epochs, never);
   const ScratchFolder short_scratch, long_scratch;
-  TrainingCache short_cache(short_scratch.path(), short_probe, placement, false),
-      long_cache(long_scratch.path(), long_probe, placement, false);
+  TrainingCache short_cache(short_scratch.path(), suite, placement, false),
+      long_cache(long_scratch.path(), suite, placement, false);
   const TrainingCache keys({}, suite, placement, false);
   std::vector<TrainingEstimate> out;
-  for (const SuiteModel& model : suite_models(suite, keys)) {
-    const SuiteModel::User& user = model.users[0];
-    const OptimizerSpec& o = suite.optimizers[user.optimizer];
-    TrainingEstimate e{.key = model.key,
-                       .users = o.label + " on " + suite.problems[user.problem].label,
-                       .epochs = o.training.value("epochs", std::int64_t(0)),
-                       .validate_every = o.training.value("validate_every", std::int64_t(0)),
-                       .probe_epochs = short_probe.optimizers[user.optimizer].training.value(
-                           "epochs", std::int64_t(0)),
-                       .long_probe_epochs = long_probe.optimizers[user.optimizer].training.value(
-                           "epochs", std::int64_t(0))};
+  for (const Target& target : targets(suite, keys)) {
+    const OptimizerSpec short_probe = capped(target.optimizer, probe_epochs, never),
+                        long_probe = capped(target.optimizer, 2 * probe_epochs, never);
+    TrainingEstimate e{
+        .key = target.key,
+        .users = target.users,
+        .epochs = target.optimizer.training.value("epochs", std::int64_t(0)),
+        .validate_every = target.optimizer.training.value("validate_every", std::int64_t(0)),
+        .probe_epochs = short_probe.training.value("epochs", std::int64_t(0)),
+        .long_probe_epochs = long_probe.training.value("epochs", std::int64_t(0))};
     if (e.epochs == 0) continue;
-    const ProbeResult first = probe_training(short_cache, short_probe, user);
-    const ProbeResult second =
-        e.long_probe_epochs > e.probe_epochs ? probe_training(long_cache, long_probe, user) : first;
+    const ProbeResult first = probe_training(short_cache, short_probe, target.problem);
+    const ProbeResult second = e.long_probe_epochs > e.probe_epochs
+                                   ? probe_training(long_cache, long_probe, target.problem)
+                                   : first;
     e.probe_seconds = first.seconds;
     e.probe_cpu_seconds = first.cpu_seconds;
     e.probe_validations = first.validations;

@@ -16,8 +16,10 @@
 namespace l2o::harness {
 
 struct TrainingEstimate {
-  std::string key;                     // "<optimizer>-<hash>" of the model at the suite's budget
-  std::string users;                   // "<optimizer label> on <problem label>" of its first user
+  std::string key;  // "<optimizer>-<hash>" of the model at the suite's budget
+  // "<optimizer label> on <problem label>" of its first user, or "<optimizer label> trial <k> on
+  // <problem label>" for a model of a tuning trial.
+  std::string users;
   std::int64_t epochs = 0;             // what the suite's budget trains
   std::int64_t validate_every = 0;     // its epochs between validations (0: the budget has none)
   std::int64_t probe_epochs = 0;       // E (at most `epochs`)
@@ -39,7 +41,8 @@ struct TrainingEstimate {
 };
 
 // Probes, model after model, on the calling thread (with its intra-op threads), so that each is
-// timed alone. Models whose budget trains no epochs are left out.
+// timed alone: the suite's models, then every distinct model of its tuned learned optimizers'
+// trials. Models whose budget trains no epochs are left out.
 std::vector<TrainingEstimate> estimate_training(const Suite& suite, const Placement& placement,
                                                 std::int64_t probe_epochs);
 

@@ -89,6 +89,28 @@ BOOST_AUTO_TEST_CASE(every_trained_model_is_probed_and_projected_to_its_budget) 
   BOOST_TEST(whole[0].projected_seconds(Clock::cpu) == whole[0].long_probe_cpu_seconds);
 }
 
+// A tuned learned optimizer has a model per trial; a trial whose model another entry already
+// trains is probed once.
+BOOST_AUTO_TEST_CASE(every_distinct_model_of_a_tuned_optimizer_s_trials_is_probed) {
+  l2o::Json tuned = suite_json;
+  tuned["problems"] = {{{"family", "quadratic"}, {"dim", 4}}};
+  const l2o::Json train = {{"epochs", 40}, {"batch", 4}, {"steps", 10}, {"unroll", 5}};
+  tuned["optimizers"] = {{{"name", "l2o-dm"}, {"train", train}},
+                         {{"name", "l2o-dm"},
+                          {"label", "tuned"},
+                          {"train", train},
+                          {"tune", {{"train.lr", {{"grid", {1e-3, 1e-2}}}}}}}};
+  const auto suite = l2o::harness::parse_suite_json(tuned, "tuned.json");
+  const auto estimates = l2o::harness::estimate_training(suite, {c10::kCPU, at::kFloat}, 2);
+  BOOST_REQUIRE(estimates.size() == 2);  // trial 0 (lr 1e-3) is the untuned entry's model
+  BOOST_TEST(estimates[0].users == "l2o-dm on quadratic-n4");
+  BOOST_TEST(estimates[1].users == "tuned trial 1 on quadratic-n4");
+  BOOST_TEST(estimates[1].key != estimates[0].key);
+  BOOST_TEST(estimates[1].epochs == 40);
+  BOOST_TEST(estimates[1].probe_epochs == 2);
+  BOOST_TEST(estimates[1].probe_seconds > 0);
+}
+
 BOOST_AUTO_TEST_CASE(the_command_prints_a_line_per_model_and_caches_nothing) {
   l2o::testing::TempDir dir;
   std::ofstream(dir / "suite.json") << suite_json.dump();
