@@ -4,6 +4,7 @@ choices under study, every trial scored on the validation split.
 
     /usr/bin/python3 reports/study_table.py out/diff-l2o-study/report.json [--steps 1,10,100]
         [--detail] [--out FILE]
+    /usr/bin/python3 reports/study_table.py --one-at-a-time REPORT [REPORT...] [--out FILE]
 
 For each tuned optimizer it prints
   - the effect of each choice: for every value of every tuned field, the best validation score
@@ -12,6 +13,12 @@ For each tuned optimizer it prints
   - with --detail, every trial per problem: its values, score and mean validation loss at --steps
     (read from the run's tuning/ folder, next to report.json).
 Only repetition 0's test cells are read: the trials are shared by a problem's repetitions.
+
+--one-at-a-time reads a study that varies one choice at a time, possibly split over several suites
+(round 2 of the Diff-L2O study): every tuned optimizer tunes one field, and a problem has at most
+one tuned optimizer per field. It prints one table: a row per (field, value), a column per problem
+of all the reports, each cell that trial's validation score (* = the best of the field's values on
+that problem).
 """
 
 import argparse
@@ -140,9 +147,60 @@ def tables(report, run_dir, steps=(1, 10, 100), detail=False):
     return "\n".join(lines)
 
 
+def one_at_a_time(reports):
+    """The table of a one-choice-at-a-time study over `reports` (see the module's doc)."""
+    problems, scores, rows = [], {}, []  # scores: (field, value) -> {problem: score}
+    objective = None
+    for report in reports:
+        for (optimizer, problem), cell in tuned_cells(report).items():
+            tuning = cell["tuning"]
+            fields = list(tuning.get("space", {}))
+            if len(fields) != 1:
+                sys.exit(f"study_table.py: --one-at-a-time: {optimizer} tunes {len(fields)} fields "
+                         f"({', '.join(fields)}); expected one")
+            objective = objective or tuning.get("objective", "final_loss")
+            if problem not in problems:
+                problems.append(problem)
+            for trial in tuning["trials"]:
+                row = (fields[0], show(field_value(trial["config"], fields[0])))
+                if row not in scores:
+                    scores[row] = {}
+                    rows.append(row)
+                if problem in scores[row]:
+                    sys.exit(f"study_table.py: --one-at-a-time: {row[0]} = {row[1]} has two trials on {problem}")
+                score = trial.get("validation")
+                scores[row][problem] = float("inf") if score is None else float(score)
+    fields = list(dict.fromkeys(field for field, _ in rows))
+    rows.sort(key=lambda row: fields.index(row[0]))  # a field's values together, in trial order
+    best = {}  # (field, problem) -> the field's best score there
+    for (field, _), by_problem in scores.items():
+        for problem, score in by_problem.items():
+            best[(field, problem)] = min(best.get((field, problem), float("inf")), score)
+    lines = [f"| choice | " + " | ".join(problems) + " |", "|---|" + "---|" * len(problems)]
+    for field, value in rows:
+        cells = []
+        for problem in problems:
+            score = scores[(field, value)].get(problem)
+            mark = " *" if score is not None and math.isfinite(score) and score == best[(field, problem)] else ""
+            cells.append(("" if score is None else score_text(score)) + mark)
+        lines.append(f"| {field} = {value} | " + " | ".join(cells) + " |")
+    header = f"### One choice at a time: validation {objective} (lower is better; * = the field's best on the problem)"
+    return "\n".join([header, ""] + lines) if problems else ""
+
+
+def read_report(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError) as e:
+        sys.exit(f"study_table.py: {path}: {e}")
+
+
 def main(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("report")
+    parser.add_argument("report", nargs="+")
+    parser.add_argument("--one-at-a-time", action="store_true",
+                        help="one table over every report of a study that varies one field per tuned optimizer")
     parser.add_argument("--steps", default="1,10,100", help="steps of the detail tables")
     parser.add_argument("--detail", action="store_true", help="every trial per problem")
     parser.add_argument("--out", help="write the markdown here instead of stdout")
@@ -153,14 +211,15 @@ def main(argv):
             raise ValueError
     except ValueError:
         sys.exit(f"study_table.py: --steps: expected comma-separated steps >= 0, got {args.steps!r}")
-    try:
-        with open(args.report) as f:
-            report = json.load(f)
-    except (OSError, ValueError) as e:
-        sys.exit(f"study_table.py: {args.report}: {e}")
-    text = tables(report, os.path.dirname(os.path.abspath(args.report)), steps, args.detail)
+    if args.one_at_a_time:
+        text = one_at_a_time([read_report(path) for path in args.report])
+    elif len(args.report) > 1:
+        sys.exit("study_table.py: several reports need --one-at-a-time")
+    else:
+        text = tables(read_report(args.report[0]), os.path.dirname(os.path.abspath(args.report[0])), steps,
+                      args.detail)
     if not text:
-        sys.exit(f"study_table.py: {args.report}: no tuned optimizer (no cell has a tuning record)")
+        sys.exit(f"study_table.py: {', '.join(args.report)}: no tuned optimizer (no cell has a tuning record)")
     if args.out:
         with open(args.out, "w") as f:
             f.write(text + "\n")

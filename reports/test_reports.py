@@ -700,6 +700,28 @@ class StudyTables(unittest.TestCase):
         self.assertEqual(detail[0], "| false | 0.001 | 3 (pick) | 9 | 7 |")
         self.assertEqual(detail[3], "| false | 0.01 | – | – | – |")
 
+    def test_a_one_at_a_time_study_over_two_reports_is_one_table(self):
+        def cell(optimizer, problem, field, values, scores, pick):
+            trials = [{"config": {field: v} if not field.startswith("train.") else {"train": {field[6:]: v}},
+                       "validation": s} for v, s in zip(values, scores)]
+            return {"problem": {"label": problem}, "optimizer": {"label": optimizer}, "repetition": 0,
+                    "tuning": {"objective": "auc", "space": {field: {"grid": values}}, "trials": trials,
+                               "pick": pick}}
+
+        a = {"cells": [cell("alpha/x", "p", "alpha", [0.1, 0.5], [2.0, 1.0], 1),
+                       cell("lr/x", "p", "train.lr", [1e-3, 1e-2], [1.0, None], 0)]}
+        b = {"cells": [cell("alpha/y", "q", "alpha", [0.1, 0.5], [3.0, 4.0], 0)]}
+        rows = {line.split("|")[1].strip(): [c.strip() for c in line.strip().strip("|").split("|")[1:]]
+                for line in study_table.one_at_a_time([a, b]).splitlines() if line.startswith("| ") and "=" in line}
+        self.assertEqual(rows["alpha = 0.1"], ["2", "3 *"])
+        self.assertEqual(rows["alpha = 0.5"], ["1 *", "4"])
+        self.assertEqual(rows["train.lr = 0.01"], ["–", ""])  # diverged on p; not tried on q
+        self.assertEqual(list(rows)[:2], ["alpha = 0.1", "alpha = 0.5"])
+        twice = {"cells": [cell("alpha/z", "p", "alpha", [0.1], [1.0], 0)]}
+        with self.assertRaises(SystemExit) as refused:
+            study_table.one_at_a_time([a, twice])
+        self.assertIn("alpha = 0.1 has two trials on p", str(refused.exception))
+
     def test_bad_arguments_name_the_option_or_file(self):
         with tempfile.TemporaryDirectory() as tmp:
             untuned = os.path.join(tmp, "report.json")
@@ -707,7 +729,8 @@ class StudyTables(unittest.TestCase):
                 json.dump({"cells": [{"problem": {"label": "p"}, "optimizer": {"label": "gd"}}]}, f)
             for argv, message in [([untuned, "--steps", "1,x"], "--steps: expected comma-separated steps >= 0"),
                                   ([os.path.join(tmp, "missing.json")], "missing.json"),
-                                  ([untuned], "no tuned optimizer")]:
+                                  ([untuned], "no tuned optimizer"),
+                                  ([untuned, untuned], "several reports need --one-at-a-time")]:
                 with self.assertRaises(SystemExit) as refused:
                     study_table.main(argv)
                 self.assertIn(message, str(refused.exception))
