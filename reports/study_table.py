@@ -28,11 +28,13 @@ import os
 import sys
 
 
-def field_value(config, field):
-    """A tuned field's value in a trial's config; `train.<f>` lives under config["train"]."""
+def field_value(trial, field):
+    """A tuned field's value in a trial of a tuning record: `train.<f>` is in the trial's "train"
+    (l2obench writes the training config next to "config"), the others in its "config"."""
     if field.startswith("train."):
-        return (config.get("train") or {}).get(field[len("train."):])
-    return config.get(field)
+        training = trial.get("train") or trial["config"].get("train") or {}
+        return training.get(field[len("train."):])
+    return trial["config"].get(field)
 
 
 def show(value):
@@ -73,10 +75,10 @@ def choice_effects(cells):
                 fields.append(field)
         trials = tuning["trials"]
         pick = tuning.get("pick")
-        picked = trials[pick]["config"] if isinstance(pick, int) and 0 <= pick < len(trials) else None
+        picked = trials[pick] if isinstance(pick, int) and 0 <= pick < len(trials) else None
         for field in fields:
             for trial in trials:
-                value = show(field_value(trial["config"], field))
+                value = show(field_value(trial, field))
                 order.setdefault(field, [])
                 if value not in order[field]:
                     order[field].append(value)
@@ -138,7 +140,7 @@ def tables(report, run_dir, steps=(1, 10, 100), detail=False):
                             key=lambda it: (float("inf") if it[1].get("validation") is None
                                             else it[1]["validation"], it[0]))
             for index, trial in ranked:
-                values = [show(field_value(trial["config"], f)) for f in fields]
+                values = [show(field_value(trial, f)) for f in fields]
                 curve = trial_curve(run_dir, trial.get("cell", ""), steps)
                 mark = " (pick)" if index == tuning.get("pick") else ""
                 lines.append("| " + " | ".join(values) + f" | {score_text(trial.get('validation'))}{mark} | " +
@@ -162,7 +164,7 @@ def one_at_a_time(reports):
             if problem not in problems:
                 problems.append(problem)
             for trial in tuning["trials"]:
-                row = (fields[0], show(field_value(trial["config"], fields[0])))
+                row = (fields[0], show(field_value(trial, fields[0])))
                 if row not in scores:
                     scores[row] = {}
                     rows.append(row)

@@ -668,8 +668,8 @@ class StudyTables(unittest.TestCase):
     """reports/study_table.py on a hand-made tuned report with known trials."""
 
     def test_each_choice_gets_its_best_trial_per_problem_and_the_pick_is_marked(self):
-        def trial(noise, lr, score, cell):
-            return {"cell": cell, "config": {"sampling_noise": noise, "train": {"lr": lr}}, "validation": score}
+        def trial(noise, lr, score, cell):  # l2obench writes the training config next to "config"
+            return {"cell": cell, "config": {"sampling_noise": noise}, "train": {"lr": lr}, "validation": score}
 
         space = {"sampling_noise": {"grid": [True, False]}, "train.lr": {"grid": [1e-3, 1e-2]}}
         a = [trial(True, 1e-3, 5.0, "a0"), trial(True, 1e-2, 4.0, "a1"),
@@ -702,8 +702,8 @@ class StudyTables(unittest.TestCase):
 
     def test_a_one_at_a_time_study_over_two_reports_is_one_table(self):
         def cell(optimizer, problem, field, values, scores, pick):
-            trials = [{"config": {field: v} if not field.startswith("train.") else {"train": {field[6:]: v}},
-                       "validation": s} for v, s in zip(values, scores)]
+            trials = [{"config": {field: v}, "validation": s} if not field.startswith("train.") else
+                      {"config": {}, "train": {field[6:]: v}, "validation": s} for v, s in zip(values, scores)]
             return {"problem": {"label": problem}, "optimizer": {"label": optimizer}, "repetition": 0,
                     "tuning": {"objective": "auc", "space": {field: {"grid": values}}, "trials": trials,
                                "pick": pick}}
