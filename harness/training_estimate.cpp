@@ -16,6 +16,7 @@
 #include "harness/training_cache.hpp"
 #include "harness/tuning.hpp"
 #include "learned/registry.hpp"
+#include "learned/training.hpp"
 
 namespace l2o::harness {
 
@@ -118,18 +119,10 @@ std::vector<Target> targets(const Suite& suite, const TrainingCache& keys) {
   return out;
 }
 
-struct ProbeResult {
-  double seconds = 0, cpu_seconds = 0;
-  std::int64_t validations = 0;
-};
-
-// The training seconds and validations of `o` on `p`, trained in `cache`.
-ProbeResult probe_training(TrainingCache& cache, const OptimizerSpec& o, const ProblemSpec& p) {
-  const Json& record = cache.get(o, p).record;
-  const Json cpu = record.value("cpu_seconds", Json());
-  return {.seconds = record.at("seconds").get<double>(),
-          .cpu_seconds = cpu.is_number() ? cpu.get<double>() : 0.0,
-          .validations = std::int64_t(record.value("validation", Json::array()).size())};
+// The training record of `o` on `p`, trained in `cache`.
+learned::TrainResult probe_training(TrainingCache& cache, const OptimizerSpec& o,
+                                    const ProblemSpec& p) {
+  return learned::TrainResult::from_json(cache.get(o, p).record);
 }
 
 }  // namespace
@@ -153,13 +146,13 @@ std::vector<TrainingEstimate> estimate_training(const Suite& suite, const Placem
         .probe_epochs = short_probe.training.value("epochs", std::int64_t(0)),
         .long_probe_epochs = long_probe.training.value("epochs", std::int64_t(0))};
     if (e.epochs == 0) continue;
-    const ProbeResult first = probe_training(short_cache, short_probe, target.problem);
-    const ProbeResult second = e.long_probe_epochs > e.probe_epochs
-                                   ? probe_training(long_cache, long_probe, target.problem)
-                                   : first;
+    const learned::TrainResult first = probe_training(short_cache, short_probe, target.problem);
+    const learned::TrainResult second = e.long_probe_epochs > e.probe_epochs
+                                            ? probe_training(long_cache, long_probe, target.problem)
+                                            : first;
     e.probe_seconds = first.seconds;
     e.probe_cpu_seconds = first.cpu_seconds;
-    e.probe_validations = first.validations;
+    e.probe_validations = std::int64_t(first.validation.size());
     e.long_probe_seconds = second.seconds;
     e.long_probe_cpu_seconds = second.cpu_seconds;
     out.push_back(e);

@@ -151,7 +151,7 @@ def tables(report, run_dir, steps=(1, 10, 100), detail=False):
 
 def one_at_a_time(reports):
     """The table of a one-choice-at-a-time study over `reports` (see the module's doc)."""
-    problems, scores, rows = [], {}, []  # scores: (field, value) -> {problem: score}
+    problems, scores = [], {}  # scores: (field, value) -> {problem: score}, in trial order
     objective = None
     for report in reports:
         for (optimizer, problem), cell in tuned_cells(report).items():
@@ -165,15 +165,12 @@ def one_at_a_time(reports):
                 problems.append(problem)
             for trial in tuning["trials"]:
                 row = (fields[0], show(field_value(trial, fields[0])))
-                if row not in scores:
-                    scores[row] = {}
-                    rows.append(row)
-                if problem in scores[row]:
+                if problem in scores.setdefault(row, {}):
                     sys.exit(f"study_table.py: --one-at-a-time: {row[0]} = {row[1]} has two trials on {problem}")
                 score = trial.get("validation")
                 scores[row][problem] = float("inf") if score is None else float(score)
-    fields = list(dict.fromkeys(field for field, _ in rows))
-    rows.sort(key=lambda row: fields.index(row[0]))  # a field's values together, in trial order
+    fields = list(dict.fromkeys(field for field, _ in scores))
+    rows = sorted(scores, key=lambda row: fields.index(row[0]))  # a field's values together
     best = {}  # (field, problem) -> the field's best score there
     for (field, _), by_problem in scores.items():
         for problem, score in by_problem.items():
