@@ -721,6 +721,11 @@ class StudyTables(unittest.TestCase):
         with self.assertRaises(SystemExit) as refused:
             study_table.one_at_a_time([a, twice])
         self.assertIn("alpha = 0.1 has two trials on p", str(refused.exception))
+        crossed = cell("both/x", "p", "alpha", [0.1], [1.0], 0)
+        crossed["tuning"]["space"]["width"] = {"grid": [128]}
+        with self.assertRaises(SystemExit) as refused:
+            study_table.one_at_a_time([{"cells": [crossed]}])
+        self.assertIn("both/x tunes 2 fields (alpha, width); expected one", str(refused.exception))
 
     def test_bad_arguments_name_the_option_or_file(self):
         with tempfile.TemporaryDirectory() as tmp:
