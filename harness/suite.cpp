@@ -273,13 +273,19 @@ std::vector<std::string> parse_family_list(const Json& entry, const std::string&
   return families;
 }
 
-// An entry with a trial's values: {"lr": v} sets the field, {"train.lr": v} its training's.
+// An entry with a trial's values: {"lr": v} sets the field, {"train.lr": v} its training's at
+// every budget (also where "train_quick" or "train_paper" sets that field).
 Json with_overrides(Json entry, const Json& overrides) {
   for (const auto& [name, value] : overrides.items()) {
-    if (name.starts_with(training_field_prefix))
-      entry["train"][name.substr(training_field_prefix.size())] = value;
-    else
+    if (!name.starts_with(training_field_prefix)) {
       entry[name] = value;
+      continue;
+    }
+    const std::string field = name.substr(training_field_prefix.size());
+    entry["train"][field] = value;
+    for (const char* profile_block : {"train_quick", "train_paper"})
+      if (auto it = entry.find(profile_block); it != entry.end() && it->contains(field))
+        (*it)[field] = value;
   }
   return entry;
 }
@@ -329,8 +335,8 @@ OptimizerSpec parse_optimizer(const Json& entry, const std::string& at,
   std::string label = optional_string(entry, "label", at);
   if (label.empty()) label = name;
   Json config = entry;
-  for (const char* key : {"name", "label", "families", "train", "train_on", "tune"})
-    config.erase(key);
+  for (const char* key : {"name", "label", "families", "tune"}) config.erase(key);
+  for (const char* key : learned::training_entry_keys) config.erase(key);
   OptimizerSpec spec{.label = label,
                      .name = name,
                      .config = registered.canonical(config, at),

@@ -86,19 +86,34 @@ const AnyOptimizerEntry& find_any_optimizer(std::string_view name, const std::st
 Json AnyOptimizerEntry::training(const Json& canonical, TrainProfile profile,
                                  const Json& suite_entry, const std::string& where) const {
   if (!learned) {
-    for (const char* key : {"train", "train_on"})
+    for (const char* key : training_entry_keys)
       if (suite_entry.contains(key))
         throw InputError(fmt::format(
             "{}.{}: only learned optimizers are trained; \"{}\" is classical", where, key, name));
     return Json();
   }
-  Json training = config_to_json(learned->training(canonical, profile));
-  if (auto it = suite_entry.find("train"); it != suite_entry.end()) {
+  // Each block's names, types and ranges are checked on their own (also the other profile's
+  // block, so a typo never waits for the run that uses it); relations between fields, on the
+  // merged budget.
+  for (const char* key : training_entry_keys) {
+    auto it = suite_entry.find(key);
+    if (key == std::string_view("train_on") || it == suite_entry.end()) continue;
     if (!it->is_object())
-      throw InputError(fmt::format("{}.train: expected an object, got {}", where, it->dump()));
-    training.update(*it);
+      throw InputError(fmt::format("{}.{}: expected an object, got {}", where, key, it->dump()));
+    TrainConfig fields_only;
+    ConfigReader reader(*it, where + "." + key);
+    fields_only.fields(reader);
+    reader.reject_unknown({});
   }
-  return config_to_json(parse_config<TrainConfig>(training, where + ".train"));
+  const char* profile_key = profile == TrainProfile::paper ? "train_paper" : "train_quick";
+  Json training = config_to_json(learned->training(canonical, profile));
+  std::string last = "train";
+  for (const char* key : {"train", profile_key})
+    if (auto it = suite_entry.find(key); it != suite_entry.end()) {
+      training.update(*it);
+      last = key;
+    }
+  return config_to_json(parse_config<TrainConfig>(training, where + "." + last));
 }
 
 Json AnyOptimizerEntry::to_json() const {

@@ -71,6 +71,11 @@ const LearnedEntry* find_learned(std::string_view name);  // nullptr for a class
 // part (training budgets, trained sub-model, untrained model): null for a classical optimizer,
 // whose `make` builds it ready to run. Only the registry and the harness's training cache look
 // at which one an entry is.
+// A suite entry's fields about training: "train" applies at both budgets, "train_quick" and
+// "train_paper" on top of it at theirs; "train_on" names the problem it is trained on.
+inline constexpr const char* training_entry_keys[] = {"train", "train_quick", "train_paper",
+                                                      "train_on"};
+
 struct AnyOptimizerEntry {
   std::string_view name, summary;
   Json (*describe)();
@@ -85,8 +90,9 @@ struct AnyOptimizerEntry {
   bool needs_a_file = false;
 
   // The canonical training config of a suite entry: the profile's budgets overridden by the
-  // entry's "train" object; null for a classical optimizer, which takes neither "train" nor
-  // "train_on" (an InputError naming the field).
+  // entry's "train" object, then by its "train_quick" or "train_paper" (the profile's own);
+  // null for a classical optimizer, which takes none of training_entry_keys (an InputError
+  // naming the field).
   Json training(const Json& canonical, TrainProfile profile, const Json& suite_entry,
                 const std::string& where) const;
   // `l2obench list --json`'s description: name, summary, fields, and the training budgets.

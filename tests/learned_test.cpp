@@ -387,6 +387,56 @@ BOOST_AUTO_TEST_CASE(training_configs_are_validated) {
   BOOST_TEST(l2o::harness::parse_suite_json(s, "s.json").optimizers[0].training["epochs"] == 300);
 }
 
+BOOST_AUTO_TEST_CASE(train_blocks_of_one_budget_apply_on_top_of_train) {
+  Json s = {{"name", "t"},
+            {"problems", {{{"family", "quadratic"}}}},
+            {"optimizers",
+             {{{"name", "l2o-dm"},
+               {"train", {{"batch", 4}, {"epochs", 7}}},
+               {"train_quick", {{"epochs", 50}}},
+               {"train_paper", {{"validate_every", 100}}}}}}};
+  auto training = [&](const char* profile) {
+    s["train_profile"] = profile;
+    return l2o::harness::parse_suite_json(s, "s.json").optimizers[0].training;
+  };
+  const Json quick = training("quick"), paper = training("paper");
+  BOOST_TEST(quick["batch"] == 4);
+  BOOST_TEST(quick["epochs"] == 50);
+  BOOST_TEST(quick["validate_every"] == 25);
+  BOOST_TEST(paper["batch"] == 4);
+  BOOST_TEST(paper["epochs"] == 7);
+  BOOST_TEST(paper["validate_every"] == 100);
+
+  // A typo in the other budget's block is refused too, named by its block.
+  s["optimizers"][0]["train_paper"] = {{"epoch", 10}};
+  BOOST_CHECK_EXCEPTION(training("quick"), l2o::InputError, [](const l2o::InputError& e) {
+    return std::string(e.what()).starts_with(
+        "s.json.optimizers[0].train_paper: unknown field \"epoch\"");
+  });
+  s["optimizers"][0]["train_paper"] = {{"epochs", -1}};
+  BOOST_CHECK_EXCEPTION(training("quick"), l2o::InputError, [](const l2o::InputError& e) {
+    return std::string(e.what()).starts_with("s.json.optimizers[0].train_paper.epochs");
+  });
+  s["optimizers"][0]["train_paper"] = 3;
+  BOOST_CHECK_EXCEPTION(training("paper"), l2o::InputError, [](const l2o::InputError& e) {
+    return std::string(e.what()) == "s.json.optimizers[0].train_paper: expected an object, got 3";
+  });
+  // Relations between fields are checked on the merged budget.
+  s["optimizers"][0]["train_paper"] = {{"steps", 30}};
+  BOOST_CHECK_EXCEPTION(training("paper"), l2o::InputError, [](const l2o::InputError& e) {
+    return std::string(e.what()) ==
+           "s.json.optimizers[0].train_paper: steps (30) must be a multiple of unroll (20)";
+  });
+  s["optimizers"][0]["train"]["unroll"] = 10;
+  BOOST_TEST(training("paper")["steps"] == 30);
+  s["optimizers"][0] = {{"name", "adam"}, {"train_quick", {{"epochs", 3}}}};
+  BOOST_CHECK_EXCEPTION(training("paper"), l2o::InputError, [](const l2o::InputError& e) {
+    return std::string(e.what()) ==
+           "s.json.optimizers[0].train_quick: only learned optimizers are trained; \"adam\" is "
+           "classical";
+  });
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace learned_test

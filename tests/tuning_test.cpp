@@ -395,6 +395,25 @@ BOOST_AUTO_TEST_CASE(a_learned_optimizer_is_tuned_like_a_classical_one) {
              cells[0]["tuning"]["trials"][cells[0]["tuning"]["pick"].get<std::size_t>()]["config"]);
 }
 
+BOOST_AUTO_TEST_CASE(a_tuned_training_field_wins_over_a_budget_block) {
+  Json s = tuned_suite();
+  s["problems"] = {{{"family", "quadratic"}, {"dim", 4}}};
+  s["train_profile"] = "paper";
+  s["optimizers"] = {{{"name", "l2o-dm"},
+                      {"train", {{"epochs", 1}}},
+                      {"train_paper", {{"lr", 0.5}, {"epochs", 2}}},
+                      {"tune", {{"train.lr", {{"grid", {0.01, 0.02}}}}}}}};
+  const harness::Suite suite = harness::parse_suite_json(s, "s.json");
+  const auto& trials = suite.optimizers.at(0).tuning->trials;
+  BOOST_REQUIRE(trials.size() == 2u);
+  std::set<double> lrs;
+  for (const auto& trial : trials) {
+    lrs.insert(trial.training.at("lr").get<double>());
+    BOOST_TEST(trial.training.at("epochs") == 2);  // the budget's block still applies
+  }
+  BOOST_TEST((lrs == std::set<double>{0.01, 0.02}));
+}
+
 // On Slurm the tuning trials are a stage of their own, between train and cells: every task run
 // by bash as Slurm would gives the report, and no cell task computes a trial.
 BOOST_AUTO_TEST_CASE(slurm_runs_the_trials_as_a_stage_before_the_cells) {
