@@ -7,13 +7,22 @@
 
 #include "core/error.hpp"
 #include "learned/diff_l2o.hpp"
+#include "learned/preprocessing.hpp"
 
 namespace l2o::learned {
 
 namespace {
 
-// Per-coordinate inputs besides the embeddings: x_i, g_i and the four summaries.
-constexpr std::int64_t coordinate_inputs = 6;
+// Per-coordinate inputs besides the embeddings: x_i, the gradient's (one or two) and the four
+// summaries.
+std::int64_t coordinate_inputs(const DiffL2oElementwise::Config& config) {
+  return config.gradient_input == "log-sign" ? 7 : 6;
+}
+
+// The L2O-DM paper's k (10 "in all our experiments"): |g| from e⁻¹⁰ to e¹⁰ keeps its sign at ±1;
+// with k = 5 an MLP's first-layer gradients (about 1e-4 at L2O-DM's start) fall below e⁻⁵ and
+// reach the network as −1 and 148·g, their sign nearly invisible.
+constexpr double log_sign_k = 10.0;
 
 class ElementwiseModel final : public DiffusionOptimizer {
  public:
@@ -23,7 +32,11 @@ class ElementwiseModel final : public DiffusionOptimizer {
   Tensor denoiser_input(const Tensor& x_t, const DiffusionContext& context,
                         std::int64_t t) const override {
     const std::int64_t B = x_t.size(0), n = x_t.size(1);
-    const Tensor g = compress_gradient(context.objective.grad(x_t));
+    const Tensor gradient = context.objective.grad(x_t);
+    const Tensor g = compress_gradient(gradient);
+    const Tensor own = config_.gradient_input == "log-sign"
+                           ? log_and_sign(gradient, log_sign_k).view({B, n, 2})
+                           : g.unsqueeze(2);
     auto summary = [&](const Tensor& v) {
       return at::stack({v.mean(1), v.pow(2).mean(1).sqrt()}, 1).unsqueeze(1).expand({B, n, 2});
     };
@@ -31,7 +44,7 @@ class ElementwiseModel final : public DiffusionOptimizer {
         sinusoidal_embedding(at::full({1}, double(t), x_t.options()), config_.time_embedding);
     const Tensor position =
         sinusoidal_embedding(at::arange(n, x_t.options()), config_.position_embedding);
-    return at::cat({x_t.unsqueeze(2), g.unsqueeze(2), summary(x_t), summary(g),
+    return at::cat({x_t.unsqueeze(2), own, summary(x_t), summary(g),
                     time.unsqueeze(0).expand({B, n, config_.time_embedding}),
                     position.unsqueeze(0).expand({B, n, config_.position_embedding})},
                    2);
@@ -54,7 +67,7 @@ class ElementwiseModel final : public DiffusionOptimizer {
 
  protected:
   void build_denoiser(std::int64_t, std::int64_t, RandomStream& init) override {
-    net_ = Mlp(coordinate_inputs + config_.time_embedding + config_.position_embedding,
+    net_ = Mlp(coordinate_inputs(config_) + config_.time_embedding + config_.position_embedding,
                config_.width, config_.depth, 1, init);
   }
   void collect_denoiser(Weights& out) const override { net_.collect(out, "opt"); }

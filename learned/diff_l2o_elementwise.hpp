@@ -1,11 +1,12 @@
 #pragma once
 // Diff-L2O-ELE (Shi et al. 2025, Appendix C, Algorithm 5): the element-wise variant, one network
 // applied to every coordinate, so that one trained model serves every dimension. A coordinate
-// sees its iterate and gradient, permutation-invariant summaries of both (mean and root mean
-// square over the coordinates), the time embedding and a sinusoidal positional encoding of its
-// index. Training moves through Global → Local → element phases: one update per reverse step
-// for all coordinates, then one per third of them, then one per coordinate (at most max_groups
-// groups of coordinates, so that a 15,910-weight MLP stays trainable).
+// sees its iterate and gradient (asinh, or L2O-DM's log-and-sign pair), permutation-invariant
+// summaries of both (mean and root mean square of x and asinh g over the coordinates), the time
+// embedding and a sinusoidal positional encoding of its index. Training moves through Global →
+// Local → element phases: one update per reverse step for all coordinates, then one per third of
+// them, then one per coordinate (at most max_groups groups of coordinates, so that a 15,910-weight
+// MLP stays trainable).
 #include <memory>
 #include <string>
 #include <string_view>
@@ -31,6 +32,7 @@ struct DiffL2oElementwise {
     double global_until = 1.0 / 3.0;
     double local_until = 2.0 / 3.0;
     std::int64_t max_groups = 50;
+    std::string gradient_input = "asinh";
     DiffusionSettings diffusion;
 
     template <class Visitor>
@@ -48,6 +50,11 @@ struct DiffL2oElementwise {
       v.field("max_groups", max_groups,
               "most updates per reverse step in the last phase (one per coordinate up to this)",
               at_least(1));
+      v.field("gradient_input", gradient_input,
+              "a coordinate's own gradient input: asinh(g_i), or L2O-DM's scale-free "
+              "log-and-sign pair with k = 10 (log|g_i|/10 and sign, both clipped to ±1), for "
+              "gradients that span decades (an MLP's weights)",
+              one_of({"asinh", "log-sign"}));
       diffusion.fields(v);
     }
     void validate(const std::string& where) const;

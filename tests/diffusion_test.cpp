@@ -14,6 +14,7 @@
 #include "harness/training_cache.hpp"
 #include "learned/checkpoint.hpp"
 #include "learned/diffusion.hpp"
+#include "learned/preprocessing.hpp"
 #include "learned/registry.hpp"
 #include "optimizers/registry.hpp"
 #include "problems/registry.hpp"
@@ -243,6 +244,33 @@ BOOST_AUTO_TEST_CASE(the_elementwise_phases_go_global_local_elementwise) {
   BOOST_TEST(diffusion.update_groups(30, 30, 10) == 10);
   BOOST_TEST(diffusion.update_groups(30, 30, 15910) == 50);  // capped by max_groups
   BOOST_CHECK_THROW(make("diff-l2o-ele", small({{"oracle", "ours"}})), l2o::InputError);
+}
+
+BOOST_AUTO_TEST_CASE(the_elementwise_gradient_input_is_asinh_or_log_and_sign) {
+  // A coordinate's own gradient input: asinh(g_i) by default, L2O-DM's scale-free pair with
+  // "log-sign"; the summaries read asinh g either way.
+  const auto lasso = problem("lasso", {{"rows", 5}, {"dim", 10}});
+  auto f = sample(lasso, 4, 3);
+  const Tensor x = f->initial_points(4);
+  const Tensor g = f->grad(x);
+  const learned::DiffusionContext context{*f, Tensor()};
+  auto input_of = [&](const std::string& kind) {
+    auto ele = make("diff-l2o-ele", small({{"gradient_input", kind}}));
+    ele->shape_for(*f);
+    return dynamic_cast<learned::DiffusionOptimizer&>(*ele).denoiser_input(x, context, 5);
+  };
+  const Tensor plain = input_of("asinh"), log_sign = input_of("log-sign");
+  BOOST_TEST(log_sign.size(2) == plain.size(2) + 1);
+  BOOST_TEST(at::equal(plain.select(2, 1), at::asinh(g)));
+  BOOST_TEST(at::equal(log_sign.narrow(2, 1, 2), learned::log_and_sign(g, 10.0).view({4, 10, 2})));
+  BOOST_TEST(at::equal(log_sign.select(2, 0), x));
+  BOOST_TEST(
+      at::equal(log_sign.narrow(2, 3, plain.size(2) - 2), plain.narrow(2, 2, plain.size(2) - 2)));
+  BOOST_CHECK_THROW(make("diff-l2o-ele", small({{"gradient_input", "log"}})), l2o::InputError);
+
+  auto ele = make("diff-l2o-ele", small({{"gradient_input", "log-sign"}}));
+  auto result = ele->train(lasso, short_training(12), cpu, {});
+  BOOST_TEST(result.validation[1].second < result.validation[0].second);
 }
 
 BOOST_AUTO_TEST_CASE(a_group_update_has_the_gradient_of_the_step_with_the_others_detached) {
