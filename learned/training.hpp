@@ -72,8 +72,8 @@ struct TrainConfig {
 struct TrainResult {
   double seconds = 0;  // wall clock
   // CPU time of the thread that trained (with one intra-op thread the training's whole cost;
-  // pauses and other processes' load do not count); NaN where unknown (a checkpoint or resume
-  // file written before it was recorded).
+  // pauses and waiting for a core do not count, contention for caches still slows it); NaN
+  // where unknown (a checkpoint or resume file written before it was recorded).
   double cpu_seconds = 0;
   std::int64_t epochs = 0;
   std::vector<double> meta_loss;                            // per epoch, mean over its segments

@@ -240,7 +240,7 @@ def header_lines(blocks):
                     "a shipped model keeps its training's seconds)")
             if cpu:
                 line += (f"; CPU time of the training thread, recorded for {len(cpu)} of them: "
-                         f"{sum(cpu.values()) / 3600:.2f} h (pauses and other processes' load do not count)")
+                         f"{sum(cpu.values()) / 3600:.2f} h (pauses and waiting for a core do not count)")
             lines.append(line + ".")
     return lines
 
