@@ -1,6 +1,8 @@
 // core/parallel.hpp: how a run splits its cores between workers, and the worker pool.
 #include <atomic>
+#include <chrono>
 #include <stdexcept>
+#include <thread>
 #include <vector>
 
 #include <ATen/Parallel.h>
@@ -49,9 +51,13 @@ BOOST_AUTO_TEST_CASE(every_item_runs_once_with_its_workers_intra_op_threads) {
 
 BOOST_AUTO_TEST_CASE(the_first_error_stops_the_hand_out_and_is_rethrown) {
   std::atomic<int> started{0};
+  // The other items take a millisecond each, so the hand-out stops long before the other
+  // worker could start them all: throwing and catching takes far less even under
+  // AddressSanitizer on a loaded machine, where items that take nothing all ran first.
   auto failing = [&](std::size_t i) {
     ++started;
     if (i == 2) throw l2o::InputError("item 2 is bad");
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   };
   BOOST_CHECK_EXCEPTION(
       l2o::for_each_parallel(1000, {.jobs = 2, .intra_op_threads = 1}, failing), l2o::InputError,
