@@ -1,7 +1,8 @@
 // Learned optimizers: one evaluation step and one meta-training segment (forward and backward
 // through a 20-step unroll) at B = 128, n ∈ {10, 50} on quadratics (LASSO for the proximal
 // models), next to the same coordinate-wise LSTM step through torch::nn::LSTM, and the
-// GEMM-only limit of L2O-DM's segment. Throughput in coordinate-steps per second (CPU time).
+// GEMM-only and GEMM-plus-cell limits of L2O-DM's segment. Throughput in coordinate-steps per
+// second (CPU time).
 #include <map>
 #include <string>
 
@@ -15,6 +16,7 @@
 
 #include "core/error.hpp"
 #include "learned/diffusion.hpp"
+#include "learned/lstm.hpp"
 #include "learned/preprocessing.hpp"
 #include "learned/registry.hpp"
 #include "problems/registry.hpp"
@@ -141,29 +143,59 @@ void torch_lstm_training_segment(benchmark::State& state, std::int64_t n) {
   set_rate(state, batch * n * unroll);
 }
 
-// The limit of learned_train_unroll20/l2o-dm: only the matrix products of its 20-step segment
-// (per step and layer one forward GEMM [rows, in + hidden]·[in + hidden, 4·hidden] and the two
-// of its backward, and the head's three), on preallocated tensors with one core's BLAS.
-void gemm_limit_l2o_dm(benchmark::State& state, std::int64_t n) {
+// The limits of learned_train_unroll20/l2o-dm. `gemm-limit`: only the matrix products of its
+// 20-step segment (per step and layer one forward GEMM [rows, in + hidden]·[in + hidden, 4·hidden]
+// and the two of its backward, and the head's three), on preallocated tensors with one core's BLAS.
+// `gemm-cell-limit` adds each layer's fused LSTM cell, forward and backward, on preallocated
+// per-step activations (a segment keeps them all for its backward, as training must): what a step
+// with no autograd, no allocation, no objective and no feature map would cost.
+void l2o_dm_limit(benchmark::State& state, std::int64_t n, bool with_cells) {
   const std::int64_t rows = batch * n, hidden = 20;
   struct Product {
     Tensor x, w, y, dy, dx, dw;
+    bool cell;  // an LSTM layer (gates out), not the head
   };
   std::vector<Product> products;
   for (auto [in, out] : {std::pair<std::int64_t, std::int64_t>{2 + hidden, 4 * hidden},
                          {2 * hidden, 4 * hidden},
                          {hidden, 1}}) {
     Product p{at::randn({rows, in}),  at::randn({in, out}),  at::empty({rows, out}),
-              at::randn({rows, out}), at::empty({rows, in}), at::empty({in, out})};
+              at::randn({rows, out}), at::empty({rows, in}), at::empty({in, out}),
+              out == 4 * hidden};
     products.push_back(std::move(p));
   }
-  for (auto _ : state)
+  // Per layer and step: σ of the gates, c (step t + 1 holds c'), tanh c', h'.
+  struct Activations {
+    Tensor sigmoids, c, tanh_c, h;
+  };
+  std::vector<Activations> saved;
+  for (int layer = 0; layer < 2; ++layer)
+    saved.push_back({at::empty({unroll, rows, 4 * hidden}), at::zeros({unroll + 1, rows, hidden}),
+                     at::empty({unroll, rows, hidden}), at::empty({unroll, rows, hidden})});
+  const Tensor dh = at::randn({rows, hidden}), dc = at::randn({rows, hidden});
+  Tensor dc_prev = at::empty({rows, hidden});
+  for (auto _ : state) {
     for (std::int64_t t = 0; t < unroll; ++t)
-      for (Product& p : products) {
+      for (std::size_t k = 0; k < products.size(); ++k) {
+        Product& p = products[k];
         at::mm_out(p.y, p.x, p.w);
+        if (!with_cells || !p.cell) continue;
+        Activations& a = saved[k];
+        Tensor sigmoids = a.sigmoids[t], c = a.c[t + 1], tanh_c = a.tanh_c[t], h = a.h[t];
+        l2o::learned::lstm_cell_forward(p.y, sigmoids, a.c[t], c, tanh_c, h);
+      }
+    for (std::int64_t t = unroll - 1; t >= 0; --t)
+      for (std::size_t k = products.size(); k-- > 0;) {
+        Product& p = products[k];
+        if (with_cells && p.cell) {
+          const Activations& a = saved[k];
+          l2o::learned::lstm_cell_backward(a.sigmoids[t], a.c[t], a.tanh_c[t], dh, Tensor(), dc,
+                                           p.dy, dc_prev);
+        }
         at::mm_out(p.dx, p.dy, p.w.t());
         at::mm_out(p.dw, p.x.t(), p.dy);
       }
+  }
   set_rate(state, batch * n * unroll);
 }
 
@@ -191,8 +223,11 @@ void register_learned_benchmarks() {
         ("learned_train_unroll20/torch-nn-lstm-dm/n=" + std::to_string(n)).c_str(),
         torch_lstm_training_segment, n);
     benchmark::RegisterBenchmark(
-        ("learned_train_unroll20/gemm-limit-l2o-dm/n=" + std::to_string(n)).c_str(),
-        gemm_limit_l2o_dm, n);
+        ("learned_train_unroll20/gemm-limit-l2o-dm/n=" + std::to_string(n)).c_str(), l2o_dm_limit,
+        n, false);
+    benchmark::RegisterBenchmark(
+        ("learned_train_unroll20/gemm-cell-limit-l2o-dm/n=" + std::to_string(n)).c_str(),
+        l2o_dm_limit, n, true);
   }
 }
 
@@ -204,12 +239,13 @@ void print_learned_note(const std::map<std::string, double>& cpu_times) {
       return it == cpu_times.end() ? 0.0 : double(batch * n * unroll) / (it->second * 1e-9);
     };
     const double ours = rate("l2o-dm"), torch = rate("torch-nn-lstm-dm"),
-                 limit = rate("gemm-limit-l2o-dm");
-    if (ours == 0 || torch == 0 || limit == 0) continue;
+                 limit = rate("gemm-limit-l2o-dm"), cell_limit = rate("gemm-cell-limit-l2o-dm");
+    if (ours == 0 || torch == 0 || limit == 0 || cell_limit == 0) continue;
     fmt::print(
         "  l2o-dm n={:<3} {:>10.0f}   torch::nn::LSTM {:>10.0f} ({:.2f}x)   GEMM limit {:>10.0f} "
-        "({:.0f}% of it)\n",
-        n, ours, torch, ours / torch, limit, 100 * ours / limit);
+        "({:.2f}x torch, {:.0f}% of it)   GEMM + cell limit {:>10.0f} ({:.2f}x torch)\n",
+        n, ours, torch, ours / torch, limit, limit / torch, 100 * ours / limit, cell_limit,
+        cell_limit / torch);
   }
 }
 
