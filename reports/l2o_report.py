@@ -351,6 +351,78 @@ def to_target_table(report):
     return header, rows
 
 
+def shift_data(report):
+    """Per base problem of a suite with scenarios: the scenario labels in suite order and, per
+    optimizer name (one colour across problems, whatever its per-family label), the iterations to
+    target per scenario (median over instances, averaged over repetitions; None where half the
+    instances never get there). {} for a suite without scenarios."""
+    cells = [c for c in report["cells"] if "to_target" in c["eval"]]
+    if not any(scenario_of(c)[1] != "in-distribution" for c in cells):
+        return {}
+    data = OrderedDict()
+    for c in cells:
+        base, scenario = scenario_of(c)
+        problem = data.setdefault(base, {"scenarios": OrderedDict(), "medians": OrderedDict()})
+        problem["scenarios"].setdefault(scenario, None)
+        problem["medians"].setdefault(c["optimizer"]["name"], defaultdict(list))[scenario].append(
+            c["eval"]["to_target"].get("median"))
+    for problem in data.values():
+        for optimizer, by_scenario in problem["medians"].items():
+            problem["medians"][optimizer] = {
+                scenario: None if any(m is None for m in medians) else float(np.mean(medians))
+                for scenario, medians in by_scenario.items()}
+    return data
+
+
+def shift_figure(report, out_dir, stem):
+    """Iterations to target under each distribution shift: one small panel per base problem, the
+    scenarios along x, a line per optimizer; a hollow marker above the top where the median
+    instance never gets there within the suite's steps."""
+    data = shift_data(report)
+    if not data:
+        return []
+    steps = report["suite"].get("steps", 0)
+    optimizers = list(OrderedDict.fromkeys(o for p in data.values() for o in p["medians"]))
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    cols = min(2, len(data))
+    rows = math.ceil(len(data) / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(6.4 * cols, 3.3 * rows), squeeze=False)
+    handles = OrderedDict()
+    for ax, (problem, entry) in zip(axes.flat, data.items()):
+        scenarios = list(entry["scenarios"])
+        x = np.arange(len(scenarios))
+        for k, optimizer in enumerate(optimizers):
+            medians = entry["medians"].get(optimizer)
+            if medians is None:
+                continue
+            y = np.array([np.nan if medians.get(s) is None else medians[s] for s in scenarios])
+            never = np.array([s in medians and medians[s] is None for s in scenarios])
+            color = colors[k % len(colors)]
+            (line,) = ax.plot(x, y, marker="o", ms=3, lw=1.2, color=color, label=optimizer)
+            handles.setdefault(optimizer, line)
+            if never.any():
+                # One row of hollow markers per optimizer above the top, so that none hides another.
+                ax.plot(x[never], np.full(never.sum(), steps * 1.06**k), ls="none", marker="o", ms=4,
+                        mfc="none", color=color)
+        ax.set_yscale("log")
+        ax.set_ylim(top=steps * 1.06**len(optimizers) * 1.05 if steps else None)
+        ax.set_xticks(x)
+        ax.set_xticklabels(["none" if s == "in-distribution" else s for s in scenarios], rotation=90,
+                           fontsize=6)
+        ax.set_title(problem, fontsize=9)
+        ax.set_ylabel("iterations to target", fontsize=8)
+        ax.grid(alpha=0.3)
+    for ax in list(axes.flat)[len(data):]:
+        ax.axis("off")
+    fig.legend(handles.values(), handles.keys(), loc="lower center", ncol=min(len(handles), 7), fontsize=8,
+               bbox_to_anchor=(0.5, -0.04))
+    fig.suptitle(f"{report['suite'].get('name', '')}: iterations until (f - f*)/|f*| <= "
+                 f"{report['suite'].get('target', 1e-3):g}, median over instances (hollow: never within {steps})",
+                 fontsize=9)
+    fig.tight_layout(rect=(0, 0.03, 1, 0.97))
+    return save(fig, out_dir, stem)
+
+
 def ecdf_data(report, weights=EVALUATION_WEIGHTS):
     """Per optimizer: hitting step, hitting evaluations (weighted, per instance; None for an
     optimizer with a cell without costs) and hitting seconds of every (problem, repetition,
@@ -817,6 +889,7 @@ def build(report_paths, out_dir, paper_path, equivariance_path=None, reference=N
         for axis in axes:
             figures += extra_figure(report, out_dir, curve_stem(name, "extra", axis), axis, evaluation_weights)
         figures += ecdf_figure(report, out_dir, f"{name}-ecdf", evaluation_weights)
+        figures += shift_figure(report, out_dir, f"{name}-shifts")
         tables = [("Final mean loss at step {} (mean over repetitions, 95 % bootstrap interval)".format(
             report["suite"].get("steps", "?")), final_table(report), f"{name}-final")]
         tables.append(("Mean loss and log10 mean loss at step 10 and at the last step",

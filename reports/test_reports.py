@@ -177,6 +177,30 @@ class ReportsWithExtraMetrics(unittest.TestCase):
         self.assertEqual(header, ["problem", "optimizer", "in-distribution", "objective+10", "start-20"])
         self.assertEqual(rows, [["p", "ista", "12", "30 (25% never)", ">50 (75% never)"]])
 
+    def test_shift_data_has_one_entry_per_base_problem_and_optimizer_name(self):
+        report = {"suite": {"steps": 50}, "cells": []}
+        for label, scenario, optimizer, medians in [
+                ("p", {"kind": "none"}, "l2o-dm", [12.0, 14.0]),
+                ("p/start+10", {"kind": "start", "value": 10}, "l2o-dm", [30.0, None]),
+                ("q/start+10", {"kind": "start", "value": 10}, "l2o-dm-lr", [7.0])]:
+            for median in medians:
+                report["cells"].append({"problem": {"label": label, "scenario": scenario},
+                                        "optimizer": {"label": optimizer, "name": "l2o-dm"},
+                                        "eval": {"to_target": {"median": median}}})
+        data = l2o_report.shift_data(report)
+        self.assertEqual(list(data), ["p", "q"])
+        self.assertEqual(list(data["p"]["scenarios"]), ["in-distribution", "start+10"])
+        # One repetition never getting there makes the scenario's entry None, not a mean.
+        self.assertEqual(data["p"]["medians"]["l2o-dm"], {"in-distribution": 13.0, "start+10": None})
+        self.assertEqual(data["q"]["medians"]["l2o-dm"], {"start+10": 7.0})
+
+    def test_a_suite_without_shifts_has_no_shift_figure(self):
+        report = {"suite": {"steps": 50}, "cells": [
+            {"problem": {"label": "p"}, "optimizer": {"label": "gd", "name": "gd"},
+             "eval": {"to_target": {"median": 3.0}}}]}
+        self.assertEqual(l2o_report.shift_data(report), {})
+        self.assertEqual(l2o_report.shift_figure(report, "/nonexistent", "x"), [])
+
     def test_no_extra_metrics_no_extra_figure(self):
         self.assertEqual(l2o_report.extra_figure({"cells": [], "suite": {}}, "/nonexistent", "x"), [])
 
