@@ -27,16 +27,17 @@ constexpr double log_sign_k = 10.0;
 class ElementwiseModel final : public DiffusionOptimizer {
  public:
   ElementwiseModel(const DiffL2oElementwise::Config& config, std::uint64_t seed)
-      : DiffusionOptimizer(config.diffusion, seed), config_(config) {}
+      : DiffusionOptimizer(config.diffusion, seed),
+        config_(config),
+        log_sign_input_(config.gradient_input == "log-sign") {}
 
   Tensor denoiser_input(const Tensor& x_t, const DiffusionContext& context,
                         std::int64_t t) const override {
     const std::int64_t B = x_t.size(0), n = x_t.size(1);
     const Tensor gradient = context.objective.grad(x_t);
     const Tensor g = compress_gradient(gradient);
-    const Tensor own = config_.gradient_input == "log-sign"
-                           ? log_and_sign(gradient, log_sign_k).view({B, n, 2})
-                           : g.unsqueeze(2);
+    const Tensor own =
+        log_sign_input_ ? log_and_sign(gradient, log_sign_k).view({B, n, 2}) : g.unsqueeze(2);
     auto summary = [&](const Tensor& v) {
       return at::stack({v.mean(1), v.pow(2).mean(1).sqrt()}, 1).unsqueeze(1).expand({B, n, 2});
     };
@@ -75,6 +76,7 @@ class ElementwiseModel final : public DiffusionOptimizer {
 
  private:
   DiffL2oElementwise::Config config_;
+  bool log_sign_input_;  // gradient_input is "log-sign" (read once, not per reverse step)
   Mlp net_;
 };
 

@@ -95,9 +95,9 @@ Json AnyOptimizerEntry::training(const Json& canonical, TrainProfile profile,
   // Each block's names, types and ranges are checked on their own (also the other profile's
   // block, so a typo never waits for the run that uses it); relations between fields, on the
   // merged budget.
-  for (const char* key : training_entry_keys) {
+  for (const char* key : training_budget_keys) {
     auto it = suite_entry.find(key);
-    if (key == std::string_view("train_on") || it == suite_entry.end()) continue;
+    if (it == suite_entry.end()) continue;
     if (!it->is_object())
       throw InputError(fmt::format("{}.{}: expected an object, got {}", where, key, it->dump()));
     TrainConfig fields_only;

@@ -73,6 +73,7 @@ const LearnedEntry* find_learned(std::string_view name);  // nullptr for a class
 // at which one an entry is.
 // A suite entry's fields about training: "train" applies at both budgets, "train_quick" and
 // "train_paper" on top of it at theirs; "train_on" names the problem it is trained on.
+inline constexpr const char* training_budget_keys[] = {"train", "train_quick", "train_paper"};
 inline constexpr const char* training_entry_keys[] = {"train", "train_quick", "train_paper",
                                                       "train_on"};
 
