@@ -1,11 +1,13 @@
 #include "core/threads.hpp"
 
 #include <dlfcn.h>
+#include <malloc.h>
 #include <strings.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <ctime>
+#include <limits>
 
 namespace l2o {
 
@@ -44,6 +46,12 @@ void tune_numerical_libraries(char** argv) {
       changed = true;
     }
   if (changed) ::execv("/proc/self/exe", argv);  // returns only on failure: run on as we are
+  // glibc hands blocks of a few MB back to the kernel when they are freed (its mmap and trim
+  // thresholds); a training step frees and reallocates such blocks every step, and each comes
+  // back as fresh zeroed pages. Keeping freed memory in the heap costs only the peak RSS.
+  ::mallopt(M_MMAP_THRESHOLD, 32 << 20);  // glibc's largest: requests up to 32 MB use the heap
+  ::mallopt(M_TRIM_THRESHOLD, std::numeric_limits<int>::max());
+  ::mallopt(M_TOP_PAD, 64 << 20);
 }
 
 double thread_cpu_seconds() {

@@ -16,8 +16,11 @@ const char* openblas_core();
 
 // Sets OMP_WAIT_POLICY=passive, and OPENBLAS_CORETYPE to the kernels the CPU supports where
 // OpenBLAS fell back to its generic ones, unless the environment already names them, and then
-// re-executes this program with the same arguments (never returns then). Returns when nothing
-// needs setting (or re-executing fails). Call first thing in main(), before any thread exists.
+// re-executes this program with the same arguments (never returns then). Then keeps freed
+// memory in glibc's heap instead of returning it to the kernel (measured: an L2O-DM training
+// segment at n = 50 ran 1.3-1.4x faster, page faults down from 250k to 94k in 3 s; the
+// arithmetic is unchanged, LibTorch aligns its own blocks). Call first thing in main(), before
+// any thread exists.
 void tune_numerical_libraries(char** argv);
 
 // CPU seconds the calling thread has run so far. Unlike wall-clock time it does not grow while
