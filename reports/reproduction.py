@@ -269,8 +269,9 @@ def figures(reports, out_dir):
             report = reports.get((suite, profile))
             if report is not None:
                 # A suite of shifted problems gets one panel per base problem, not one per shift.
-                draw = l2o_report.shift_figure if l2o_report.shift_data(report) else l2o_report.loss_figure
-                for path in draw(report, out_dir, stem):
+                paths = (l2o_report.shift_figure(report, out_dir, stem)
+                         or l2o_report.loss_figure(report, out_dir, stem))
+                for path in paths:
                     if path.endswith(".svg"):
                         os.remove(path)  # the page links the PNGs; SVGs would only bloat the repository
                     else:
