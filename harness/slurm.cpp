@@ -59,6 +59,9 @@ std::string common_options(const SlurmOptions& o, int threads) {
       fmt::format(" --cache {} --threads {} --device {}",
                   shell_quoted(fs::absolute(o.cache).string()), threads, shell_quoted(o.device));
   if (!o.train_profile.empty()) s += " --train-profile " + shell_quoted(o.train_profile);
+  if (!o.models.empty())
+    s += " --models " +
+         shell_quoted(o.models == "none" ? o.models : fs::absolute(o.models).string());
   return s;
 }
 

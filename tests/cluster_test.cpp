@@ -310,6 +310,41 @@ BOOST_AUTO_TEST_CASE(slurm_scripts_run_three_stages_in_order) {
   BOOST_TEST(contains(l2o::read_file(out / "report.txt"), "quadratic-n10"));
 }
 
+// On a cluster the train tasks take the shipped models `--models` names (wherever the jobs
+// start), so nothing is trained; `--models none` reaches every task, so all of it is.
+BOOST_AUTO_TEST_CASE(slurm_tasks_take_the_shipped_models_that_models_names) {
+  l2o::testing::TempDir dir;
+  const std::string suite = (dir / "suite.json").string();
+  std::ofstream(suite) << three_model_suite().dump();
+  const fs::path shipped = dir / "shipped", cache = dir / "cluster-cache";
+  const auto trained = run_command(binary + " train " + suite + " --cache " +
+                                   (dir / "trained").string() + " --models none --quiet");
+  BOOST_REQUIRE_MESSAGE(trained.exit_code == 0, trained.output);
+  const auto ship = run_command(binary + " ship " + suite + " --cache " +
+                                (dir / "trained").string() + " --models " + shipped.string());
+  BOOST_REQUIRE_MESSAGE(ship.exit_code == 0, ship.output);
+  BOOST_REQUIRE(files_in(shipped).size() == 3u);
+
+  const auto written = run_command(binary + " slurm " + suite + " --out " + (dir / "out").string() +
+                                   " --cache " + cache.string() + " --models " + shipped.string());
+  BOOST_REQUIRE_MESSAGE(written.exit_code == 0, written.output);
+  const fs::path slurm = dir / "out" / "slurm";
+  for (int id = 0; id < 3; ++id) {
+    const auto task = run_command("SLURM_ARRAY_TASK_ID=" + std::to_string(id) + " bash " +
+                                  (slurm / "train.sbatch").string());
+    BOOST_TEST_REQUIRE(task.exit_code == 0, task.output);
+  }
+  const bool nothing_trained = !fs::exists(cache) || files_in(cache).empty();
+  BOOST_TEST(nothing_trained);
+
+  const auto none = run_command(binary + " slurm " + suite + " --out " + (dir / "out").string() +
+                                " --cache " + cache.string() + " --models none");
+  BOOST_REQUIRE_MESSAGE(none.exit_code == 0, none.output);
+  const auto task = run_command("SLURM_ARRAY_TASK_ID=0 bash " + (slurm / "train.sbatch").string());
+  BOOST_TEST_REQUIRE(task.exit_code == 0, task.output);
+  BOOST_TEST(files_in(cache).size() >= 1u);  // trained, although shipped models exist
+}
+
 BOOST_AUTO_TEST_CASE(slurm_refuses_bad_options_with_one_clear_error) {
   l2o::testing::TempDir dir;
   std::ofstream(dir / "suite.json") << three_model_suite().dump();

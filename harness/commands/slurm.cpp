@@ -109,6 +109,11 @@ Command add_slurm(CLI::App& app) {
       ->add_option("--cache", a->cache,
                    "checkpoints of trained learned optimizers, on a shared filesystem")
       ->check(non_empty_path);
+  command
+      ->add_option("--models", o.models,
+                   "shipped trained models the tasks use where the cache lacks a model; \"none\" "
+                   "to train instead (default: models/ of the folder this runs in)")
+      ->check(non_empty_path);
   command->add_option("--shards", o.shards, "array tasks of the cell stage")->check(positive_count);
   command->add_option("--cpus", o.cpus, "CPUs per task (and its --threads)")->check(positive_count);
   command->add_option("--time", o.time, "time limit per task (default: the partition's)")
