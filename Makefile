@@ -8,9 +8,9 @@
 #   make smoke       the seconds-long smoke suite
 #   make regression  quick suite from scratch, compared with reports/baselines/quick.json (CI)
 #   make baseline    refresh reports/baselines/quick.json (when a change is meant to move numbers)
-#   make reproduce   every suite with paper values at the quick and the paper budget (shipped models
-#                    in models/ where their keys match, else trained), then reports/reproduction/
-#                    (RETRAIN=1: ignore models/ and train everything into a cache of its own)
+#   make reproduce   every suite with paper values at the paper budget (shipped models in models/
+#                    where their keys match, else trained), then reports/reproduction/ (RETRAIN=1:
+#                    train everything into a cache of its own; SLURM=1: on Slurm)
 #   make slurm-test  the quick suite through a real one-node Slurm, compared with one process (root)
 #   make test-sanitize  the CTest tests built with AddressSanitizer + UBSan (in build-sanitize/)
 #   make fuzz        every libFuzzer target in fuzz/ for FUZZ_SECONDS (default 60) each
@@ -73,21 +73,21 @@ bench-all: build
 	$(MAKE_REPORT) $(patsubst suites/%.json,$(ALL_OUT)/%/report.json,$(wildcard suites/*.json)) --out $(ALL_OUT)/figures --equivariance $(ALL_OUT)/equivariance.json
 
 # The reproduction page: reports/reproduction/README.md (reports/reproduction.py) from every suite
-# that reports/paper_values.json names, at both budgets, into $(OUT)/reproduce/<suite>-<profile>/.
-# Resumable like any run. REPRODUCE_PROFILES narrows the budgets (e.g. quick while paper-budget
-# models are still training). `make ship` copies the cache's models of those runs into models/.
+# that reports/paper_values.json names, at the paper budget (REPRODUCE_PROFILES="quick paper": both;
+# a budget not run keeps its column), into $(OUT)/reproduce/<suite>-<profile>/ (scripts/reproduce).
+# Resumable like any run; shipped models are loaded, RETRAIN=1 trains everything instead.
+# SLURM=1: submitted to Slurm (SLURM_FLAGS: options of `l2obench slurm`, e.g. --shards 8 --cpus 4),
+# the page written by a job after all of them. `make ship` copies the cache's models of those runs
+# into models/.
 REPRODUCE_OUT ?= $(OUT)/reproduce
-REPRODUCE_PROFILES ?= quick paper
+REPRODUCE_PROFILES ?= paper
 REPRODUCE_SUITES = $(shell $(PYTHON) reports/reproduction.py --list-suites)
 REPRODUCE_FLAGS = $(if $(RETRAIN),--models none --cache $(REPRODUCE_OUT)/cache)
+SLURM_FLAGS ?=
 
 reproduce: build
-	@set -e; for suite in $(REPRODUCE_SUITES); do for profile in $(REPRODUCE_PROFILES); do \
-	  echo "== $$suite ($$profile budget)"; \
-	  $(L2OBENCH) run suites/$$suite.json --train-profile $$profile \
-	    --out $(REPRODUCE_OUT)/$$suite-$$profile $(REPRODUCE_FLAGS) $(RUN_FLAGS); \
-	done; done
-	$(PYTHON) reports/reproduction.py --runs $(REPRODUCE_OUT) --out reports/reproduction
+	BUILD=$(BUILD) PYTHON=$(PYTHON) scripts/reproduce --out $(REPRODUCE_OUT) --profiles "$(REPRODUCE_PROFILES)" \
+	  $(if $(RETRAIN),--retrain) $(if $(SLURM),--slurm -- $(SLURM_FLAGS),-- $(RUN_FLAGS))
 
 ship: build
 	@set -e; for suite in $(REPRODUCE_SUITES); do for profile in $(REPRODUCE_PROFILES); do \
