@@ -13,11 +13,13 @@ index.html and a REPORT.md gather everything with each run's context. Everything
 deterministic (fixed bootstrap seed).
 """
 
+import contextlib
 import html
 import json
 import sys
 import math
 import os
+import tempfile
 from collections import OrderedDict, defaultdict
 
 import matplotlib
@@ -37,6 +39,23 @@ BOOTSTRAP_SAMPLES = 2000
 # evaluation 0 (its price shows in seconds); --evaluation-weights changes that.
 X_AXES = ("iterations", "evaluations", "seconds")
 EVALUATION_WEIGHTS = {"function": 1.0, "gradient": 1.0, "hessian_vector": 1.0, "network": 0.0}
+
+
+@contextlib.contextmanager
+def atomic_open(path, mode="w"):
+    """A file that appears at `path` whole or not at all: written beside it, then renamed over it,
+    so an interrupted report never leaves a truncated table, page or measured.json behind."""
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(path) + ".")
+    try:
+        with os.fdopen(fd, mode) as f:
+            yield f
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
 
 
 def load(path):
@@ -167,7 +186,8 @@ def save(fig, out_dir, stem):
     paths = []
     for ext in ("png", "svg"):
         path = os.path.join(out_dir, f"{stem}.{ext}")
-        fig.savefig(path, dpi=130, bbox_inches="tight")
+        with atomic_open(path, "wb") as f:
+            fig.savefig(f, format=ext, dpi=130, bbox_inches="tight")
         paths.append(path)
     plt.close(fig)
     return paths
@@ -926,13 +946,13 @@ def build(report_paths, out_dir, paper_path, equivariance_path=None, reference=N
         tables += fair_tables
         if numbers is not None:
             p = os.path.join(out_dir, f"{name}-fair.json")
-            with open(p, "w") as f:
+            with atomic_open(p) as f:
                 json.dump(numbers, f, indent=1, allow_nan=False)
             written.append(p)
         for _, (header, rows), stem in tables:
             for ext, render in (("md", markdown), ("tex", latex)):
                 p = os.path.join(out_dir, f"{stem}.{ext}")
-                with open(p, "w") as f:
+                with atomic_open(p) as f:
                     f.write(render(header, rows))
                 written.append(p)
         written += figures
@@ -946,7 +966,7 @@ def build(report_paths, out_dir, paper_path, equivariance_path=None, reference=N
         table = equivariance_table(equivariance)
         for ext, render in (("md", markdown), ("tex", latex)):
             p = os.path.join(out_dir, f"equivariance.{ext}")
-            with open(p, "w") as f:
+            with atomic_open(p) as f:
                 f.write(render(*table))
             written.append(p)
         description = (f"Deviation of the mapped-back iterates on transformed twins ({settings.get('deviation', '')}); "
@@ -955,7 +975,7 @@ def build(report_paths, out_dir, paper_path, equivariance_path=None, reference=N
         sections.append(("equivariance", {"suite": {"description": description}}, [],
                          [("Equivariance (l2obench equivariance)", table, "equivariance")], []))
 
-    with open(os.path.join(out_dir, "REPORT.md"), "w") as f:
+    with atomic_open(os.path.join(out_dir, "REPORT.md")) as f:
         f.write("# l2obench report\n\n")
         for name, report, figures, tables, text in sections:
             run = f"Run: {context_line(report)}\n\n" if "context" in report else ""
@@ -967,7 +987,7 @@ def build(report_paths, out_dir, paper_path, equivariance_path=None, reference=N
                     f.write(f"![{os.path.basename(fig)}]({os.path.basename(fig)})\n\n")
             for title, (header, rows), _ in tables:
                 f.write(f"### {title}\n\n{markdown(header, rows)}\n")
-    with open(os.path.join(out_dir, "index.html"), "w") as f:
+    with atomic_open(os.path.join(out_dir, "index.html")) as f:
         f.write("<!doctype html><html><head><meta charset='utf-8'><title>l2obench report</title><style>"
                 "body{font-family:sans-serif;max-width:1200px;margin:2em auto}table{border-collapse:collapse;margin:1em 0}"
                 "td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}td:first-child,th:first-child{text-align:left}"

@@ -255,7 +255,8 @@ def shrink(path, scale=0.5):
     with Image.open(path) as image:
         small = image.resize((max(1, int(image.width * scale)), max(1, int(image.height * scale))),
                              Image.LANCZOS)
-    small.convert("RGB").quantize(colors=128).save(path, optimize=True)  # a palette: a third of the bytes
+    with l2o_report.atomic_open(path, "wb") as f:  # a palette: a third of the bytes
+        small.convert("RGB").quantize(colors=128).save(f, format="PNG", optimize=True)
 
 
 def figures(reports, out_dir):
@@ -347,11 +348,11 @@ def main(argv=None):
         blocks[f"{suite}-{profile}"] = block_from_report(report, [e for e in paper_values["values"]
                                                                   if e["suite"] == suite])
     blocks = {name: blocks[name] for name in sorted(blocks)}
-    with open(measured_path, "w") as f:
+    with l2o_report.atomic_open(measured_path) as f:
         json.dump(blocks, f, indent=1, sort_keys=True)
         f.write("\n")
     text = page(paper_values, blocks, figures(reports, args.out))
-    with open(os.path.join(args.out, "README.md"), "w") as f:
+    with l2o_report.atomic_open(os.path.join(args.out, "README.md")) as f:
         f.write(text)
     print(os.path.join(args.out, "README.md"))
     return 0

@@ -109,6 +109,22 @@ def smoke_report(folder):
         return json.load(f)
 
 
+class FilesAreWrittenWholeOrNotAtAll(unittest.TestCase):
+    def test_an_interrupted_write_leaves_the_old_file_and_no_temporary(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "measured.json")
+            with l2o_report.atomic_open(path) as f:
+                f.write('{"kept": 1}\n')
+            with self.assertRaises(KeyboardInterrupt):
+                with l2o_report.atomic_open(path) as f:
+                    f.write('{"half')
+                    raise KeyboardInterrupt
+            with open(path) as f:
+                self.assertEqual(json.load(f), {"kept": 1})
+            self.assertEqual(os.listdir(tmp), ["measured.json"])
+            self.assertEqual(os.stat(path).st_mode & 0o777, 0o644)
+
+
 class ReportsWithExtraMetrics(unittest.TestCase):
     """Families' own metrics (the MLP's test loss and accuracy): a figure and a table when present."""
 
