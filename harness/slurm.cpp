@@ -89,9 +89,8 @@ std::string shell_quoted(const std::string& text) {
 SlurmScripts write_slurm_scripts(const Suite& suite, const std::vector<SuiteModel>& models,
                                  const SlurmOptions& o) {
   const std::size_t cells = expand(suite).size();
-  if (o.shards > cells)
-    throw InputError(fmt::format("--shards {}: the suite has {} cells; at most {} shards", o.shards,
-                                 cells, cells));
+  // More shards than cells would leave tasks without work: one per cell at most, as for trials.
+  const std::size_t cell_shards = std::min(o.shards, cells);
   const fs::path out = fs::absolute(o.out).lexically_normal();
   refuse_for_sbatch_lines(out, "--out");
   const fs::path dir = out / "slurm", logs = dir / "logs";
@@ -99,8 +98,10 @@ SlurmScripts write_slurm_scripts(const Suite& suite, const std::vector<SuiteMode
   const std::string l2obench = shell_quoted(fs::absolute(o.l2obench).string());
   const std::string suite_file = shell_quoted(fs::absolute(o.suite).string());
   const std::string out_dir = shell_quoted(out.string());
-  SlurmScripts scripts{
-      .cells = dir / "cells.sbatch", .merge = dir / "merge.sbatch", .submit = dir / "submit.sh"};
+  SlurmScripts scripts{.cells = dir / "cells.sbatch",
+                       .merge = dir / "merge.sbatch",
+                       .submit = dir / "submit.sh",
+                       .cell_shards = cell_shards};
 
   if (!models.empty()) {
     scripts.train = dir / "train.sbatch";
@@ -137,11 +138,11 @@ SlurmScripts write_slurm_scripts(const Suite& suite, const std::vector<SuiteMode
     fs::remove(dir / "tune.sbatch");
   }
 
-  const Stage cell_stage{"cells", fmt::format("the cells, in {} shards", o.shards), o.shards,
+  const Stage cell_stage{"cells", fmt::format("the cells, in {} shards", cell_shards), cell_shards,
                          o.cpus, o.time};
   s = script_head(suite, cell_stage, o, logs);
   s += fmt::format("exec {} run {} --out {}{} --shard \"$SLURM_ARRAY_TASK_ID/{}\"{}\n", l2obench,
-                   suite_file, out_dir, trials > 0 ? " --stage test" : "", o.shards,
+                   suite_file, out_dir, trials > 0 ? " --stage test" : "", cell_shards,
                    common_options(o, o.cpus));
   write_file_atomically(scripts.cells, s);
 

@@ -37,6 +37,7 @@ struct SlurmScripts {
   std::filesystem::path train;  // empty when the suite has no learned model
   std::filesystem::path tune;   // empty when the suite tunes no optimizer
   std::filesystem::path cells, merge, submit;
+  std::size_t cell_shards = 1;  // --shards, or the suite's cell count where that is smaller
 };
 
 // Writes the scripts (atomically) into <out>/slurm/ and creates <out>/slurm/logs/ for the jobs'

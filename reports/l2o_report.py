@@ -41,6 +41,15 @@ X_AXES = ("iterations", "evaluations", "seconds")
 EVALUATION_WEIGHTS = {"function": 1.0, "gradient": 1.0, "hessian_vector": 1.0, "network": 0.0}
 
 
+def file_mode(path):
+    """The mode `path` has, or the one open() would give a new file (mkstemp's is 0600)."""
+    if os.path.exists(path):
+        return os.stat(path).st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 @contextlib.contextmanager
 def atomic_open(path, mode="w"):
     """A file that appears at `path` whole or not at all: written beside it, then renamed over it,
@@ -50,7 +59,7 @@ def atomic_open(path, mode="w"):
     try:
         with os.fdopen(fd, mode) as f:
             yield f
-        os.chmod(tmp, 0o644)
+        os.chmod(tmp, file_mode(path))
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

@@ -4,8 +4,8 @@ quick and at the paper training budget, with a verdict.
 
     /usr/bin/python3 reports/reproduction.py --runs out/reproduce --out reports/reproduction
 
-reads <runs>/<suite>-<profile>/report.json for profile quick and paper (what `make reproduce`
-writes), and writes <out>/README.md and small PNG figures. A suite or budget without a report
+reads <runs>/<suite>-<profile>/report.json for profile quick and paper (`--profiles` narrows them;
+`make reproduce` runs and reads the paper budget), and writes <out>/README.md and small PNG figures. A suite or budget without a report
 stays in the table as "not run"; a report that lacks a cell an entry needs, as "incomplete".
 Rules for what counts as reproduced: docs/design.md, "Paper values" (the tolerances are the
 file's). Deterministic: the same reports give the same page, byte for byte.
@@ -212,10 +212,10 @@ def where_text(entry):
     return f"{len(entry['pairs'])} pair{'s' if len(entry['pairs']) != 1 else ''}"
 
 
-def load_runs(runs, suites):
+def load_runs(runs, suites, profiles=PROFILES):
     reports = {}
     for suite in suites:
-        for profile in PROFILES:
+        for profile in profiles:
             path = os.path.join(runs, f"{suite}-{profile}", "report.json")
             if os.path.exists(path):
                 reports[(suite, profile)] = l2o_report.load(path)
@@ -329,8 +329,15 @@ def main(argv=None):
     parser.add_argument("--runs", default="out/reproduce", help="folder of <suite>-<profile>/report.json")
     parser.add_argument("--paper-values", default=os.path.join(os.path.dirname(__file__), "paper_values.json"))
     parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "reproduction"))
+    parser.add_argument("--profiles", default=" ".join(PROFILES),
+                        help="the budgets whose reports in --runs are read (default: all); the others keep "
+                             "their columns from measured.json")
     parser.add_argument("--list-suites", action="store_true", help="print the suites that have paper values")
     args = parser.parse_args(argv)
+    profiles = args.profiles.split()
+    unknown = [p for p in profiles if p not in PROFILES]
+    if unknown or not profiles:
+        parser.error(f"--profiles {args.profiles!r}: allowed budgets are {', '.join(PROFILES)}")
     with open(args.paper_values) as f:
         paper_values = json.load(f)
     suites = sorted({e["suite"] for e in paper_values["values"]})
@@ -343,7 +350,7 @@ def main(argv=None):
     if os.path.exists(measured_path):
         with open(measured_path) as f:
             blocks = json.load(f)
-    reports = load_runs(args.runs, suites)
+    reports = load_runs(args.runs, suites, profiles)
     for (suite, profile), report in reports.items():
         blocks[f"{suite}-{profile}"] = block_from_report(report, [e for e in paper_values["values"]
                                                                   if e["suite"] == suite])

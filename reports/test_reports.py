@@ -122,7 +122,18 @@ class FilesAreWrittenWholeOrNotAtAll(unittest.TestCase):
             with open(path) as f:
                 self.assertEqual(json.load(f), {"kept": 1})
             self.assertEqual(os.listdir(tmp), ["measured.json"])
-            self.assertEqual(os.stat(path).st_mode & 0o777, 0o644)
+            previous = os.umask(0o022)
+            try:
+                fresh = os.path.join(tmp, "page.md")
+                with l2o_report.atomic_open(fresh) as f:
+                    f.write("x")
+                self.assertEqual(os.stat(fresh).st_mode & 0o777, 0o644)  # as open() would, not mkstemp's 0600
+                os.chmod(fresh, 0o664)
+                with l2o_report.atomic_open(fresh) as f:
+                    f.write("y")
+                self.assertEqual(os.stat(fresh).st_mode & 0o777, 0o664)  # a rewrite keeps the file's mode
+            finally:
+                os.umask(previous)
 
 
 class ReportsWithExtraMetrics(unittest.TestCase):

@@ -109,8 +109,8 @@ def write_inputs(tmp):
     return runs, values, os.path.join(tmp, "page")
 
 
-def page_text(runs, values, out):
-    reproduction.main(["--runs", runs, "--paper-values", values, "--out", out])
+def page_text(runs, values, out, extra=()):
+    reproduction.main(["--runs", runs, "--paper-values", values, "--out", out, *extra])
     with open(os.path.join(out, "README.md")) as f:
         return f.read()
 
@@ -138,6 +138,20 @@ class Page(unittest.TestCase):
             empty = os.path.join(tmp, "no-runs")
             os.makedirs(empty)
             self.assertEqual(page_text(empty, values, out), first)
+
+    def test_a_budget_left_out_of_profiles_keeps_its_column_even_with_a_report_in_runs(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            runs, values, out = write_inputs(tmp)
+            first = page_text(runs, values, out)
+            # An older quick report left in the runs folder: read only when its budget is asked for.
+            older = json.loads(json.dumps(QUICK))
+            older["cells"][0]["eval"]["loss"]["mean"][-1] = 9.0
+            with open(os.path.join(runs, "s-quick", "report.json"), "w") as f:
+                json.dump(older, f)
+            self.assertEqual(page_text(runs, values, out, ["--profiles", "paper"]), first)
+            self.assertNotEqual(page_text(runs, values, out, ["--profiles", "quick paper"]), first)
+            with self.assertRaises(SystemExit):
+                reproduction.main(["--runs", runs, "--paper-values", values, "--out", out, "--profiles", "fast"])
 
 
 class ShippedModelsGiveThePagesNumbers(unittest.TestCase):

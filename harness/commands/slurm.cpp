@@ -79,8 +79,11 @@ int slurm(SlurmArguments& a) {
   const harness::TrainingCache cache(o.cache, suite, placement, false);
   const auto models = harness::suite_models(suite, cache);
   const harness::SlurmScripts scripts = harness::write_slurm_scripts(suite, models, o);
+  if (scripts.cell_shards < o.shards)
+    fmt::print(stderr, "l2obench: --shards {}: the suite has {} cells, so {} shards\n", o.shards,
+               scripts.cell_shards, scripts.cell_shards);
   fmt::print(stderr, "l2obench: {} train tasks, {} cell shards, merge -> {}\n", models.size(),
-             o.shards, scripts.submit.parent_path().string());
+             scripts.cell_shards, scripts.submit.parent_path().string());
   if (!a.submit) {
     fmt::print(stderr, "l2obench: submit with {}\n", scripts.submit.string());
     return 0;
