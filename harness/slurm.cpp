@@ -89,6 +89,9 @@ std::string shell_quoted(const std::string& text) {
 SlurmScripts write_slurm_scripts(const Suite& suite, const std::vector<SuiteModel>& models,
                                  const SlurmOptions& o) {
   const std::size_t cells = expand(suite).size();
+  if (cells == 0)
+    throw InputError(fmt::format(
+        "{}: the suite has no cells (no optimizer runs on any of its problems)", o.suite.string()));
   // More shards than cells would leave tasks without work: one per cell at most, as for trials.
   const std::size_t cell_shards = std::min(o.shards, cells);
   const fs::path out = fs::absolute(o.out).lexically_normal();

@@ -20,7 +20,8 @@ namespace l2o::harness {
 
 struct SlurmOptions {
   std::filesystem::path suite, out, cache;  // as the command line gave them
-  std::string models;  // shipped models for the train and tune tasks ("none": train); "" = default
+  std::string
+      models;  // shipped models for every task ("none": train them); "" = the tasks' default
   std::size_t shards = 1;
   int cpus = 1;                  // per task; also each task's --threads
   std::string time, train_time;  // Slurm time limits ("" = the partition's default)

@@ -379,6 +379,12 @@ BOOST_AUTO_TEST_CASE(slurm_refuses_bad_options_with_one_clear_error) {
   expect_usage_error(
       "slurm " + (dir / "suite.json").string() + " --out '" + (dir / "with space").string() + "'",
       "Slurm's #SBATCH lines cannot hold a path with spaces");
+  Json no_cells = three_model_suite();
+  no_cells["optimizers"] = Json::array({{{"name", "gd"}, {"families", {"lasso"}}}});
+  std::ofstream(dir / "no-cells.json") << no_cells.dump();
+  expect_usage_error(
+      "slurm " + (dir / "no-cells.json").string() + " --out " + (dir / "out").string(),
+      "the suite has no cells");
   BOOST_TEST(!fs::exists(dir / "out"));
   // --submit without sbatch: the scripts are written, the error says what failed.
   const auto no_sbatch = run_command("PATH=/nonexistent " + binary + " " + slurm + "--submit");
