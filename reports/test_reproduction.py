@@ -154,6 +154,28 @@ class Page(unittest.TestCase):
                 reproduction.main(["--runs", runs, "--paper-values", values, "--out", out, "--profiles", "fast"])
 
 
+class ReproduceScriptRefusesBadOptions(unittest.TestCase):
+    """scripts/reproduce: one line naming the option and what is allowed, exit status 2, nothing run."""
+
+    def test_each_bad_option_gets_one_clear_error(self):
+        if BINARY is None:
+            self.fail("give the l2obench binary as the first argument")
+        script = os.path.join(os.path.dirname(HERE), "scripts", "reproduce")
+        env = {**os.environ, "BUILD": os.path.dirname(os.path.dirname(BINARY))}  # <build>/harness/l2obench
+        with tempfile.TemporaryDirectory() as tmp:
+            for args, expected in ((["--profiles", "huge"], '--profiles: unknown budget "huge" (allowed: quick, paper)'),
+                                   (["--fast"], "unknown option --fast (allowed: --profiles LIST"),
+                                   (["--wait"], "--wait goes with --slurm"),
+                                   (["--paper-values", os.path.join(tmp, "none.json")], "none.json: no such file")):
+                done = subprocess.run([script, "--out", os.path.join(tmp, "out"), *args],
+                                      capture_output=True, text=True, env=env)
+                with self.subTest(args=args):
+                    self.assertEqual(done.returncode, 2, done.stderr)
+                    self.assertEqual(done.stderr.count("\n"), 1, done.stderr)
+                    self.assertIn(expected, done.stderr)
+                    self.assertFalse(os.path.exists(os.path.join(tmp, "out")))
+
+
 class ShippedModelsGiveThePagesNumbers(unittest.TestCase):
     """The committed page against a fresh evaluation: the Diff-L2O Table 4 suite at the paper budget
     run from the models (and tuning results) shipped in models/, into an empty cache, must train
