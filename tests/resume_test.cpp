@@ -156,6 +156,62 @@ BOOST_AUTO_TEST_CASE(a_killed_diffusion_training_ends_bit_identical) {
        {"train", {{"epochs", 150}, {"batch", 16}, {"validate_every", 3}}}});
 }
 
+// A training that outlasts its machine: scripts/training-state saves the killed training's cache
+// to a folder, a new (empty) cache is restored from it, and the training continues there and ends
+// with the uninterrupted training's weights. Saving after the end drops the stale resume file.
+BOOST_AUTO_TEST_CASE(a_training_carried_to_a_new_cache_by_training_state_resumes_there) {
+  l2o::testing::TempDir dir;
+  const Json suite = {
+      {"name", "resume"},
+      {"steps", 20},
+      {"test_instances", 8},
+      {"problems", {{{"family", "quadratic"}, {"dim", 5}}}},
+      {"optimizers",
+       {{{"name", "l2o-dm"},
+         {"train", {{"epochs", 150}, {"batch", 16}, {"steps", 20}, {"validate_every", 3}}}}}}};
+  std::ofstream(dir / "suite.json") << suite.dump();
+  const std::string train = std::string(L2OBENCH_BINARY) + " train " +
+                            (dir / "suite.json").string() + " --threads 1 --cache ";
+  const std::string script = std::string(L2O_SOURCE_DIR) + "/scripts/training-state ";
+  const fs::path old_cache = dir / "old", new_cache = dir / "new", state = dir / "state";
+
+  run_command("(" + train + old_cache.string() + " > /dev/null 2>&1 & pid=$!; until [ -n \"$(ls " +
+              old_cache.string() +
+              "/*.resume 2>/dev/null)\" ] || ! kill -0 $pid 2>/dev/null; do sleep 0.01; done; "
+              "kill -9 $pid; wait $pid)");
+  auto saved = run_command(script + "save " + old_cache.string() + " " + state.string());
+  BOOST_REQUIRE_MESSAGE(saved.exit_code == 0, saved.output);
+  auto restored = run_command(script + "restore " + new_cache.string() + " " + state.string());
+  BOOST_REQUIRE_MESSAGE(restored.exit_code == 0, restored.output);
+  auto resumed = run_command(train + new_cache.string());
+  BOOST_REQUIRE_MESSAGE(resumed.exit_code == 0, resumed.output);
+  BOOST_TEST(resumed.output.find("resuming") != std::string::npos, resumed.output);
+  auto clean = run_command(train + (dir / "clean").string() + " --quiet");
+  BOOST_REQUIRE_MESSAGE(clean.exit_code == 0, clean.output);
+
+  auto files = [](const fs::path& folder, const std::string& extension) {
+    std::vector<fs::path> found;
+    for (const auto& entry : fs::directory_iterator(folder))
+      if (entry.path().extension() == extension) found.push_back(entry.path());
+    return found;
+  };
+  const auto a = files(new_cache, ".json"), b = files(dir / "clean", ".json");
+  BOOST_REQUIRE(a.size() == 1);
+  BOOST_REQUIRE(b.size() == 1);
+  BOOST_TEST(l2o::read_json_file(a[0])["weights"].dump() ==
+             l2o::read_json_file(b[0])["weights"].dump());
+
+  BOOST_TEST(files(state, ".resume").size() == 1);
+  saved = run_command(script + "save " + new_cache.string() + " " + state.string());
+  BOOST_REQUIRE_MESSAGE(saved.exit_code == 0, saved.output);
+  BOOST_TEST(files(state, ".resume").empty());
+  BOOST_TEST(files(state, ".json").size() == 1);
+
+  auto bad = run_command(script + "keep " + new_cache.string());
+  BOOST_TEST(bad.exit_code == 2);
+  BOOST_TEST(bad.output.find("allowed: save, restore") != std::string::npos, bad.output);
+}
+
 // The harness ties a resume file to the arithmetic that wrote it, not to the commit: its
 // identity names the thread count and BLAS kernel, and one written with other threads is ignored
 // (with a warning) by the next run.
