@@ -29,6 +29,18 @@ bool same_bits(const Tensor& a, const Tensor& b) {
          std::memcmp(a.data_ptr(), b.data_ptr(), a.numel() * a.element_size()) == 0;
 }
 
+// A suite that trains L2O-DM on a 5-dimensional quadratic for `epochs` small epochs.
+Json l2o_dm_on_a_quadratic(int epochs) {
+  return {
+      {"name", "resume"},
+      {"steps", 20},
+      {"test_instances", 8},
+      {"problems", {{{"family", "quadratic"}, {"dim", 5}}}},
+      {"optimizers",
+       {{{"name", "l2o-dm"},
+         {"train", {{"epochs", epochs}, {"batch", 16}, {"steps", 20}, {"validate_every", 3}}}}}}};
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(resume)
@@ -161,15 +173,7 @@ BOOST_AUTO_TEST_CASE(a_killed_diffusion_training_ends_bit_identical) {
 // with the uninterrupted training's weights. Saving after the end drops the stale resume file.
 BOOST_AUTO_TEST_CASE(a_training_carried_to_a_new_cache_by_training_state_resumes_there) {
   l2o::testing::TempDir dir;
-  const Json suite = {
-      {"name", "resume"},
-      {"steps", 20},
-      {"test_instances", 8},
-      {"problems", {{{"family", "quadratic"}, {"dim", 5}}}},
-      {"optimizers",
-       {{{"name", "l2o-dm"},
-         {"train", {{"epochs", 150}, {"batch", 16}, {"steps", 20}, {"validate_every", 3}}}}}}};
-  std::ofstream(dir / "suite.json") << suite.dump();
+  std::ofstream(dir / "suite.json") << l2o_dm_on_a_quadratic(150).dump();
   const std::string train = std::string(L2OBENCH_BINARY) + " train " +
                             (dir / "suite.json").string() + " --threads 1 --cache ";
   const std::string script = std::string(L2O_SOURCE_DIR) + "/scripts/training-state ";
@@ -217,15 +221,7 @@ BOOST_AUTO_TEST_CASE(a_training_carried_to_a_new_cache_by_training_state_resumes
 // (with a warning) by the next run.
 BOOST_AUTO_TEST_CASE(a_resume_file_of_other_threads_is_ignored_and_commits_do_not_matter) {
   l2o::testing::TempDir dir;
-  const Json suite = {
-      {"name", "resume"},
-      {"steps", 20},
-      {"test_instances", 8},
-      {"problems", {{{"family", "quadratic"}, {"dim", 5}}}},
-      {"optimizers",
-       {{{"name", "l2o-dm"},
-         {"train", {{"epochs", 100000}, {"batch", 16}, {"steps", 20}, {"validate_every", 3}}}}}}};
-  std::ofstream(dir / "suite.json") << suite.dump();
+  std::ofstream(dir / "suite.json") << l2o_dm_on_a_quadratic(100000).dump();
   const std::string train = std::string(L2OBENCH_BINARY) + " train " +
                             (dir / "suite.json").string() + " --threads 1 --cache " +
                             (dir / "cache").string() + " > " + (dir / "log").string() + " 2>&1";
