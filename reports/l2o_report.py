@@ -202,6 +202,22 @@ def save(fig, out_dir, stem):
     return paths
 
 
+def y_scale(values, is_gap):
+    """The y axis of a panel showing `values`: ("log", None) when all are positive and span over two
+    decades, ("symlog", threshold) for a gap f - f* whose only values <= 0 are rounding (a converged
+    gap reaches |gap| ~ 1e-15 f*, of either sign: a linear axis would hide its decay), else
+    ("linear", None)."""
+    values = [v for v in values if math.isfinite(v)]
+    if not values:
+        return "linear", None
+    if min(values) > 0:
+        return ("log", None) if max(values) / min(values) > 100 else ("linear", None)
+    rounding = 1e-9 * max(abs(v) for v in values)
+    if is_gap and max(values) > 0 and min(values) >= -rounding:
+        return "symlog", rounding
+    return "linear", None
+
+
 def loss_figure(report, out_dir, stem, axis="iterations", weights=EVALUATION_WEIGHTS):
     problems, optimizers, groups = group_cells(report)
     left_out = set()
@@ -212,7 +228,7 @@ def loss_figure(report, out_dir, stem, axis="iterations", weights=EVALUATION_WEI
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     handles = OrderedDict()
     for ax, problem in zip(axes.flat, problems):
-        positive, spans, medians = True, [], []
+        spans, medians = [], []
         any_gap = False
         for k, optimizer in enumerate(optimizers):
             cells = groups.get((problem, optimizer))
@@ -233,11 +249,13 @@ def loss_figure(report, out_dir, stem, axis="iterations", weights=EVALUATION_WEI
             vals = np.concatenate([q10, q90, median])
             vals = vals[np.isfinite(vals)]
             if len(vals):
-                positive &= bool((vals > 0).all())
                 spans.extend([vals.min(), vals.max()])
             medians.extend(median[np.isfinite(median)])
-        log = positive and spans and max(spans) / max(min(spans), 1e-300) > 100
-        if log:
+        scale, linthresh = y_scale(spans, any_gap)
+        log = scale != "linear"
+        if scale == "symlog":
+            ax.set_yscale("symlog", linthresh=linthresh)
+        elif log:
             ax.set_yscale("log")
         if spans and medians:
             # Keep the medians readable: a band that explodes (a diverging minority) is clipped.

@@ -343,6 +343,24 @@ class PaperValuesNameCellsOfTheSuites(unittest.TestCase):
                          [f"loa a test entry: step 101 is not within 0..100"])
 
 
+class PanelScales(unittest.TestCase):
+    """The y axis of a loss or gap panel."""
+
+    def test_log_for_positive_values_over_two_decades_else_linear(self):
+        self.assertEqual(l2o_report.y_scale([1e-3, 5.0, float("nan")], is_gap=False), ("log", None))
+        self.assertEqual(l2o_report.y_scale([1.0, 50.0], is_gap=True), ("linear", None))
+        self.assertEqual(l2o_report.y_scale([], is_gap=True), ("linear", None))
+
+    def test_a_gap_down_to_rounding_of_either_sign_is_symmetric_log(self):
+        # LOA's ridge panel: the learned BFGS converges to a gap of -6.6e-15.
+        scale, threshold = l2o_report.y_scale([2.0, 1e-4, 0.0, -6.6e-15], is_gap=True)
+        self.assertEqual(scale, "symlog")
+        self.assertAlmostEqual(threshold, 2e-9)
+        # A loss (not a gap) that crosses zero, or a gap far below zero, stays linear.
+        self.assertEqual(l2o_report.y_scale([2.0, -6.6e-15], is_gap=False), ("linear", None))
+        self.assertEqual(l2o_report.y_scale([2.0, -0.5], is_gap=True), ("linear", None))
+
+
 class CurvesAgainstEvaluationsAndSeconds(unittest.TestCase):
     """The x axes of the curves: iterations, weighted evaluations (eval.cost), seconds."""
 
