@@ -228,8 +228,13 @@ def header_lines(blocks):
         mine = {name: b for name, b in blocks.items() if name.endswith(f"-{profile}")}
         if not mine:
             continue
-        contexts = sorted({b["context"] for b in mine.values()})
-        lines.append(f"{profile} budget, evaluated by: " + "; ".join(contexts) + ".")
+        # One entry per build (the context without its date), naming the suites it evaluated and when.
+        builds = {}
+        for name, b in sorted(mine.items()):
+            build, _, date = b["context"].rpartition(", ")
+            builds.setdefault(build, []).append(f"{name[:-len(profile) - 1]} {date[:10]}")
+        lines.append(f"{profile} budget, evaluated by: " +
+                     "; ".join(f"{build} ({', '.join(runs)})" for build, runs in sorted(builds.items())) + ".")
         seconds, cpu = {}, {}
         for b in mine.values():
             seconds.update(b["models"])
