@@ -325,7 +325,11 @@ def page(paper_values, blocks, shown):
     notes = [e for e in entries if e.get("note")]
     if notes:
         lines += ["", "## Notes on the papers' values", ""]
-        lines += [f"- {e['suite']}, {where_text(e)}: {e['note']}" for e in notes]
+        # A note shared by several entries (e.g. Table 5's hardware) is said once, naming all of them.
+        by_note = {}
+        for e in notes:
+            by_note.setdefault(e["note"], []).append(f"{e['suite']}, {where_text(e)}")
+        lines += [f"- {'; '.join(dict.fromkeys(where))}: {note}" for note, where in by_note.items()]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
