@@ -214,6 +214,12 @@ BOOST_AUTO_TEST_CASE(a_training_carried_to_a_new_cache_by_training_state_resumes
   auto bad = run_command(script + "keep " + new_cache.string());
   BOOST_TEST(bad.exit_code == 2);
   BOOST_TEST(bad.output.find("allowed: save, restore") != std::string::npos, bad.output);
+  bad = run_command(script + "save " + (dir / "missing").string() + " " + state.string());
+  BOOST_TEST(bad.exit_code == 2);
+  BOOST_TEST(bad.output.find("no cache folder") != std::string::npos, bad.output);
+  bad = run_command(script + "restore " + new_cache.string() + " " + (dir / "missing").string());
+  BOOST_TEST(bad.exit_code == 2);
+  BOOST_TEST(bad.output.find("no state folder") != std::string::npos, bad.output);
 }
 
 // The harness ties a resume file to the arithmetic that wrote it, not to the commit: its
