@@ -298,6 +298,7 @@ def page(paper_values, blocks, shown):
              "table are in measured.json, which keeps a budget's column until that budget is run again.", ""]
     lines += [f"- {line}" for line in header_lines(blocks)]
     counts = {}
+    by_suite = {}  # suite -> verdict -> rows, in the order paper_values.json lists the suites
     rows = []
     for entry in entries:
         kind = entry.get("kind", "value")
@@ -308,6 +309,8 @@ def page(paper_values, blocks, shown):
                 else JUDGES[kind](entry, block)
         verdict = cols["paper"][2]
         counts[verdict] = counts.get(verdict, 0) + 1
+        by_suite.setdefault(entry["suite"], {}).setdefault(verdict, 0)
+        by_suite[entry["suite"]][verdict] += 1
         reason = cols["paper"][3]
         if verdict == "not run":
             reason = f"not run at the paper budget; quick: {cols['quick'][2]}" + \
@@ -316,6 +319,10 @@ def page(paper_values, blocks, shown):
         rows.append([entry["suite"], where_text(entry), entry["metric"], claim_text(entry), cols["quick"][0],
                      cols["paper"][0], cols["paper"][1], verdict, reason, source])
     lines += ["", "Verdicts at the paper budget: " + ", ".join(f"{v} {n}" for v, n in sorted(counts.items())) + ".", ""]
+    # One line per suite first: which results a reader can rely on, before the 100-odd rows.
+    verdicts = sorted(counts)
+    summary = [[suite, str(sum(n.values()))] + [str(n.get(v, 0)) for v in verdicts] for suite, n in by_suite.items()]
+    lines += [l2o_report.markdown(["suite", "rows"] + verdicts, summary).rstrip("\n"), ""]
     header = ["suite", "cells", "metric", "paper", "quick", "paper budget", "ratio", "verdict", "reason", "source"]
     lines.append(l2o_report.markdown(header, rows).rstrip("\n"))
     if shown:

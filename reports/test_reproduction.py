@@ -121,7 +121,9 @@ class Page(unittest.TestCase):
             runs, values, out = write_inputs(tmp)
             first = page_text(runs, values, out)
             self.assertEqual(page_text(runs, values, out), first)
-        rows = [line for line in first.splitlines() if line.startswith("| s ") or line.startswith("| other ")]
+        # The table's rows end with their source; the per-suite summary's do not.
+        rows = [line for line in first.splitlines()
+                if (line.startswith("| s ") or line.startswith("| other ")) and "Paper " in line]
         self.assertEqual(len(rows), len(VALUES["values"]))
         # No paper-budget report: every row says so and gives the quick verdict.
         self.assertTrue(all("not run" in row for row in rows))
@@ -130,6 +132,18 @@ class Page(unittest.TestCase):
         self.assertIn("commit 0123456789ab", first)
         self.assertIn("Training at the quick budget: 1 models, 0.01 h of wall clock in all", first)
         self.assertIn("CPU time of the training thread, recorded for 1 of them: 0.01 h", first)
+
+    def test_a_line_per_suite_counts_its_verdicts_at_the_paper_budget(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            runs, values, out = write_inputs(tmp)
+            os.makedirs(os.path.join(runs, "s-paper"))
+            with open(os.path.join(runs, "s-paper", "report.json"), "w") as f:
+                json.dump(QUICK, f)
+            text = page_text(runs, values, out, ["--profiles", "quick paper"])
+        self.assertIn("| suite | rows | incomplete | not reproduced | not run | ordering fails | ordering holds "
+                      "| reproduced |", text)
+        self.assertIn("| s | 6 | 1 | 1 | 0 | 1 | 1 | 2 |", text)
+        self.assertIn("| other | 1 | 0 | 0 | 1 | 0 | 0 | 0 |", text)
 
     def test_a_budget_not_run_again_keeps_its_column(self):
         with tempfile.TemporaryDirectory() as tmp:
