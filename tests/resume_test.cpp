@@ -97,6 +97,22 @@ BOOST_AUTO_TEST_CASE(a_resume_file_round_trips_exactly_and_only_for_its_identity
   BOOST_TEST(!learned::read_resume_file(policy).has_value());
 }
 
+// Runs `command` in the background and kills it with SIGKILL `delay` seconds after the shell
+// test `until` holds, or lets it be once it has ended; the output ends with "status=N" (137:
+// killed).
+l2o::testing::CommandResult run_killed_once(const std::string& command, const std::string& until,
+                                            double delay = 0) {
+  return run_command("(" + command + " & pid=$!; until " + until +
+                     " || ! kill -0 $pid 2>/dev/null; do sleep 0.01; done; sleep " +
+                     std::to_string(delay) +
+                     "; kill -9 $pid 2>/dev/null; wait $pid; echo status=$?)");
+}
+
+// The shell test "the cache holds a resume file": the training has saved an epoch.
+std::string has_resume_file(const fs::path& cache) {
+  return "[ -n \"$(ls " + cache.string() + "/*.resume 2>/dev/null)\" ]";
+}
+
 // `l2obench train` on a tiny learned optimizer, killed with SIGKILL at random moments after it
 // wrote a resume file, several times; then run to the end. Its checkpoint must equal that of an
 // uninterrupted training: weights (as exact JSON text) and training record (but the seconds).
@@ -119,12 +135,9 @@ void check_killed_training_ends_bit_identical(const Json& optimizer) {
     // Wait until the training has saved an epoch (first run) or resumed from one (later runs),
     // then kill -9 at a random later moment.
     const std::string started =
-        kill == 0 ? "[ -n \"$(ls " + killed.string() + "/*.resume 2>/dev/null)\" ]"
-                  : "grep -q resuming " + (dir / "log").string();
-    auto r = run_command("(" + train + killed.string() + " > " + (dir / "log").string() +
-                         " 2>&1 & pid=$!; until " + started +
-                         " || ! kill -0 $pid 2>/dev/null; do sleep 0.01; done; sleep " +
-                         std::to_string(delay) + "; kill -9 $pid; wait $pid; echo status=$?)");
+        kill == 0 ? has_resume_file(killed) : "grep -q resuming " + (dir / "log").string();
+    auto r = run_killed_once(train + killed.string() + " > " + (dir / "log").string() + " 2>&1",
+                             started, delay);
     const std::string log = l2o::read_file(dir / "log");
     BOOST_TEST_MESSAGE("kill " << kill << " after " << delay << " s: " << r.output << log);
     resumed += log.find("resuming") != std::string::npos;
@@ -179,10 +192,7 @@ BOOST_AUTO_TEST_CASE(a_training_carried_to_a_new_cache_by_training_state_resumes
   const std::string script = std::string(L2O_SOURCE_DIR) + "/scripts/training-state ";
   const fs::path old_cache = dir / "old", new_cache = dir / "new", state = dir / "state";
 
-  run_command("(" + train + old_cache.string() + " > /dev/null 2>&1 & pid=$!; until [ -n \"$(ls " +
-              old_cache.string() +
-              "/*.resume 2>/dev/null)\" ] || ! kill -0 $pid 2>/dev/null; do sleep 0.01; done; "
-              "kill -9 $pid; wait $pid)");
+  run_killed_once(train + old_cache.string() + " > /dev/null 2>&1", has_resume_file(old_cache));
   auto saved = run_command(script + "save " + old_cache.string() + " " + state.string());
   BOOST_REQUIRE_MESSAGE(saved.exit_code == 0, saved.output);
   auto restored = run_command(script + "restore " + new_cache.string() + " " + state.string());
@@ -231,13 +241,8 @@ BOOST_AUTO_TEST_CASE(a_resume_file_of_other_threads_is_ignored_and_commits_do_no
   const std::string train = std::string(L2OBENCH_BINARY) + " train " +
                             (dir / "suite.json").string() + " --threads 1 --cache " +
                             (dir / "cache").string() + " > " + (dir / "log").string() + " 2>&1";
-  // Started, and killed once `until` holds (or it ended).
-  const auto run_until = [&](const std::string& until) {
-    run_command("(" + train + " & pid=$!; until " + until +
-                " || ! kill -0 $pid 2>/dev/null; do sleep 0.01; done; kill -9 $pid; wait $pid)");
-  };
   const std::string log_file = (dir / "log").string();
-  run_until("[ -n \"$(ls " + (dir / "cache").string() + "/*.resume 2>/dev/null)\" ]");
+  run_killed_once(train, has_resume_file(dir / "cache"));
   fs::path file;
   for (const auto& entry : fs::directory_iterator(dir / "cache"))
     if (entry.path().extension() == ".resume") file = entry.path();
@@ -257,7 +262,7 @@ BOOST_AUTO_TEST_CASE(a_resume_file_of_other_threads_is_ignored_and_commits_do_no
   const std::string edited = header.dump();
   l2o::write_file_atomically(file, content.substr(0, first + 1) + std::to_string(edited.size()) +
                                        "\n" + edited + content.substr(second + 1 + length));
-  run_until("grep -q 'ignored\\|resuming' " + log_file);
+  run_killed_once(train, "grep -q 'ignored\\|resuming' " + log_file);
   const std::string log = l2o::read_file(dir / "log");
   BOOST_TEST(log.find("it is ignored and training starts over") != std::string::npos, log);
   BOOST_TEST(log.find("resuming") == std::string::npos, log);
