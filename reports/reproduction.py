@@ -16,6 +16,7 @@ import json
 import math
 import os
 import sys
+from collections import Counter
 
 import numpy as np
 
@@ -297,8 +298,7 @@ def page(paper_values, blocks, shown):
              "interval; the rules for each verdict are in docs/design.md, \"Paper values\". The numbers behind the "
              "table are in measured.json, which keeps a budget's column until that budget is run again.", ""]
     lines += [f"- {line}" for line in header_lines(blocks)]
-    counts = {}
-    by_suite = {}  # suite -> verdict -> rows, in the order paper_values.json lists the suites
+    by_suite = {}  # suite -> Counter of its rows' verdicts, in the order paper_values.json lists the suites
     rows = []
     for entry in entries:
         kind = entry.get("kind", "value")
@@ -308,9 +308,7 @@ def page(paper_values, blocks, shown):
             cols[profile] = ("", "", "not run", f"no {profile}-budget report of {entry['suite']}") if block is None \
                 else JUDGES[kind](entry, block)
         verdict = cols["paper"][2]
-        counts[verdict] = counts.get(verdict, 0) + 1
-        by_suite.setdefault(entry["suite"], {}).setdefault(verdict, 0)
-        by_suite[entry["suite"]][verdict] += 1
+        by_suite.setdefault(entry["suite"], Counter())[verdict] += 1
         reason = cols["paper"][3]
         if verdict == "not run":
             reason = f"not run at the paper budget; quick: {cols['quick'][2]}" + \
@@ -318,6 +316,7 @@ def page(paper_values, blocks, shown):
         source = entry["source"]
         rows.append([entry["suite"], where_text(entry), entry["metric"], claim_text(entry), cols["quick"][0],
                      cols["paper"][0], cols["paper"][1], verdict, reason, source])
+    counts = sum(by_suite.values(), Counter())
     lines += ["", "Verdicts at the paper budget: " + ", ".join(f"{v} {n}" for v, n in sorted(counts.items())) + ".", ""]
     # One line per suite first: which results a reader can rely on, before the 100-odd rows.
     verdicts = sorted(counts)
