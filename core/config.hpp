@@ -28,6 +28,9 @@ struct Constraint {
   std::optional<double> min, max;
   bool min_exclusive = false, max_exclusive = false;
   std::vector<std::string> choices;
+  // Where set, the canonical JSON leaves the field out while it holds this value (see
+  // keyed_only_when_set).
+  std::optional<Json> omitted_at;
 
   bool admits(double v) const;
   bool admits(const std::string& v) const;
@@ -60,6 +63,13 @@ inline Constraint one_of(std::initializer_list<std::string> choices) {
   return c;
 }
 
+// For a field added after checkpoints and shipped models were keyed by their canonical configs:
+// the field is written only when it differs from `default_value`, so those keys stay valid.
+inline Constraint keyed_only_when_set(Constraint c, Json default_value) {
+  c.omitted_at = std::move(default_value);
+  return c;
+}
+
 // Reads fields from a JSON object; `where` prefixes every message ("suite.json: problems[1]").
 class ConfigReader {
  public:
@@ -89,8 +99,10 @@ class ConfigReader {
 class ConfigWriter {
  public:
   template <class T>
-  void field(std::string_view name, const T& value, std::string_view, const Constraint& = {}) {
-    out[std::string(name)] = value;
+  void field(std::string_view name, const T& value, std::string_view, const Constraint& c = {}) {
+    Json written = value;
+    if (c.omitted_at && written == *c.omitted_at) return;
+    out[std::string(name)] = std::move(written);
   }
   Json out = Json::object();
 };

@@ -295,13 +295,15 @@ OptimizerSpec parse_optimizer(const Json& entry, const std::string& at,
 
 // An entry's "tune": its trials, each the entry with the trial's values parsed like any entry,
 // so that the optimizer validates them; a value it refuses is named by where it is written.
-Tuning parse_tuning(const Json& entry, const OptimizerSpec& untuned, const std::string& at,
-                    learned::TrainProfile profile, std::uint64_t suite_seed) {
+// `every_field`: the untuned config with the fields the canonical one leaves out at their
+// defaults (keyed_only_when_set) filled in, so that a suite may tune them too.
+Tuning parse_tuning(const Json& entry, const OptimizerSpec& untuned, const Json& every_field,
+                    const std::string& at, learned::TrainProfile profile,
+                    std::uint64_t suite_seed) {
   const Json& tune = entry.at("tune");
   const std::uint64_t seed =
       derive_seed(suite_seed, {"tune", untuned.name, untuned.config.dump(), tune.dump()});
-  const TuneDraws draws =
-      draw_tune_trials(tune, untuned.config, untuned.training, seed, at + ".tune");
+  const TuneDraws draws = draw_tune_trials(tune, every_field, untuned.training, seed, at + ".tune");
   Json plain = entry;
   plain.erase("tune");
   for (const auto& [where, value] : draws.bounds) {
@@ -344,7 +346,13 @@ OptimizerSpec parse_optimizer(const Json& entry, const std::string& at,
   spec.training = registered.training(spec.config, profile, entry, at);
   if (auto it = entry.find("train_on"); it != entry.end())
     spec.train_on = parse_training_problem(*it, at + ".train_on");
-  if (entry.contains("tune")) spec.tuning = parse_tuning(entry, spec, at, profile, suite_seed);
+  if (entry.contains("tune")) {
+    Json every_field = spec.config;
+    for (const Json& field : registered.describe())
+      if (!every_field.contains(field.at("name")))
+        every_field[field.at("name")] = field.at("default");
+    spec.tuning = parse_tuning(entry, spec, every_field, at, profile, suite_seed);
+  }
   return spec;
 }
 

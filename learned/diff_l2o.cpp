@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "learned/preprocessing.hpp"
 
 namespace l2o::learned {
 
@@ -21,7 +22,7 @@ class DiffL2oModel final : public DiffusionOptimizer {
   Tensor denoiser_input(const Tensor& x_t, const DiffusionContext& context,
                         std::int64_t t) const override {
     std::vector<Tensor> input{x_t};
-    if (uses_gradient()) input.push_back(compress_gradient(context.objective.grad(x_t)));
+    if (uses_gradient()) input.push_back(gradient_input(context.objective.grad(x_t)));
     if (reads_features()) input.push_back(context.features);
     input.push_back(sinusoidal_embedding(at::full({x_t.size(0)}, double(t), x_t.options()),
                                          config_.time_embedding));
@@ -33,8 +34,9 @@ class DiffL2oModel final : public DiffusionOptimizer {
 
  protected:
   void build_denoiser(std::int64_t n, std::int64_t p, RandomStream& init) override {
-    const std::int64_t in =
-        n + (uses_gradient() ? n : 0) + (reads_features() ? p : 0) + config_.time_embedding;
+    const std::int64_t gradient_inputs = config_.gradient_input == "log-sign" ? 2 * n : n;
+    const std::int64_t in = n + (uses_gradient() ? gradient_inputs : 0) +
+                            (reads_features() ? p : 0) + config_.time_embedding;
     net_ = Mlp(in, config_.width, config_.depth, n, init);
   }
   void collect_denoiser(Weights& out) const override { net_.collect(out, "opt"); }
@@ -42,6 +44,13 @@ class DiffL2oModel final : public DiffusionOptimizer {
 
  private:
   bool uses_gradient() const { return config_.guidance != "global"; }
+  // [B, n] -> [B, n], or [B, 2n] for log-sign (each coordinate's pair side by side).
+  Tensor gradient_input(const Tensor& gradient) const {
+    if (config_.gradient_input == "raw") return gradient;
+    if (config_.gradient_input == "log-sign")
+      return log_and_sign(gradient, paper_log_sign_k).view({gradient.size(0), -1});
+    return compress_gradient(gradient);
+  }
 
   DiffL2o::Config config_;
   Mlp net_;

@@ -27,6 +27,7 @@ struct DiffL2o {
     std::int64_t width = 256;
     std::int64_t depth = 3;
     std::int64_t time_embedding = 16;
+    std::string gradient_input = "asinh";
     DiffusionSettings diffusion;
 
     template <class Visitor>
@@ -38,6 +39,11 @@ struct DiffL2o {
       v.field("depth", depth, "hidden layers of the opt network", at_least(1));
       v.field("time_embedding", time_embedding, "sinusoidal time-embedding size (even)",
               at_least(2));
+      // Added after the Fig. 2-4 models were trained and shipped: keyed only when not asinh.
+      v.field("gradient_input", gradient_input,
+              "how ∇f(x̂_t) is normalised for the opt network: asinh(g) per coordinate, g as it "
+              "is (raw), or L2O-DM's log-and-sign pair with k = 10 (two inputs per coordinate)",
+              keyed_only_when_set(one_of({"asinh", "raw", "log-sign"}), "asinh"));
       diffusion.fields(v);
     }
     void validate(const std::string& where) const;

@@ -19,11 +19,6 @@ std::int64_t coordinate_inputs(const DiffL2oElementwise::Config& config) {
   return config.gradient_input == "log-sign" ? 7 : 6;
 }
 
-// The L2O-DM paper's k (10 "in all our experiments"): |g| from e⁻¹⁰ to e¹⁰ keeps its sign at ±1;
-// with k = 5 an MLP's first-layer gradients (about 1e-4 at L2O-DM's start) fall below e⁻⁵ and
-// reach the network as −1 and 148·g, their sign nearly invisible.
-constexpr double log_sign_k = 10.0;
-
 class ElementwiseModel final : public DiffusionOptimizer {
  public:
   ElementwiseModel(const DiffL2oElementwise::Config& config, std::uint64_t seed)
@@ -37,7 +32,7 @@ class ElementwiseModel final : public DiffusionOptimizer {
     const Tensor gradient = context.objective.grad(x_t);
     const Tensor g = compress_gradient(gradient);
     const Tensor own =
-        log_sign_input_ ? log_and_sign(gradient, log_sign_k).view({B, n, 2}) : g.unsqueeze(2);
+        log_sign_input_ ? log_and_sign(gradient, paper_log_sign_k).view({B, n, 2}) : g.unsqueeze(2);
     auto summary = [&](const Tensor& v) {
       return at::stack({v.mean(1), v.pow(2).mean(1).sqrt()}, 1).unsqueeze(1).expand({B, n, 2});
     };

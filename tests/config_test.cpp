@@ -27,6 +27,18 @@ struct Sample {
   }
 };
 
+// A config whose second field was added after keys were made from it.
+struct Later {
+  std::int64_t count = 3;
+  std::string added = "old";
+  template <class V>
+  void fields(V& v) {
+    v.field("count", count, "how many", l2o::at_least(1));
+    v.field("added", added, "a later field",
+            l2o::keyed_only_when_set(l2o::one_of({"old", "new"}), "old"));
+  }
+};
+
 std::string error_of(const Json& j) {
   try {
     l2o::parse_config<Sample>(j, "suite.json: problems[0]");
@@ -48,6 +60,14 @@ BOOST_AUTO_TEST_CASE(defaults_and_values_round_trip) {
   Json canonical = l2o::config_to_json(c);
   BOOST_TEST(canonical == (Json{{"count", 7}, {"rate", 0.5}, {"flag", false}, {"mode", "b"}}));
   BOOST_TEST(l2o::config_to_json(l2o::parse_config<Sample>(canonical, "x")) == canonical);
+}
+
+BOOST_AUTO_TEST_CASE(a_field_keyed_only_when_set_is_left_out_of_the_canonical_json_at_its_default) {
+  BOOST_TEST(l2o::canonical_config<Later>(Json::object(), "x") == (Json{{"count", 3}}));
+  BOOST_TEST(l2o::canonical_config<Later>(Json{{"added", "old"}}, "x") == (Json{{"count", 3}}));
+  BOOST_TEST(l2o::canonical_config<Later>(Json{{"added", "new"}}, "x") ==
+             (Json{{"count", 3}, {"added", "new"}}));
+  BOOST_CHECK_THROW(l2o::parse_config<Later>(Json{{"added", "other"}}, "x"), InputError);
 }
 
 BOOST_AUTO_TEST_CASE(integral_floats_are_integers) {

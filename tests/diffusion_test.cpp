@@ -64,6 +64,14 @@ learned::TrainConfig short_training(std::int64_t epochs) {
   return c;
 }
 
+// The denoiser's input at reverse step 5 of a model of `name` for x on f (gradient guidance).
+Tensor denoiser_input_of(const std::string& name, const Json& config,
+                         const l2o::problems::Objective& f, const Tensor& x) {
+  auto m = make(name, small(config));
+  m->shape_for(f);
+  return dynamic_cast<learned::DiffusionOptimizer&>(*m).denoiser_input(x, {f, Tensor()}, 5);
+}
+
 std::vector<Tensor> iterates(const l2o::optimizers::Optimizer& m, const l2o::problems::Objective& f,
                              const Tensor& x0, int steps) {
   c10::InferenceMode guard;
@@ -253,11 +261,8 @@ BOOST_AUTO_TEST_CASE(the_elementwise_gradient_input_is_asinh_or_log_and_sign) {
   auto f = sample(lasso, 4, 3);
   const Tensor x = f->initial_points(4);
   const Tensor g = f->grad(x);
-  const learned::DiffusionContext context{*f, Tensor()};
   auto input_of = [&](const std::string& kind) {
-    auto ele = make("diff-l2o-ele", small({{"gradient_input", kind}}));
-    ele->shape_for(*f);
-    return dynamic_cast<learned::DiffusionOptimizer&>(*ele).denoiser_input(x, context, 5);
+    return denoiser_input_of("diff-l2o-ele", {{"gradient_input", kind}}, *f, x);
   };
   const Tensor plain = input_of("asinh"), log_sign = input_of("log-sign");
   BOOST_TEST(log_sign.size(2) == plain.size(2) + 1);
@@ -271,6 +276,37 @@ BOOST_AUTO_TEST_CASE(the_elementwise_gradient_input_is_asinh_or_log_and_sign) {
   auto ele = make("diff-l2o-ele", small({{"gradient_input", "log-sign"}}));
   auto result = ele->train(lasso, short_training(12), cpu, {});
   BOOST_TEST(result.validation[1].second < result.validation[0].second);
+}
+
+BOOST_AUTO_TEST_CASE(the_joint_gradient_input_is_asinh_raw_or_log_and_sign_keyed_only_when_set) {
+  const auto lasso = problem("lasso", {{"rows", 5}, {"dim", 10}});
+  auto f = sample(lasso, 4, 3);
+  const Tensor x = f->initial_points(4);
+  const Tensor g = f->grad(x);
+  auto input_of = [&](const std::string& kind) {
+    return denoiser_input_of("diff-l2o", {{"guidance", "gradient"}, {"gradient_input", kind}}, *f,
+                             x);
+  };
+  // [x, gradient input, 16-dim time embedding]
+  const Tensor plain = input_of("asinh"), raw = input_of("raw"), log_sign = input_of("log-sign");
+  BOOST_TEST(at::equal(plain.narrow(1, 10, 10), at::asinh(g)));
+  BOOST_TEST(at::equal(raw.narrow(1, 10, 10), g));
+  BOOST_TEST(log_sign.size(1) == plain.size(1) + 10);
+  BOOST_TEST(at::equal(log_sign.narrow(1, 10, 20), learned::log_and_sign(g, 10.0).view({4, 20})));
+  BOOST_TEST(at::equal(log_sign.narrow(1, 30, 16), plain.narrow(1, 20, 16)));
+  BOOST_CHECK_THROW(make("diff-l2o", small({{"gradient_input", "log"}})), l2o::InputError);
+
+  // The field came after models were shipped: at its default it leaves their keys as they were.
+  const auto* entry = learned::find_learned("diff-l2o");
+  const Json by_default = entry->canonical(small(), "test");
+  BOOST_TEST(!by_default.contains("gradient_input"));
+  BOOST_TEST(entry->canonical(small({{"gradient_input", "asinh"}}), "test") == by_default);
+  BOOST_TEST(entry->canonical(small({{"gradient_input", "raw"}}), "test")["gradient_input"] ==
+             "raw");
+
+  auto m = make("diff-l2o", small({{"guidance", "gradient"}, {"gradient_input", "log-sign"}}));
+  auto result = m->train(lasso, short_training(30), cpu, {});
+  BOOST_TEST(result.validation[1].second < 0.8 * result.validation[0].second);
 }
 
 BOOST_AUTO_TEST_CASE(a_group_update_has_the_gradient_of_the_step_with_the_others_detached) {

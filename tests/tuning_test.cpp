@@ -414,6 +414,21 @@ BOOST_AUTO_TEST_CASE(a_tuned_training_field_wins_over_a_budget_block) {
   BOOST_TEST((lrs == std::set<double>{0.01, 0.02}));
 }
 
+BOOST_AUTO_TEST_CASE(a_field_keyed_only_when_set_can_be_tuned) {
+  // Diff-L2O's gradient_input is left out of the canonical config at its default (asinh), so
+  // that the models keyed before it existed keep their keys; a suite may still tune it.
+  Json s = tuned_suite();
+  s["problems"] = {{{"family", "quadratic"}, {"dim", 4}}};
+  s["optimizers"] = {
+      {{"name", "diff-l2o"}, {"tune", {{"gradient_input", {{"grid", {"asinh", "raw"}}}}}}}};
+  const harness::Suite suite = harness::parse_suite_json(s, "s.json");
+  const auto& trials = suite.optimizers.at(0).tuning->trials;
+  BOOST_REQUIRE(trials.size() == 2u);
+  BOOST_TEST(trials[0].config == suite.optimizers[0].config);
+  BOOST_TEST(!trials[0].config.contains("gradient_input"));
+  BOOST_TEST(trials[1].config.at("gradient_input") == "raw");
+}
+
 // On Slurm the tuning trials are a stage of their own, between train and cells: every task run
 // by bash as Slurm would gives the report, and no cell task computes a trial.
 BOOST_AUTO_TEST_CASE(slurm_runs_the_trials_as_a_stage_before_the_cells) {
