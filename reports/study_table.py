@@ -15,10 +15,14 @@ For each tuned optimizer it prints
 Only repetition 0's test cells are read: the trials are shared by a problem's repetitions.
 
 --one-at-a-time reads a study that varies one choice at a time, possibly split over several suites
-(round 2 of the Diff-L2O study): every tuned optimizer tunes one field, and a problem has at most
-one tuned optimizer per field. It prints one table: a row per (field, value), a column per problem
-of all the reports, each cell that trial's validation score (* = the best of the field's values on
-that problem).
+(rounds 2 and 3 of the Diff-L2O study): every tuned optimizer tunes one choice, a field or several
+fields crossed (T and the end of the noise schedule), and a problem has at most one tuned optimizer
+per choice. It prints one table: a row per (choice, value), a column per problem of all the
+reports, each cell that trial's validation score (* = the best of the choice's values on that
+problem).
+
+A field missing from a trial's config is at its default: l2obench leaves a field declared
+`keyed_only_when_set` out of the canonical config there; it shows as "default".
 """
 
 import argparse
@@ -34,7 +38,10 @@ def field_value(trial, field):
     if field.startswith("train."):
         training = trial.get("train") or trial["config"].get("train") or {}
         return training.get(field[len("train."):])
-    return trial["config"].get(field)
+    return trial["config"].get(field, AT_DEFAULT)
+
+
+AT_DEFAULT = "default"  # a field the canonical config leaves out (keyed only when set)
 
 
 def show(value):
@@ -157,14 +164,14 @@ def one_at_a_time(reports):
         for (optimizer, problem), cell in tuned_cells(report).items():
             tuning = cell["tuning"]
             fields = list(tuning.get("space", {}))
-            if len(fields) != 1:
-                sys.exit(f"study_table.py: --one-at-a-time: {optimizer} tunes {len(fields)} fields "
-                         f"({', '.join(fields)}); expected one")
+            if not fields:
+                sys.exit(f"study_table.py: --one-at-a-time: {optimizer} tunes no field")
+            choice = ", ".join(fields)  # fields tuned together are one choice, their values crossed
             objective = objective or tuning.get("objective", "final_loss")
             if problem not in problems:
                 problems.append(problem)
             for trial in tuning["trials"]:
-                row = (fields[0], show(field_value(trial, fields[0])))
+                row = (choice, ", ".join(show(field_value(trial, f)) for f in fields))
                 if problem in scores.setdefault(row, {}):
                     sys.exit(f"study_table.py: --one-at-a-time: {row[0]} = {row[1]} has two trials on {problem}")
                 score = trial.get("validation")
@@ -183,7 +190,7 @@ def one_at_a_time(reports):
             mark = " *" if score is not None and math.isfinite(score) and score == best[(field, problem)] else ""
             cells.append(("" if score is None else score_text(score)) + mark)
         lines.append(f"| {field} = {value} | " + " | ".join(cells) + " |")
-    header = f"### One choice at a time: validation {objective} (lower is better; * = the field's best on the problem)"
+    header = f"### One choice at a time: validation {objective} (lower is better; * = the choice's best on the problem)"
     return "\n".join([header, ""] + lines) if problems else ""
 
 

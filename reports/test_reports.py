@@ -790,11 +790,20 @@ class StudyTables(unittest.TestCase):
         with self.assertRaises(SystemExit) as refused:
             study_table.one_at_a_time([a, twice])
         self.assertIn("alpha = 0.1 has two trials on p", str(refused.exception))
-        crossed = cell("both/x", "p", "alpha", [0.1], [1.0], 0)
+        # Fields tuned together are one choice, a row per combination; a field the trial's config
+        # leaves out is at its default.
+        crossed = cell("both/x", "p", "alpha", [0.1, 0.5], [1.0, 2.0], 0)
         crossed["tuning"]["space"]["width"] = {"grid": [128]}
+        crossed["tuning"]["trials"][0]["config"]["width"] = 128
+        rows = {line.split("|")[1].strip(): [c.strip() for c in line.strip().strip("|").split("|")[1:]]
+                for line in study_table.one_at_a_time([{"cells": [crossed]}]).splitlines()
+                if line.startswith("| ") and "=" in line}
+        self.assertEqual(rows, {"alpha, width = 0.1, 128": ["1 *"], "alpha, width = 0.5, default": ["2"]})
+        untuned = cell("none/x", "p", "alpha", [0.1], [1.0], 0)
+        untuned["tuning"]["space"] = {}
         with self.assertRaises(SystemExit) as refused:
-            study_table.one_at_a_time([{"cells": [crossed]}])
-        self.assertIn("both/x tunes 2 fields (alpha, width); expected one", str(refused.exception))
+            study_table.one_at_a_time([{"cells": [untuned]}])
+        self.assertIn("none/x tunes no field", str(refused.exception))
 
     def test_bad_arguments_name_the_option_or_file(self):
         with tempfile.TemporaryDirectory() as tmp:
