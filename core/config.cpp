@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <stdexcept>
 
 #include <fmt/format.h>
 
@@ -116,6 +117,12 @@ void ConfigReader::reject_unknown(std::initializer_list<std::string_view> reserv
 
 void ConfigDescriber::add(std::string_view name, std::string_view type, Json value,
                           std::string_view doc, const Constraint& c) {
+  // Run on a default-built config: a keyed_only_when_set default that is not the struct's would
+  // leave an explicit value out of the key and parse it back as another.
+  if (c.omitted_at && *c.omitted_at != value)
+    throw std::logic_error(
+        fmt::format("config field \"{}\": keyed_only_when_set({}) differs from its default {}",
+                    name, c.omitted_at->dump(), value.dump()));
   Json field = {{"name", name}, {"type", type}, {"default", std::move(value)}, {"doc", doc}};
   if (auto d = c.describe(); !d.empty()) field["allowed"] = d;
   out.push_back(std::move(field));

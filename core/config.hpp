@@ -9,7 +9,8 @@
 //   };
 //
 // The same list parses and validates JSON (ConfigReader), writes the canonical JSON with every
-// default filled in (ConfigWriter) and describes the fields for `l2obench list` (ConfigDescriber).
+// default filled in but those of fields declared keyed_only_when_set (ConfigWriter) and describes
+// the fields for `l2obench list` (ConfigDescriber).
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
@@ -65,6 +66,8 @@ inline Constraint one_of(std::initializer_list<std::string> choices) {
 
 // For a field added after checkpoints and shipped models were keyed by their canonical configs:
 // the field is written only when it differs from `default_value`, so those keys stay valid.
+// `default_value` must be the struct's own default (describe_config checks). Suites may tune such
+// a field of an optimizer's config (harness/suite.cpp fills it in); no TrainConfig field uses it.
 inline Constraint keyed_only_when_set(Constraint c, Json default_value) {
   c.omitted_at = std::move(default_value);
   return c;
@@ -152,7 +155,8 @@ Json config_to_json(C config) {
   return std::move(writer.out);
 }
 
-// parse_config then config_to_json: a config object with every default filled in. A plain
+// parse_config then config_to_json: a config object with every default filled in (but those
+// keyed_only_when_set leaves out). A plain
 // function, so that registries can point at it.
 template <Config C>
 Json canonical_config(const Json& object, const std::string& where) {

@@ -16,7 +16,7 @@
 // optimizer entry may carry "tune", a search space over its fields (harness/tuning.hpp): its
 // test cells then run the config that did best on each problem's validation split. Every entry
 // is validated against its family's or optimizer's config and stored in canonical form (all
-// defaults filled in).
+// defaults filled in, but fields keyed only when set, core/config.hpp).
 #include <cstdint>
 #include <filesystem>
 #include <optional>

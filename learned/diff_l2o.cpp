@@ -62,6 +62,12 @@ void DiffL2o::Config::validate(const std::string& where) const {
   if (time_embedding % 2 != 0)
     throw InputError(
         fmt::format("{}.time_embedding: expected an even number, got {}", where, time_embedding));
+  // Unread without a gradient: another value would only key an identical model anew.
+  if (guidance == "global" && gradient_input != "asinh")
+    throw InputError(fmt::format(
+        "{}.gradient_input: \"{}\" is unused with guidance \"global\" (no gradient); leave it "
+        "out or use guidance gradient or all",
+        where, gradient_input));
   diffusion.validate(where);
 }
 

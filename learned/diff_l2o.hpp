@@ -54,7 +54,7 @@ struct DiffL2o {
 };
 
 // Gradients span decades across families and iterates: the networks read asinh(∇f), linear
-// near 0 and logarithmic in the tails.
+// near 0 and logarithmic in the tails (unless a config's gradient_input says otherwise).
 Tensor compress_gradient(const Tensor& gradient);
 
 }  // namespace l2o::learned

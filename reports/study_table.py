@@ -32,16 +32,17 @@ import os
 import sys
 
 
+AT_DEFAULT = "default"  # a field the canonical config leaves out (keyed only when set)
+
+
 def field_value(trial, field):
     """A tuned field's value in a trial of a tuning record: `train.<f>` is in the trial's "train"
-    (l2obench writes the training config next to "config"), the others in its "config"."""
+    (l2obench writes the training config next to "config"), the others in its "config", or
+    AT_DEFAULT where the config leaves the field out at its default."""
     if field.startswith("train."):
         training = trial.get("train") or trial["config"].get("train") or {}
         return training.get(field[len("train."):])
     return trial["config"].get(field, AT_DEFAULT)
-
-
-AT_DEFAULT = "default"  # a field the canonical config leaves out (keyed only when set)
 
 
 def show(value):

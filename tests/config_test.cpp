@@ -39,6 +39,15 @@ struct Later {
   }
 };
 
+// The same field declared with a keyed_only_when_set default that is not the struct's own.
+struct Mismatched : Later {
+  template <class V>
+  void fields(V& v) {
+    v.field("added", added, "a later field",
+            l2o::keyed_only_when_set(l2o::one_of({"old", "new"}), "new"));
+  }
+};
+
 std::string error_of(const Json& j) {
   try {
     l2o::parse_config<Sample>(j, "suite.json: problems[0]");
@@ -68,6 +77,9 @@ BOOST_AUTO_TEST_CASE(a_field_keyed_only_when_set_is_left_out_of_the_canonical_js
   BOOST_TEST(l2o::canonical_config<Later>(Json{{"added", "new"}}, "x") ==
              (Json{{"count", 3}, {"added", "new"}}));
   BOOST_CHECK_THROW(l2o::parse_config<Later>(Json{{"added", "other"}}, "x"), InputError);
+  BOOST_CHECK_NO_THROW(l2o::describe_config<Later>());
+  // A keyed_only_when_set default that is not the struct's own is a programming error.
+  BOOST_CHECK_THROW(l2o::describe_config<Mismatched>(), std::logic_error);
 }
 
 BOOST_AUTO_TEST_CASE(integral_floats_are_integers) {

@@ -295,6 +295,8 @@ BOOST_AUTO_TEST_CASE(the_joint_gradient_input_is_asinh_raw_or_log_and_sign_keyed
   BOOST_TEST(at::equal(log_sign.narrow(1, 10, 20), learned::log_and_sign(g, 10.0).view({4, 20})));
   BOOST_TEST(at::equal(log_sign.narrow(1, 30, 16), plain.narrow(1, 20, 16)));
   BOOST_CHECK_THROW(make("diff-l2o", small({{"gradient_input", "log"}})), l2o::InputError);
+  BOOST_CHECK_THROW(make("diff-l2o", small({{"guidance", "global"}, {"gradient_input", "raw"}})),
+                    l2o::InputError);
 
   // The field came after models were shipped: at its default it leaves their keys as they were.
   const auto* entry = learned::find_learned("diff-l2o");

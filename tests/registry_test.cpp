@@ -53,6 +53,8 @@ void check_canonical_config_is_a_fixed_point() {
   BOOST_TEST(l2o::canonical_config<typename T::Config>(defaults, "test") == defaults);
   BOOST_CHECK_THROW(l2o::canonical_config<typename T::Config>(Json{{"no_such_field", 1}}, "test"),
                     l2o::InputError);
+  // Every keyed_only_when_set default is the struct's own (ConfigDescriber checks).
+  BOOST_CHECK_NO_THROW(l2o::describe_config<typename T::Config>());
 }
 
 }  // namespace
