@@ -17,7 +17,11 @@ namespace {
 class DiffL2oModel final : public DiffusionOptimizer {
  public:
   DiffL2oModel(const DiffL2o::Config& config, std::uint64_t seed)
-      : DiffusionOptimizer(config.diffusion, seed), config_(config) {}
+      : DiffusionOptimizer(config.diffusion, seed),
+        config_(config),
+        gradient_encoding_(encoding_of(config.gradient_input)),
+        uses_gradient_(config.guidance != "global"),
+        reads_features_(config.guidance != "gradient") {}
 
   Tensor denoiser_input(const Tensor& x_t, const DiffusionContext& context,
                         std::int64_t t) const override {
@@ -30,11 +34,12 @@ class DiffL2oModel final : public DiffusionOptimizer {
   }
   Tensor denoiser_output(const Tensor& input) const override { return net_(input); }
 
-  bool reads_features() const override { return config_.guidance != "gradient"; }
+  bool reads_features() const override { return reads_features_; }
 
  protected:
   void build_denoiser(std::int64_t n, std::int64_t p, RandomStream& init) override {
-    const std::int64_t gradient_inputs = config_.gradient_input == "log-sign" ? 2 * n : n;
+    const std::int64_t gradient_inputs =
+        gradient_encoding_ == GradientEncoding::log_sign ? 2 * n : n;
     const std::int64_t in = n + (uses_gradient() ? gradient_inputs : 0) +
                             (reads_features() ? p : 0) + config_.time_embedding;
     net_ = Mlp(in, config_.width, config_.depth, n, init);
@@ -43,16 +48,32 @@ class DiffL2oModel final : public DiffusionOptimizer {
   void denoiser_to(const Placement& placement) override { net_.to(placement); }
 
  private:
-  bool uses_gradient() const { return config_.guidance != "global"; }
+  // The config's strings, read once: the denoiser input is built on every reverse step.
+  enum class GradientEncoding { asinh, raw, log_sign };
+  static GradientEncoding encoding_of(const std::string& name) {
+    if (name == "raw") return GradientEncoding::raw;
+    if (name == "log-sign") return GradientEncoding::log_sign;
+    return GradientEncoding::asinh;  // the constraint admits no other value
+  }
+
+  bool uses_gradient() const { return uses_gradient_; }
   // [B, n] -> [B, n], or [B, 2n] for log-sign (each coordinate's pair side by side).
   Tensor gradient_input(const Tensor& gradient) const {
-    if (config_.gradient_input == "raw") return gradient;
-    if (config_.gradient_input == "log-sign")
-      return log_and_sign(gradient, paper_log_sign_k).view({gradient.size(0), -1});
+    switch (gradient_encoding_) {
+      case GradientEncoding::raw:
+        return gradient;
+      case GradientEncoding::log_sign:
+        return log_and_sign(gradient, paper_log_sign_k).view({gradient.size(0), -1});
+      case GradientEncoding::asinh:
+        break;
+    }
     return compress_gradient(gradient);
   }
 
   DiffL2o::Config config_;
+  GradientEncoding gradient_encoding_;
+  bool uses_gradient_;
+  bool reads_features_;
   Mlp net_;
 };
 
