@@ -89,6 +89,28 @@ class Verdicts(unittest.TestCase):
         self.assertEqual(verdict, "ordering fails")
         self.assertIn("slow on p @1 (3) is not below fast on p @1 (2)", reason)
 
+    def test_an_ordering_says_whether_the_paired_repetitions_settle_it(self):
+        # fast @1 is 2.0 in both repetitions, slow @3 2.0 and 2.2: a gap of 0 and 0.2, mean 0.1,
+        # half-width 12.706 * 0.1414 / sqrt(2) = 1.2706, so the interval includes 0.
+        _, _, verdict, reason = self.judge(2)
+        self.assertEqual(verdict, "ordering holds")
+        self.assertEqual(reason, "on the means only; fast on p @1 against slow on p @3: the paired gap over "
+                                 "the 2 repetitions, 0.1 [-1.171, 1.371], includes 0")
+        # slow @1 is 3.0 and fast @1 2.0 in both: a gap of -1 with no spread, a settled reversal.
+        _, _, verdict, reason = self.judge(3)
+        self.assertEqual(verdict, "ordering fails")
+        self.assertTrue(reason.endswith("the paired gap over the 2 repetitions, -1 [-1, -1], excludes 0"), reason)
+
+    def test_the_paired_gap_pairs_repetitions_not_report_order(self):
+        # The same values as QUICK with one term's cells listed in the opposite order.
+        shuffled = report("s", [QUICK["cells"][1], QUICK["cells"][0], *QUICK["cells"][2:]])
+        entry = {"kind": "ordering", "suite": "s", "metric": "loss_mean", "better": "lower",
+                 "terms": [{"problem": "p", "optimizer": "fast", "step": 3},
+                           {"problem": "p", "optimizer": "slow", "step": 3}], "tolerance": {"margin": 0}}
+        block = reproduction.block_from_report(shuffled, [entry])
+        # Gaps 2.0 - 0.5 and 2.2 - 0.7: both 1.5, so no spread; paired wrongly they would differ.
+        self.assertEqual(reproduction.judge_ordering(entry, block), ("0.6 < 2.1", "", "ordering holds", ""))
+
     def test_a_ratio_bound(self):
         ours, _, verdict, reason = self.judge(4)  # 2.1 / 0.6 = 3.5 >= 3
         self.assertEqual((ours, verdict, reason), ("3.5", "reproduced", ""))
