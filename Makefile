@@ -27,7 +27,7 @@ REFERENCE_OPTIMIZER ?=
 MAKE_REPORT = $(PYTHON) reports/make_report.py $(if $(REFERENCE_OPTIMIZER),--reference $(REFERENCE_OPTIMIZER))
 RUN_FLAGS ?=
 
-.PHONY: all setup configure build test bench bench-all microbench smoke regression baseline format clean slurm-test \
+.PHONY: all setup configure build binary test bench bench-all microbench smoke regression baseline format clean slurm-test \
 	reproduce ship fair \
 	configure-sanitize build-sanitize test-sanitize fuzz
 
@@ -42,19 +42,23 @@ configure: setup
 build: configure
 	@cmake --build $(BUILD) --parallel $(JOBS)
 
+# The l2obench binary alone: all that the suite runs need (a fresh clone skips the tests' sources).
+binary: configure
+	@cmake --build $(BUILD) --target l2obench --parallel $(JOBS)
+
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure --parallel $(JOBS)
 
-bench: build
+bench: binary
 	$(L2OBENCH) run suites/quick.json --out $(OUT)/quick $(RUN_FLAGS)
 	$(L2OBENCH) show $(OUT)/quick/report.json
 	$(MAKE_REPORT) $(OUT)/quick/report.json --out $(OUT)/quick/figures
 
-fair: build
+fair: binary
 	$(L2OBENCH) run suites/fair.json --out $(OUT)/fair $(RUN_FLAGS)
 	$(MAKE_REPORT) $(OUT)/fair/report.json --out $(OUT)/fair/figures --reference adam-tuned
 
-smoke: build
+smoke: binary
 	$(L2OBENCH) run suites/smoke.json --out $(OUT)/smoke $(RUN_FLAGS)
 	$(L2OBENCH) show $(OUT)/smoke/report.json
 
@@ -62,7 +66,7 @@ smoke: build
 PROFILE ?= quick
 ALL_OUT := $(if $(filter paper,$(PROFILE)),$(OUT)/paper,$(OUT))
 
-bench-all: build
+bench-all: binary
 	@set -e; for suite in suites/*.json; do \
 	  name=$$(basename $$suite .json); \
 	  echo "== $$name"; \
@@ -85,11 +89,11 @@ REPRODUCE_SUITES = $(shell $(PYTHON) reports/reproduction.py --list-suites)
 REPRODUCE_FLAGS = $(if $(RETRAIN),--models none --cache $(REPRODUCE_OUT)/cache)
 SLURM_FLAGS ?=
 
-reproduce: build
+reproduce: binary
 	BUILD=$(BUILD) PYTHON=$(PYTHON) scripts/reproduce --out $(REPRODUCE_OUT) --profiles "$(REPRODUCE_PROFILES)" \
 	  $(if $(RETRAIN),--retrain) $(if $(SLURM),--slurm -- $(SLURM_FLAGS),-- $(RUN_FLAGS))
 
-ship: build
+ship: binary
 	@set -e; for suite in $(REPRODUCE_SUITES); do for profile in $(REPRODUCE_PROFILES); do \
 	  run=$(REPRODUCE_OUT)/$$suite-$$profile; \
 	  $(L2OBENCH) ship suites/$$suite.json --train-profile $$profile $(REPRODUCE_FLAGS) \
