@@ -1,6 +1,7 @@
 # l2obench — the entry points. Every target installs what is missing first (scripts/setup).
 #   make bench       quick suite -> out/quick/report.json, its table, out/quick/figures/index.html
 #   make test        build, then every test through CTest
+#   make binary      the l2obench binary alone (what the suite-running targets below build)
 #   make bench-all   every suite in suites/ -> out/<suite>/, all figures in out/figures/
 #                    (PROFILE=paper: the papers' training budgets, into out/paper/)
 #   make fair        suites/fair.json -> out/fair/, its report with speed-ups against adam-tuned
