@@ -154,7 +154,8 @@ def paired_gap(a, b, lower):
     """The claimed gap of one step of an ordering (b − a where lower is better, a − b otherwise) in
     each repetition, as a Measured: the repetitions evaluate every optimizer on the same instances,
     so the gap's own t interval says whether the data settle the order. None where the two terms
-    do not have the same number (> 1) of finite repetitions (e.g. training seconds per model)."""
+    do not have the same number (> 1) of finite repetitions (e.g. training seconds per model); else
+    it has an interval."""
     if not (a.complete and b.complete) or len(a.values) != len(b.values) or len(a.values) < 2:
         return None
     return Measured([(y - x) if lower else (x - y) for x, y in zip(a.values, b.values)])
@@ -187,10 +188,10 @@ def judge_ordering(entry, block):
         if not better:
             reason = (f"{term_text(ta, metric)} ({l2o_report.fmt(a.mean)}) is not "
                       f"{'below' if lower else 'above'} {term_text(tb, metric)} ({l2o_report.fmt(b.mean)})")
-            if gap is not None and gap.interval is not None:
+            if gap is not None:
                 reason += "; " + gap_text(gap, margin)[0]
             return text, "", "ordering fails", reason
-        if gap is not None and gap.interval is not None:
+        if gap is not None:
             words, settled = gap_text(gap, margin)
             if not settled:
                 unresolved.append(f"{term_text(ta, metric)} against {term_text(tb, metric)}: {words}")
