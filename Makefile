@@ -1,7 +1,8 @@
 # l2obench — the entry points. Every target installs what is missing first (scripts/setup).
 #   make bench       quick suite -> out/quick/report.json, its table, out/quick/figures/index.html
 #   make test        build, then every test through CTest
-#   make binary      the l2obench binary alone (what the suite-running targets below build)
+#   make build       everything, tests included (configure first)
+#   make binary      the l2obench binary alone (what bench, fair, smoke, bench-all, reproduce and ship build)
 #   make bench-all   every suite in suites/ -> out/<suite>/, all figures in out/figures/
 #                    (PROFILE=paper: the papers' training budgets, into out/paper/)
 #   make fair        suites/fair.json -> out/fair/, its report with speed-ups against adam-tuned
@@ -12,6 +13,7 @@
 #   make reproduce   every suite with paper values at the paper budget (shipped models in models/
 #                    where their keys match, else trained), then reports/reproduction/ (RETRAIN=1:
 #                    train everything into a cache of its own; SLURM=1: on Slurm)
+#   make ship        copy the trained models of the reproduce runs into models/
 #   make slurm-test  the quick suite through a real one-node Slurm, compared with one process (root)
 #   make test-sanitize  the CTest tests built with AddressSanitizer + UBSan (in build-sanitize/)
 #   make fuzz        every libFuzzer target in fuzz/ for FUZZ_SECONDS (default 60) each
