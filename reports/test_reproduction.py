@@ -111,6 +111,49 @@ class Verdicts(unittest.TestCase):
         # Gaps 2.0 - 0.5 and 2.2 - 0.7: both 1.5, so no spread; paired wrongly they would differ.
         self.assertEqual(reproduction.judge_ordering(entry, block), ("0.6 < 2.1", "", "ordering holds", ""))
 
+    def test_an_ordering_is_paired_over_the_instances_where_the_cells_log_them(self):
+        # Two repetitions of 40 instances: "fast" is below "slow" by 0.1 on every instance but the
+        # repetitions' means differ by 1, so the repetitions alone cannot settle what the instances do.
+        rng = __import__("numpy").random.default_rng(3)
+        cells = []
+        for rep in (0, 1):
+            base = rng.uniform(1.0, 2.0, 40) + rep
+            for name, losses in (("fast", base), ("slow", base + 0.1)):
+                c = cell("p", name, rep, [4.0, float(losses.mean())])
+                c["seeds"] = {"instances": 10 + rep, "initial_points": 20 + rep}
+                c["eval"]["per_instance"] = {"steps": [0, 1], "loss": [[4.0] * 40, list(losses)]}
+                cells.append(c)
+        entry = {"kind": "ordering", "suite": "s", "metric": "loss_mean", "better": "lower",
+                 "terms": [{"problem": "p", "optimizer": "fast", "step": 1},
+                           {"problem": "p", "optimizer": "slow", "step": 1}], "tolerance": {"margin": 0}}
+        block = reproduction.block_from_report(report("s", cells), [entry])
+        gap = block["instance_gaps"]["p|fast|1|loss_mean vs p|slow|1|loss_mean"]
+        self.assertEqual((gap["instances"], gap["repetitions"]), (80, 2))
+        self.assertAlmostEqual(gap["mean"], 0.1, places=12)  # the difference of the means
+        self.assertAlmostEqual(gap["interval"][0], 0.1, places=12)  # no spread: every resample is 0.1
+        self.assertEqual(reproduction.judge_ordering(entry, block)[2:], ("ordering holds", ""))
+        # Reversed, the step fails and the reason gives the gap over the instances.
+        reverse = dict(entry, terms=entry["terms"][::-1])
+        _, _, verdict, reason = reproduction.judge_ordering(
+            reverse, reproduction.block_from_report(report("s", cells), [reverse]))
+        self.assertEqual(verdict, "ordering fails")
+        self.assertTrue(reason.endswith("the paired gap over the 80 test instances (2 repetitions, bootstrap), "
+                                        "-0.1 [-0.1, -0.1], excludes 0"), reason)
+        # Other instances in one repetition: no pairing by instance, the repetitions' gap instead.
+        cells[1]["seeds"] = {"instances": 99, "initial_points": 20}
+        block = reproduction.block_from_report(report("s", cells), [reverse])
+        self.assertEqual(block["instance_gaps"], {})
+        self.assertIn("the paired gap over the 2 repetitions", reproduction.judge_ordering(reverse, block)[3])
+
+    def test_the_instance_gap_recomputes_each_metric_as_the_harness_does(self):
+        import numpy as np
+        f0, f, f_star = np.array([5.0, 9.0, 0.5, 4.0]), np.array([1.0, 2.0, 0.5, 3.0]), np.array([0.0, 1.0, 0.5, 2.0])
+        metrics = reproduction.INSTANCE_METRICS
+        self.assertEqual(metrics["loss_mean"](f, f0, f_star), 1.625)
+        self.assertAlmostEqual(metrics["log10_mean_loss"](f, f0, f_star), np.log10(1.625), places=15)
+        # (f - f*) / (f0 - f*): 0.2, 0.125, 0 (a start at f*: 0 / 1e-300), 0.5; median 0.1625
+        self.assertAlmostEqual(metrics["normalized_gap_median"](f, f0, f_star), 0.1625, places=15)
+
     def test_a_ratio_bound(self):
         ours, _, verdict, reason = self.judge(4)  # 2.1 / 0.6 = 3.5 >= 3
         self.assertEqual((ours, verdict, reason), ("3.5", "reproduced", ""))
