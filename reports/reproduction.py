@@ -8,7 +8,8 @@ reads <runs>/<suite>-<profile>/report.json for profile quick and paper (`--profi
 `make reproduce` runs and reads the paper budget), and writes <out>/README.md and small PNG figures. A suite or budget without a report
 stays in the table as "not run"; a report that lacks a cell an entry needs, as "incomplete".
 Rules for what counts as reproduced: docs/design.md, "Paper values" (the tolerances are the
-file's). Deterministic: the same reports give the same page, byte for byte.
+file's). Deterministic: the same reports (and numpy, whose generator draws the paired bootstrap's
+resamples) give the same page, byte for byte.
 """
 
 import argparse
@@ -88,15 +89,17 @@ def instance_losses(cell, step, metric):
     """(f at the step, f at step 0, f*) per test instance of a cell, or None where the cell does not log
     them (or the metric needs an f* it lacks)."""
     per = cell.get("eval", {}).get("per_instance")
-    if not per or step not in per.get("steps", []):
+    if not per or step not in per.get("steps", []) or 0 not in per.get("steps", []):
         return None
     f_star = per.get("f_star")
     if metric == "normalized_gap_median" and f_star is None:
         return None
-    loss = per["loss"]
     as_array = lambda v: np.array([float("nan") if x is None else float(x) for x in v])
-    return (as_array(loss[per["steps"].index(step)]), as_array(loss[0]),
-            as_array(f_star) if f_star is not None else None)
+    f, f0 = as_array(per["loss"][per["steps"].index(step)]), as_array(per["loss"][per["steps"].index(0)])
+    f_star = as_array(f_star) if f_star is not None else None
+    if len(f0) != len(f) or (f_star is not None and len(f_star) != len(f)):
+        return None
+    return f, f0, f_star
 
 
 def instance_gap(cells_a, cells_b, step_a, step_b, metric, lower):
@@ -106,19 +109,24 @@ def instance_gap(cells_a, cells_b, step_a, step_b, metric, lower):
     averaged, 95 % percentile interval, seed 0. Repetitions share the trained models, so instances
     are the test set's independent draws; with two repetitions a gap over repetitions has t = 12.7
     and settles almost nothing. None where the cells do not pair up (other instances or starting
-    points, no per-instance losses) or a loss is not finite."""
+    points, no per-instance losses), a loss is not finite, or a resample's metric is not (the log of a
+    mean <= 0). The interval covers test-set variation for these trained models, not variation
+    between trainings. Deterministic for a given numpy (its Generator's integer stream)."""
     if metric not in INSTANCE_METRICS or not cells_a or len(cells_a) != len(cells_b):
         return None
     fn, pairs = INSTANCE_METRICS[metric], []
     for ca, cb in zip(cells_a, cells_b):
-        if ca.get("repetition", 0) != cb.get("repetition", 0) or not ca.get("seeds") or \
-                ca.get("seeds", {}).get("instances") != cb.get("seeds", {}).get("instances") or \
-                ca.get("seeds", {}).get("initial_points") != cb.get("seeds", {}).get("initial_points"):
+        seeds_a, seeds_b = ca.get("seeds", {}), cb.get("seeds", {})
+        if ca.get("repetition", 0) != cb.get("repetition", 0) or \
+                any(k not in seeds_a or seeds_a[k] != seeds_b.get(k) for k in ("instances", "initial_points")):
             return None
         a, b = instance_losses(ca, step_a, metric), instance_losses(cb, step_b, metric)
         if a is None or b is None or len(a[0]) != len(b[0]) or len(a[0]) < 2:
             return None
         if not all(np.all(np.isfinite(v)) for v in (*a, *b) if v is not None):
+            return None
+        # The same seeds and yet other starts (e.g. an optimizer protocol that moves x0): not paired.
+        if not np.array_equal(a[1], b[1]) or (a[2] is not None and b[2] is not None and not np.array_equal(a[2], b[2])):
             return None
         pairs.append((a, b))
     sign = 1.0 if lower else -1.0
@@ -130,6 +138,8 @@ def instance_gap(cells_a, cells_b, step_a, step_b, metric, lower):
     point = gap([np.arange(len(a[0])) for a, _ in pairs])
     rng = np.random.default_rng(0)
     samples = [gap([rng.integers(0, len(a[0]), len(a[0])) for a, _ in pairs]) for _ in range(BOOTSTRAP_RESAMPLES)]
+    if not all(math.isfinite(v) for v in samples):
+        return None
     low, high = np.percentile(samples, [2.5, 97.5])
     return {"instances": sum(len(a[0]) for a, _ in pairs), "repetitions": len(pairs), "mean": point,
             "interval": [float(low), float(high)]}
@@ -246,7 +256,7 @@ def gap_text(gap, margin):
     if isinstance(gap, dict):
         low, high = gap["interval"]
         over = (f"the paired gap over the {gap['instances']} test instances ({gap['repetitions']} "
-                f"repetition{'s' if gap['repetitions'] != 1 else ''}, bootstrap), {l2o_report.fmt(gap['mean'])} "
+                f"repetition{'s' if gap['repetitions'] != 1 else ''}, bootstrap 95 %), {l2o_report.fmt(gap['mean'])} "
                 f"[{l2o_report.fmt(low)}, {l2o_report.fmt(high)}]")
     else:
         low, high = gap.interval

@@ -137,13 +137,38 @@ class Verdicts(unittest.TestCase):
         _, _, verdict, reason = reproduction.judge_ordering(
             reverse, reproduction.block_from_report(report("s", cells), [reverse]))
         self.assertEqual(verdict, "ordering fails")
-        self.assertTrue(reason.endswith("the paired gap over the 80 test instances (2 repetitions, bootstrap), "
+        self.assertTrue(reason.endswith("the paired gap over the 80 test instances (2 repetitions, bootstrap 95 %), "
                                         "-0.1 [-0.1, -0.1], excludes 0"), reason)
-        # Other instances in one repetition: no pairing by instance, the repetitions' gap instead.
-        cells[1]["seeds"] = {"instances": 99, "initial_points": 20}
-        block = reproduction.block_from_report(report("s", cells), [reverse])
-        self.assertEqual(block["instance_gaps"], {})
-        self.assertIn("the paired gap over the 2 repetitions", reproduction.judge_ordering(reverse, block)[3])
+        # Cells that do not pair up by instance get the repetitions' gap instead: other instances,
+        # the same seeds but other starts, no step 0 logged, a loss that is not finite.
+        import copy
+
+        def unpaired(change):
+            broken = copy.deepcopy(cells)
+            change(broken[1])
+            block = reproduction.block_from_report(report("s", broken), [reverse])
+            self.assertEqual(block["instance_gaps"], {})
+            self.assertIn("the paired gap over the 2 repetitions", reproduction.judge_ordering(reverse, block)[3])
+
+        unpaired(lambda c: c["seeds"].update(instances=99))
+        unpaired(lambda c: c["seeds"].pop("initial_points"))
+        unpaired(lambda c: c["eval"]["per_instance"]["loss"][0].__setitem__(5, 4.5))
+        unpaired(lambda c: c["eval"]["per_instance"].update(steps=[2, 1]))
+        unpaired(lambda c: c["eval"]["per_instance"]["loss"][1].__setitem__(0, None))
+
+    def test_a_resample_whose_metric_is_not_finite_leaves_the_instances_unpaired(self):
+        # log10 of a mean loss: one instance at -9 and the rest near 1 make some resamples' mean
+        # negative, so the bootstrap has no interval; the page falls back to the repetitions.
+        losses = [-9.0] + [1.0 + i / 100 for i in range(19)]
+        cells = []
+        for rep in (0, 1):
+            for name, shift in (("fast", 0.0), ("slow", 0.5)):
+                c = cell("p", name, rep, [4.0, 1.0 + shift])
+                c["seeds"] = {"instances": rep, "initial_points": rep}
+                c["eval"]["per_instance"] = {"steps": [0, 1], "loss": [[4.0] * 20, [v + shift for v in losses]]}
+                cells.append(c)
+        self.assertIsNone(reproduction.instance_gap(cells[0::2], cells[1::2], 1, 1, "log10_mean_loss", True))
+        self.assertIsNotNone(reproduction.instance_gap(cells[0::2], cells[1::2], 1, 1, "loss_mean", True))
 
     def test_the_instance_gap_recomputes_each_metric_as_the_harness_does(self):
         import numpy as np
