@@ -156,7 +156,7 @@ def block_from_report(report, entries):
     measured.json, so that a budget not re-run this time keeps its column."""
     _, _, groups = l2o_report.group_cells(report)
 
-    def cells_of(term):
+    def cells_of(term):  # by repetition, so that two terms' lists pair up (paired_gap, instance_gap)
         return sorted(groups.get((term["problem"], term["optimizer"]), []), key=lambda c: c.get("repetition", 0))
 
     values, gaps = {}, {}
@@ -169,9 +169,7 @@ def block_from_report(report, entries):
                     gaps[gap_key(a, b, entry["metric"])] = gap
         for term in terms_of(entry):
             metric = entry["metric"]
-            # By repetition, so that two terms' lists pair up (paired_gap).
-            cells = sorted(groups.get((term["problem"], term["optimizer"]), []),
-                           key=lambda c: c.get("repetition", 0))
+            cells = cells_of(term)
             if metric == "train_seconds":
                 cells = [c for c in cells if c.get("train")]
             numbers = [l2o_report.PAPER_METRICS[metric](c, term.get("step", 0)) for c in cells]
