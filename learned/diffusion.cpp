@@ -429,12 +429,18 @@ class DiffusionOptimizer::Training {
     const std::int64_t n = x.size(1), groups = model_.update_groups(epoch, config_.epochs, n);
     double epoch_loss = 0;
     std::int64_t updates = 0;
+    const bool relative_f = settings.f_term == "relative";
     for (std::int64_t t = model_.schedule_.steps(); t >= 1; --t) {
       const Tensor noise = DiffusionRollout::noise_for(model_, x, t, sampling_noise);
       Tensor input;  // the same for every group: it does not depend on the weights
       {
         at::NoGradGuard no_grad;
         input = model_.denoiser_input(x, context, t);
+      }
+      Tensor f_scale;  // relative: |f| where this step starts, per instance
+      if (relative_f) {
+        at::NoGradGuard no_grad;
+        f_scale = f->loss(x).abs().clamp_min(1e-6);
       }
       Tensor next = groups == 1 ? Tensor() : at::empty_like(x);
       // Coordinates [lo, hi) of one group get the gradient of this update; the others enter the
@@ -444,7 +450,9 @@ class DiffusionOptimizer::Training {
         Tensor iterate = groups == 1
                              ? model_.reverse_step_from(x, model_.denoiser_output(input), t, noise)
                              : model_.group_reverse_step(x, input, t, noise, lo, hi);
-        Tensor loss = settings.alpha * f->loss(iterate).mean() +
+        Tensor f_value = f->loss(iterate);
+        if (relative_f) f_value = f_value / f_scale;
+        Tensor loss = settings.alpha * f_value.mean() +
                       (1 - settings.alpha) * mean_squared_error(iterate, target[t - 1]);
         if (apply_update(*optimizer_, parameters_, loss, config_.clip)) {
           epoch_loss += loss.item<double>();

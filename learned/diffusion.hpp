@@ -87,6 +87,7 @@ struct DiffusionSettings {
   std::int64_t oracle_pretrain = 200;
   double oracle_lr = 1e-3;
   double ema = 0.995;
+  std::string f_term = "f";  // the paper's; `relative` is keyed only when set
 
   template <class Visitor>
   void fields(Visitor& v) {
@@ -127,6 +128,12 @@ struct DiffusionSettings {
             "decay of the exponential moving average of the weights that is validated and kept "
             "(0: the raw weights)",
             half_open_unit_interval());
+    // Added after the paper-budget models were trained and shipped: keyed only when set.
+    v.field("f_term", f_term,
+            "the loss's f term of a reverse step: f(x̂_{t−1}) (f, the paper's), or f(x̂_{t−1}) / "
+            "|f(x̂_t)| per instance, the divisor detached and at least 1e-6 (relative), so that "
+            "late steps, where f is small, weigh in the meta-optimizer's update as early ones do",
+            keyed_only_when_set(one_of({"f", "relative"}), "f"));
   }
   void validate(const std::string& where) const;
   Oracle oracle_kind() const;  // `oracle` as the enum

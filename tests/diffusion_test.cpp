@@ -311,6 +311,27 @@ BOOST_AUTO_TEST_CASE(the_joint_gradient_input_is_asinh_raw_or_log_and_sign_keyed
   BOOST_TEST(result.validation[1].second < 0.8 * result.validation[0].second);
 }
 
+BOOST_AUTO_TEST_CASE(a_relative_f_term_is_keyed_only_when_set_and_trains_a_different_model) {
+  const auto* entry = learned::find_learned("diff-l2o");
+  const Json by_default = entry->canonical(small(), "test");
+  BOOST_TEST(!by_default.contains("f_term"));
+  BOOST_TEST(entry->canonical(small({{"f_term", "f"}}), "test") == by_default);
+  BOOST_TEST(entry->canonical(small({{"f_term", "relative"}}), "test")["f_term"] == "relative");
+  BOOST_CHECK_THROW(make("diff-l2o", small({{"f_term", "log"}})), l2o::InputError);
+  BOOST_CHECK_THROW(make("diff-l2o-ele", small({{"f_term", "log"}})), l2o::InputError);
+
+  // Dividing each instance's f by |f| where the step starts reweights the updates: a different
+  // model, which still learns.
+  const auto lasso = problem("lasso", {{"rows", 5}, {"dim", 10}});
+  auto plain = make("diff-l2o", small({{"guidance", "gradient"}}));
+  auto relative = make("diff-l2o", small({{"guidance", "gradient"}, {"f_term", "relative"}}));
+  const auto a = plain->train(lasso, short_training(30), cpu, {});
+  const auto b = relative->train(lasso, short_training(30), cpu, {});
+  BOOST_TEST(b.validation[1].second < 0.8 * b.validation[0].second);
+  BOOST_TEST(b.validation[0].second == a.validation[0].second);  // the same untrained start
+  BOOST_TEST(b.validation[1].second != a.validation[1].second);
+}
+
 BOOST_AUTO_TEST_CASE(a_group_update_has_the_gradient_of_the_step_with_the_others_detached) {
   // Training's group update (one no-grad pass over every coordinate, a differentiable one over
   // the group's) against the plain one (a differentiable pass over all, the others detached):
