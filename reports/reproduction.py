@@ -179,7 +179,9 @@ def block_from_report(report, entries):
     for c in report["cells"]:
         train = c.get("train")
         if train and "seconds" in train:
+            # The model's key hash, not its file: a cache's .json and a shipped .safetensors are one model.
             name = os.path.basename(str(train.get("checkpoint", c["id"])))
+            name = name.removesuffix(".json").removesuffix(".safetensors")
             models[name] = float(train["seconds"])
             if isinstance(train.get("cpu_seconds"), (int, float)):  # recorded since 2026-12-05
                 cpu[name] = float(train["cpu_seconds"])

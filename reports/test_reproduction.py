@@ -64,6 +64,16 @@ VALUES = {"values": [
 ]}
 
 
+class TrainingSeconds(unittest.TestCase):
+    def test_a_model_is_named_by_its_key_whether_it_came_from_the_cache_or_from_models(self):
+        cached = cell("p", "fast", 0, [4.0, 2.0, 1.0, 0.5], seconds=36.0)
+        shipped = cell("q", "fast", 0, [4.0, 2.0, 1.0, 0.5], seconds=36.0)
+        cached["train"]["checkpoint"] = "out/cache/fast-0123abcd.json"
+        shipped["train"]["checkpoint"] = "models/fast-0123abcd.safetensors"
+        block = reproduction.block_from_report(report("s", [cached, shipped]), [])
+        self.assertEqual(block["models"], {"fast-0123abcd": 36.0})
+
+
 class Verdicts(unittest.TestCase):
     def judge(self, index):
         entry = VALUES["values"][index]
@@ -307,6 +317,8 @@ class ShippedModelsGiveThePagesNumbers(unittest.TestCase):
                                                    entries)
             self.assertTrue(committed["values"])
             self.assertEqual(fresh["values"], committed["values"])
+            # A shipped model carries its training's seconds, under the same name as from the cache.
+            self.assertEqual(fresh["models"], committed["models"])
 
 
 BINARY = None
