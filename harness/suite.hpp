@@ -71,7 +71,9 @@ struct ProblemSpec {
 };
 
 // What a suite entry's "tune" object states (parsed and drawn in harness/tuning.cpp).
-enum class TuneObjective { final_loss, auc, iterations_to_target };
+// tail_loss averages the last tenth of the steps: on a stochastic objective (the MLP's
+// minibatches) the final step's loss is one minibatch's, too noisy to rank trials by.
+enum class TuneObjective { final_loss, tail_loss, auc, iterations_to_target };
 
 struct Tuning {
   TuneObjective objective = TuneObjective::final_loss;

@@ -122,8 +122,8 @@ Parameter parse_parameter(const std::string& name, const Json& space, const Json
 TuneObjective parse_objective(const Json& tune, const std::string& at) {
   auto it = tune.find("objective");
   if (it == tune.end()) return TuneObjective::final_loss;
-  for (TuneObjective o :
-       {TuneObjective::final_loss, TuneObjective::auc, TuneObjective::iterations_to_target})
+  for (TuneObjective o : {TuneObjective::final_loss, TuneObjective::tail_loss, TuneObjective::auc,
+                          TuneObjective::iterations_to_target})
     if (it->is_string() && *it == to_string(o)) return o;
   throw InputError(
       fmt::format("{}.objective: expected one of: {}, got {}", at, tune_objectives, it->dump()));
@@ -156,6 +156,8 @@ std::string_view to_string(TuneObjective objective) {
   switch (objective) {
     case TuneObjective::final_loss:
       return "final_loss";
+    case TuneObjective::tail_loss:
+      return "tail_loss";
     case TuneObjective::auc:
       return "auc";
     case TuneObjective::iterations_to_target:
@@ -296,15 +298,21 @@ std::optional<double> validation_score(TuneObjective objective, const CellRecord
   switch (objective) {
     case TuneObjective::final_loss:
       return trial.eval.final.number(final_metric::loss_mean);
+    case TuneObjective::tail_loss:
     case TuneObjective::auc: {
-      // The area under the mean-loss curve per step: its mean over steps 0..T.
+      // auc: the area under the mean-loss curve per step, its mean over steps 0..T; tail_loss:
+      // the mean over the last tenth of steps 1..T (at least the last step).
       const Json& mean = trial.eval.series.at("loss").at("mean");
+      const auto steps = static_cast<std::int64_t>(mean.size()) - 1;
+      const std::int64_t first =
+          objective == TuneObjective::auc ? 0 : steps - std::max<std::int64_t>(1, steps / 10) + 1;
       double sum = 0;
-      for (const Json& value : mean) {
+      for (std::int64_t k = first; k <= steps; ++k) {
+        const Json& value = mean[static_cast<std::size_t>(k)];
         if (!value.is_number() || !std::isfinite(value.get<double>())) return std::nullopt;
         sum += value.get<double>();
       }
-      return sum / double(mean.size());
+      return sum / double(steps - first + 1);
     }
     case TuneObjective::iterations_to_target:
       if (!trial.eval.has_to_target())

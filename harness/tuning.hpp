@@ -33,11 +33,12 @@
 
 namespace l2o::harness {
 
-// "final_loss", "auc", "iterations_to_target": the names suite files use.
+// "final_loss", "tail_loss", "auc", "iterations_to_target": the names suite files use.
 std::string_view to_string(TuneObjective objective);
 
 // The objectives, in the order error messages list them.
-inline constexpr std::string_view tune_objectives = "final_loss, auc, iterations_to_target";
+inline constexpr std::string_view tune_objectives =
+    "final_loss, tail_loss, auc, iterations_to_target";
 
 // A "tune" object parsed: its objective and the trials as field overrides of the entry, each
 // {"lr": 0.01, "train.lr": 0.001, ...}. `config` and `training` are the entry's canonical ones

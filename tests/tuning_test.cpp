@@ -254,7 +254,8 @@ BOOST_AUTO_TEST_CASE(bad_tune_objects_give_one_clear_error) {
   check(with_tune({{"lr", {{"uniform", {0, 1}}}}, {"trials", 2}}),
         at + ".lr.uniform[0]: 0.0 is refused by the optimizer");
   check(with_tune({{"lr", {{"grid", {0.1}}}}, {"objective", "best"}}),
-        at + ".objective: expected one of: final_loss, auc, iterations_to_target, got \"best\"");
+        at + ".objective: expected one of: final_loss, tail_loss, auc, iterations_to_target, got "
+             "\"best\"");
   check(with_tune({{"lr", {{"grid", {0.1, 0.2}}}}, {"trials", 3}}),
         at + ".trials: 3 is more than the 2 points of the grids' product");
   check(with_tune({{"lr", {{"grid", {0.1}}}}, {"trials", 0}}),
@@ -371,6 +372,19 @@ BOOST_AUTO_TEST_CASE(grids_run_their_product_and_objectives_rank_as_stated) {
   const std::vector<harness::CellRecord> tied = {records[0], records[2], records[1]};
   BOOST_TEST(harness::pick_trial(O::iterations_to_target, tied) == 1u);  // 5 = 5, loss 0.5 < 1
   BOOST_TEST(!harness::validation_score(O::iterations_to_target, records[1]));
+
+  // tail_loss: the mean over the last tenth of steps 1..T, at least the last step; a noisy last
+  // step (a minibatch's loss) no longer decides alone.
+  std::vector<double> noisy(21, 1.0), steady(21, 1.0);  // steps 0..20: the tail is steps 19, 20
+  noisy[19] = 0.8, noisy[20] = 0.2, steady[19] = 0.4, steady[20] = 0.4;
+  const std::vector<harness::CellRecord> tails = {trial(noisy, 5), trial(steady, 5)};
+  BOOST_TEST(*harness::validation_score(O::tail_loss, tails[0]) == 0.5);
+  BOOST_TEST(harness::pick_trial(O::final_loss, tails) == 0u);
+  BOOST_TEST(harness::pick_trial(O::tail_loss, tails) == 1u);
+  BOOST_TEST(*harness::validation_score(O::tail_loss, records[0]) == 1.0);  // T = 2: the last step
+  const auto by_tail = harness::parse_suite_json(
+      with_tune({{"lr", {{"grid", {0.01, 0.1}}}}, {"objective", "tail_loss"}}), "s.json");
+  BOOST_TEST(harness::to_string(by_tail.optimizers[1].tuning->objective) == "tail_loss");
 }
 
 BOOST_AUTO_TEST_CASE(a_learned_optimizer_is_tuned_like_a_classical_one) {
